@@ -1,0 +1,35 @@
+"""Account forms: they validate shape; the services decide."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from forum.accounts.services import MAX_BIO, MAX_DISPLAY_NAME, MAX_PASSWORD, MIN_PASSWORD
+
+
+class SignUpForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(3, 30)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(MIN_PASSWORD, MAX_PASSWORD)]
+    )
+
+
+class SignInForm(FlaskForm):
+    login = StringField("Username or email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD)])
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField("Display name", validators=[Length(max=MAX_DISPLAY_NAME)])
+    bio = TextAreaField("Bio", validators=[Length(max=MAX_BIO)])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField(
+        "New password", validators=[DataRequired(), Length(MIN_PASSWORD, MAX_PASSWORD)]
+    )

@@ -1,0 +1,160 @@
+"""What people do with their accounts: sign up, sign in, change password, edit profile."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from forum import policy
+from forum.accounts.models import USERNAME_PATTERN, User
+from forum.database import begin_write, utcnow
+from forum.errors import Invalid, NotAllowed, NotFound
+from forum.extensions import db
+
+MIN_PASSWORD = 8
+MAX_PASSWORD = 128
+MAX_BIO = 1000
+MAX_DISPLAY_NAME = 60
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+SIGN_IN_FAILED = "Wrong username or password."
+# Checked when no account matches, so a miss costs the same time as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def find_user(username: str) -> User | None:
+    """The account with this username, whatever its case."""
+    return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+
+
+def get_profile(username: str) -> User:
+    user = find_user(username)
+    if user is None:
+        raise NotFound("There is no one by that name here.")
+    return user
+
+
+def _check_username(username: str) -> str:
+    username = username.strip()
+    if not re.match(USERNAME_PATTERN, username):
+        raise Invalid(
+            "Usernames are 3 to 30 letters, digits or underscores, starting with a letter "
+            "or digit.",
+            field="username",
+        )
+    if find_user(username) is not None:
+        raise Invalid("That username is taken.", field="username")
+    return username
+
+
+def _check_email(email: str) -> str:
+    email = email.strip()
+    if len(email) > 254 or not EMAIL_PATTERN.match(email):
+        raise Invalid("Enter an email address like name@example.com.", field="email")
+    taken = db.session.scalar(select(User.id).where(func.lower(User.email) == email.lower()))
+    if taken is not None:
+        raise Invalid("That email address can't be used for a new account.", field="email")
+    return email
+
+
+def _check_password(password: str, field: str = "password") -> str:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise Invalid(
+            f"Passwords are {MIN_PASSWORD} to {MAX_PASSWORD} characters long.", field=field
+        )
+    return password
+
+
+def register(username: str, email: str, password: str, *, site_admin: bool = False) -> User:
+    """Create an account; the name and email are checked case-insensitively."""
+    begin_write()
+    user = User(
+        username=_check_username(username),
+        email=_check_email(email),
+        password_hash=generate_password_hash(_check_password(password)),
+        is_site_admin=site_admin,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(login: str, password: str) -> User:
+    """The account these credentials open; one message for every kind of miss."""
+    login = login.strip()
+    column = User.email if "@" in login else User.username
+    user = db.session.scalar(select(User).where(func.lower(column) == login.lower()))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        raise Invalid(SIGN_IN_FAILED)
+    if not check_password_hash(user.password_hash, password):
+        raise Invalid(SIGN_IN_FAILED)
+    if user.is_suspended:
+        assert user.suspended_until is not None
+        until = user.suspended_until.strftime("%d %B %Y at %H:%M UTC")
+        reason = f" Reason: {user.suspension_reason}" if user.suspension_reason else ""
+        raise NotAllowed(f"Your account is suspended until {until}.{reason}")
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password and end every other session of this account."""
+    if not check_password_hash(user.password_hash, current):
+        raise Invalid("Your current password is not right.", field="current_password")
+    _check_password(new, field="new_password")
+    begin_write()
+    user.password_hash = generate_password_hash(new)
+    user.session_generation = User.session_generation + 1
+    db.session.commit()
+
+
+def update_profile(actor: User, user: User, display_name: str, bio: str) -> None:
+    """Change how a person appears to others."""
+    policy.require(actor, "edit_profile", user)
+    display_name = " ".join(display_name.split())
+    if len(display_name) > MAX_DISPLAY_NAME:
+        raise Invalid(f"Display names are at most {MAX_DISPLAY_NAME} characters.", "display_name")
+    if len(bio) > MAX_BIO:
+        raise Invalid(f"The bio is at most {MAX_BIO} characters.", field="bio")
+    begin_write()
+    user.display_name = display_name
+    user.bio = bio.strip()
+    db.session.commit()
+
+
+def suspend(actor: User, user: User, until: datetime, reason: str = "") -> None:
+    """Bar an account from signing in until a moment, ending its sessions now."""
+    policy.require(actor, "suspend_user", user)
+    if until <= utcnow():
+        raise Invalid("A suspension must end in the future.", field="until")
+    _apply_suspension(user, until, reason.strip()[:500])
+
+
+def lift_suspension(actor: User, user: User) -> None:
+    """Let a suspended account sign in again."""
+    policy.require(actor, "suspend_user", user)
+    begin_write()
+    user.suspended_until = None
+    user.suspension_reason = ""
+    db.session.commit()
+
+
+def _apply_suspension(user: User, until: datetime | None, reason: str) -> None:
+    begin_write()
+    user.suspended_until = until
+    user.suspension_reason = reason
+    user.session_generation = User.session_generation + 1
+    db.session.commit()
+
+
+def load_session_user(user_id: str) -> User | None:
+    """The user a session cookie names, if that session is still valid."""
+    ident, _, generation = user_id.partition(":")
+    if not ident.isdigit() or not generation.isdigit():
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or user.session_generation != int(generation) or user.is_suspended:
+        return None
+    return user

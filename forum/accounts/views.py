@@ -1,0 +1,148 @@
+"""Sign up, sign in, sign out, settings and public profiles."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from forum.accounts import services
+from forum.accounts.forms import PasswordForm, ProfileForm, SignInForm, SignUpForm
+from forum.errors import DomainError, NotAllowed
+from forum.extensions import limiter
+from forum.forms import attach_error
+from forum.web import safe_next
+
+bp = Blueprint("accounts", __name__)
+
+
+def _signin_limit() -> str:
+    return current_app.config["SIGNIN_RATE_LIMIT"]
+
+
+def _signup_limit() -> str:
+    return current_app.config["SIGNUP_RATE_LIMIT"]
+
+
+def _login_key() -> str:
+    """Also limit per account name, so guessing from many addresses is slowed too."""
+    return "signin:" + request.form.get("login", "").strip().lower()
+
+
+def _start_session(user: services.User, remember: bool) -> None:
+    # A new session at sign-in: nothing a visitor had in the old one carries over.
+    session.clear()
+    session["sid"] = secrets.token_urlsafe(16)
+    login_user(user, remember=remember)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(_signup_limit, methods=["POST"])
+def signup() -> str | Response | tuple[str, int]:
+    """Create an account and sign in with it."""
+    if current_user.is_authenticated:
+        return redirect(url_for("companies.home"))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register(form.username.data, form.email.data, form.password.data)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            _start_session(user, remember=False)
+            flash(f"Welcome to Cocreate, {user.username}!", "success")
+            return redirect(safe_next(request.args.get("next"), url_for("companies.home")))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/signup.html", form=form), status
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+@limiter.limit(_signin_limit, methods=["POST"])
+@limiter.limit(_signin_limit, methods=["POST"], key_func=_login_key)
+def signin() -> str | Response | tuple[str, int]:
+    """Sign in with a username or email; one message for every failure."""
+    if current_user.is_authenticated:
+        return redirect(url_for("companies.home"))
+    form = SignInForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.login.data, form.password.data)
+        except NotAllowed as error:
+            attach_error(form, error)
+            status = 403
+        except DomainError as error:
+            attach_error(form, error)
+            status = 401
+        else:
+            _start_session(user, remember=form.remember.data)
+            flash(f"Signed in as {user.username}.", "success")
+            return redirect(safe_next(request.args.get("next"), url_for("companies.home")))
+    elif form.is_submitted():
+        status = 422
+    form.password.data = ""
+    return render_template("accounts/signin.html", form=form), status
+
+
+@bp.post("/signout")
+def signout() -> Response:
+    """End this session (POST only: a link must never sign anyone out)."""
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("companies.home"))
+
+
+@bp.route("/settings/profile", methods=["GET", "POST"])
+@login_required
+def profile_settings() -> str | Response | tuple[str, int]:
+    """Edit display name and bio."""
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, current_user, form.display_name.data or "",
+                                    form.bio.data or "")
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("accounts.profile", username=current_user.username))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/settings_profile.html", form=form), status
+
+
+@bp.route("/settings/password", methods=["GET", "POST"])
+@login_required
+def password_settings() -> str | Response | tuple[str, int]:
+    """Change password; every other session of the account ends."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            _start_session(user, remember=False)
+            flash("Password changed. Other devices have been signed out.", "success")
+            return redirect(url_for("accounts.profile_settings"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/settings_password.html", form=form), status
+
+
+@bp.get("/u/<username>")
+def profile(username: str) -> str:
+    """A person's public page."""
+    user = services.get_profile(username)
+    return render_template("accounts/profile.html", profile=user)

@@ -1,0 +1,112 @@
+"""Pages only site admins see."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+from wtforms import IntegerField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from forum import policy
+from forum.accounts import services as accounts
+from forum.accounts.models import User
+from forum.companies import services as companies
+from forum.companies.forms import NewCompanyForm
+from forum.database import utcnow
+from forum.errors import DomainError, Invalid
+from forum.extensions import db
+from forum.forms import attach_error
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+USERS_PER_PAGE = 50
+
+
+class SuspendForm(FlaskForm):
+    days = IntegerField("Days", validators=[DataRequired(), NumberRange(1, 3650)], default=7)
+    reason = StringField("Reason (shown to them)", validators=[Length(max=500)])
+
+
+@bp.before_request
+@login_required
+def _admins_only() -> None:
+    if not policy.can(current_user, "view_admin"):
+        abort(403)
+
+
+@bp.get("/")
+def index() -> str:
+    """Overview: companies and the way to add one."""
+    return render_template("admin/index.html", companies=companies.list_companies())
+
+
+@bp.route("/companies/new", methods=["GET", "POST"])
+def new_company() -> str | Response | tuple[str, int]:
+    """Open a company's space."""
+    form = NewCompanyForm()
+    if form.validate_on_submit():
+        try:
+            owner = accounts.find_user(form.owner.data) if form.owner.data else None
+            if form.owner.data and owner is None:
+                raise Invalid("There is no one with that username.", field="owner")
+            company = companies.create_company(
+                current_user, name=form.name.data, slug=form.slug.data,
+                tagline=form.tagline.data or "", description=form.description.data or "",
+                website=form.website.data or "", logo_url=form.logo_url.data or "", owner=owner,
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(f"{company.name} is open at /c/{company.slug}.", "success")
+            return redirect(url_for("companies.company", slug=company.slug))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/new_company.html", form=form), status
+
+
+@bp.get("/users")
+def users() -> str:
+    """Find accounts by name or email; newest first."""
+    query = request.args.get("q", "").strip()[:100]
+    statement = select(User).order_by(User.id.desc()).limit(USERS_PER_PAGE)
+    if query:
+        pattern = f"%{query.lower()}%"
+        statement = statement.where(
+            func.lower(User.username).like(pattern) | func.lower(User.email).like(pattern)
+        )
+    return render_template("admin/users.html", users=db.session.scalars(statement).all(),
+                           query=query, form=SuspendForm())
+
+
+@bp.post("/users/<int:user_id>/suspend")
+def suspend(user_id: int) -> Response:
+    """Suspend an account for some days; its sessions end now."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = SuspendForm()
+    if not form.validate():
+        flash("Give a number of days between 1 and 3650.", "error")
+        return redirect(url_for("admin.users"))
+    try:
+        accounts.suspend(current_user, user, utcnow() + timedelta(days=form.days.data),
+                         form.reason.data or "")
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"{user.username} is suspended for {form.days.data} days.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/unsuspend")
+def unsuspend(user_id: int) -> Response:
+    """Lift a suspension."""
+    user = db.session.get(User, user_id) or abort(404)
+    try:
+        accounts.lift_suspension(current_user, user)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"{user.username} can sign in again.", "success")
+    return redirect(url_for("admin.users"))

@@ -1,0 +1,49 @@
+"""Operator commands: `flask users ...`, `flask demo load`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from forum import demo
+from forum.accounts import services as accounts
+from forum.accounts.models import User
+from forum.errors import DomainError
+from forum.extensions import db
+
+users_cli = AppGroup("users", help="Manage accounts.")
+demo_cli = AppGroup("demo", help="Demo data for trying Cocreate out.")
+
+
+@users_cli.command("create-admin")
+@click.option("--username", prompt=True)
+@click.option("--email", prompt=True)
+@click.password_option()
+def create_admin(username: str, email: str, password: str) -> None:
+    """Create a site admin account."""
+    try:
+        user = accounts.register(username, email, password, site_admin=True)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Site admin {user.username} created.")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has accounts.")
+def load_demo(if_empty: bool) -> None:
+    """Fill an empty database with a small, realistic demo."""
+    if db.session.scalar(select(User.id).limit(1)) is not None:
+        if if_empty:
+            click.echo(f"The database already has data; demo not loaded. {demo.LOGIN_HINT}")
+            return
+        raise click.ClickException("The database is not empty; the demo needs an empty one.")
+    with click.progressbar(length=demo.STEPS, label="Loading the demo") as bar:
+        demo.load(progress=bar.update)
+    click.echo(f"Demo loaded. {demo.LOGIN_HINT}")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,30 @@
+"""Company and staff forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField, URLField
+from wtforms.validators import DataRequired, Length, Optional
+
+from forum.companies.models import Role
+from forum.companies.services import MAX_DESCRIPTION, MAX_NAME, MAX_TAGLINE
+
+
+class CompanyForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=MAX_NAME)])
+    tagline = StringField("Tagline", validators=[Length(max=MAX_TAGLINE)])
+    description = TextAreaField("Description", validators=[Length(max=MAX_DESCRIPTION)])
+    website = URLField("Website", validators=[Optional(), Length(max=255)])
+    logo_url = URLField("Logo URL", validators=[Optional(), Length(max=255)])
+
+
+class NewCompanyForm(CompanyForm):
+    slug = StringField("Address (slug)", validators=[DataRequired(), Length(max=40)])
+    owner = StringField("First owner's username", validators=[Optional(), Length(max=30)])
+
+
+class StaffForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=30)])
+    role = SelectField(
+        "Role", choices=[SelectChoice(role.value, role.value.title()) for role in Role]
+    )

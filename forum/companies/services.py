@@ -1,0 +1,149 @@
+"""Creating companies and managing their staff."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from forum import policy
+from forum.accounts.models import User
+from forum.accounts.services import find_user
+from forum.companies.models import SLUG_PATTERN, Company, Membership, Role
+from forum.database import begin_write
+from forum.errors import Conflict, Invalid, NotFound
+from forum.extensions import db
+
+MAX_NAME = 80
+MAX_TAGLINE = 140
+MAX_DESCRIPTION = 5000
+RESERVED_SLUGS = {"new", "admin", "manage", "api", "static", "search", "ideas"}
+
+
+def list_companies() -> list[Company]:
+    """The directory, alphabetical."""
+    return list(db.session.scalars(select(Company).order_by(func.lower(Company.name))))
+
+
+def get_company(slug: str) -> Company:
+    company = db.session.scalar(select(Company).where(Company.slug == slug.lower()))
+    if company is None:
+        raise NotFound("There is no company at that address.")
+    return company
+
+
+def _clean_website(website: str) -> str:
+    website = website.strip()
+    if website and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", website):
+        raise Invalid("Websites start with http:// or https://.", field="website")
+    return website[:255]
+
+
+def _check_fields(name: str, tagline: str, description: str) -> None:
+    if not name.strip():
+        raise Invalid("A company needs a name.", field="name")
+    if len(name.strip()) > MAX_NAME:
+        raise Invalid(f"Names are at most {MAX_NAME} characters.", field="name")
+    if len(tagline) > MAX_TAGLINE:
+        raise Invalid(f"Taglines are at most {MAX_TAGLINE} characters.", field="tagline")
+    if len(description) > MAX_DESCRIPTION:
+        raise Invalid(
+            f"Descriptions are at most {MAX_DESCRIPTION} characters.", field="description"
+        )
+
+
+def create_company(
+    actor: User, *, name: str, slug: str, tagline: str = "", description: str = "",
+    website: str = "", logo_url: str = "", owner: User | None = None,
+) -> Company:
+    """A site admin opens a company's space, optionally naming its first owner."""
+    policy.require(actor, "create_company")
+    _check_fields(name, tagline, description)
+    slug = slug.strip().lower()
+    if not re.match(SLUG_PATTERN, slug) or slug in RESERVED_SLUGS:
+        raise Invalid("Slugs are lower-case letters, digits and dashes, up to 40.", "slug")
+    begin_write()
+    if db.session.scalar(select(Company.id).where(Company.slug == slug)) is not None:
+        raise Conflict("Another company already has that address.", field="slug")
+    company = Company(
+        name=name.strip(), slug=slug, tagline=tagline.strip(), description=description.strip(),
+        website=_clean_website(website), logo_url=_clean_website(logo_url),
+    )
+    db.session.add(company)
+    if owner is not None:
+        db.session.add(Membership(user=owner, company=company, role=Role.OWNER.value))
+    db.session.commit()
+    return company
+
+
+def update_company(
+    actor: User, company: Company, *, name: str, tagline: str, description: str,
+    website: str, logo_url: str = "",
+) -> None:
+    """An owner edits how the company presents itself."""
+    policy.require(actor, "edit_company", company)
+    _check_fields(name, tagline, description)
+    begin_write()
+    company.name = name.strip()
+    company.tagline = tagline.strip()
+    company.description = description.strip()
+    company.website = _clean_website(website)
+    company.logo_url = _clean_website(logo_url)
+    db.session.commit()
+
+
+def list_staff(company: Company) -> list[Membership]:
+    """A company's staff, owners first."""
+    order = {Role.OWNER.value: 0, Role.MODERATOR.value: 1, Role.TEAM.value: 2}
+    rows = db.session.scalars(
+        select(Membership).where(Membership.company_id == company.id).join(Membership.user)
+        .order_by(func.lower(User.username))
+    )
+    return sorted(rows, key=lambda membership: order.get(membership.role, 3))
+
+
+def set_staff_role(actor: User, company: Company, username: str, role: str) -> Membership:
+    """Add a person to the staff, or change their role; one role per company."""
+    policy.require(actor, "manage_staff", company)
+    if role not in {r.value for r in Role}:
+        raise Invalid("Roles are team, moderator or owner.", field="role")
+    user = find_user(username.strip())
+    if user is None:
+        raise Invalid("There is no one with that username.", field="username")
+    begin_write()
+    membership = db.session.scalar(
+        select(Membership).where(Membership.company_id == company.id,
+                                 Membership.user_id == user.id)
+    )
+    if membership is None:
+        membership = Membership(user_id=user.id, company_id=company.id, role=role)
+        db.session.add(membership)
+    else:
+        _keep_an_owner(company, membership, role)
+        membership.role = role
+    db.session.commit()
+    return membership
+
+
+def remove_staff(actor: User, company: Company, membership_id: int) -> None:
+    """Take a person off the staff; they stay a customer."""
+    policy.require(actor, "manage_staff", company)
+    begin_write()
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.company_id != company.id:
+        raise NotFound("That person is not on this company's staff.")
+    _keep_an_owner(company, membership, None)
+    db.session.delete(membership)
+    db.session.commit()
+
+
+def _keep_an_owner(company: Company, membership: Membership, new_role: str | None) -> None:
+    """A company must keep at least one owner, or nobody could manage it."""
+    if membership.role != Role.OWNER.value or new_role == Role.OWNER.value:
+        return
+    owners = db.session.scalar(
+        select(func.count()).select_from(Membership)
+        .where(Membership.company_id == company.id, Membership.role == Role.OWNER.value)
+    )
+    if (owners or 0) <= 1:
+        raise Conflict("A company needs at least one owner: add another owner first.")

@@ -1,0 +1,104 @@
+"""The company directory, company pages and the staff's management pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from forum import policy
+from forum.companies import services
+from forum.companies.forms import CompanyForm, StaffForm
+from forum.companies.models import Company
+from forum.errors import DomainError
+from forum.forms import attach_error
+
+bp = Blueprint("companies", __name__)
+
+
+def _managed_company(slug: str, action: str = "view_manage") -> Company:
+    """The company in the URL, if the current user may manage it (404 for strangers' eyes)."""
+    company = services.get_company(slug)
+    if not policy.can(current_user, action, company):
+        abort(403)
+    return company
+
+
+@bp.get("/")
+def home() -> str:
+    """The company directory: where every customer starts."""
+    return render_template("companies/home.html", companies=services.list_companies())
+
+
+@bp.get("/c/<slug>")
+def company(slug: str) -> str:
+    """A company's public page."""
+    company = services.get_company(slug)
+    return render_template("companies/company.html", company=company,
+                           staff=services.list_staff(company))
+
+
+@bp.get("/c/<slug>/manage")
+@login_required
+def manage(slug: str) -> str:
+    """The staff's start page for one company."""
+    company = _managed_company(slug)
+    return render_template("companies/manage.html", company=company)
+
+
+@bp.route("/c/<slug>/manage/settings", methods=["GET", "POST"])
+@login_required
+def settings(slug: str) -> str | Response | tuple[str, int]:
+    """Owners edit the company's public details."""
+    company = _managed_company(slug, "edit_company")
+    form = CompanyForm(obj=company)
+    if form.validate_on_submit():
+        try:
+            services.update_company(
+                current_user, company, name=form.name.data, tagline=form.tagline.data or "",
+                description=form.description.data or "", website=form.website.data or "",
+                logo_url=form.logo_url.data or "",
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash("Company details saved.", "success")
+            return redirect(url_for("companies.company", slug=company.slug))
+    status = 422 if form.is_submitted() else 200
+    return render_template("companies/settings.html", company=company, form=form), status
+
+
+@bp.route("/c/<slug>/manage/staff", methods=["GET", "POST"])
+@login_required
+def staff(slug: str) -> str | Response | tuple[str, int]:
+    """Owners add staff by username, or change a member's role."""
+    company = _managed_company(slug, "manage_staff")
+    form = StaffForm()
+    if form.validate_on_submit():
+        try:
+            membership = services.set_staff_role(
+                current_user, company, form.username.data, form.role.data
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(f"{membership.user.username} is now {membership.role} at {company.name}.",
+                  "success")
+            return redirect(url_for("companies.staff", slug=company.slug))
+    status = 422 if form.is_submitted() else 200
+    return render_template("companies/staff.html", company=company, form=form,
+                           staff=services.list_staff(company)), status
+
+
+@bp.post("/c/<slug>/manage/staff/<int:membership_id>/remove")
+@login_required
+def remove_staff(slug: str, membership_id: int) -> Response:
+    """Take someone off the staff."""
+    company = _managed_company(slug, "manage_staff")
+    try:
+        services.remove_staff(current_user, company, membership_id)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash("Removed from the staff.", "success")
+    return redirect(url_for("companies.staff", slug=company.slug))

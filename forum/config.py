@@ -1,0 +1,84 @@
+"""Settings: one class of defaults, every value overridable by an environment variable."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("COCREATE_INSTANCE_DIR", ROOT / "instance"))
+
+log = logging.getLogger(__name__)
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else the key `make run` wrote, else a throwaway one."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    key_file = INSTANCE_DIR / "secret_key"
+    if key_file.is_file():
+        return key_file.read_text().strip()
+    log.warning("SECRET_KEY is not set: sessions will not survive a restart")
+    return secrets.token_urlsafe(32)
+
+
+def database_url() -> str:
+    """DATABASE_URL, with postgres:// spelled for psycopg 3; SQLite under instance/ by default."""
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'cocreate.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+class Config:
+    """Defaults for development; production overrides through the environment."""
+
+    def __init__(self, secret_key: str | None = None) -> None:
+        self.SECRET_KEY = secret_key or _secret_key()
+        self.SQLALCHEMY_DATABASE_URI = database_url()
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search"))
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        # A tab left open for hours must still be able to post: the token lives as
+        # long as the session instead of expiring after an hour.
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.WTF_CSRF_HEADERS = ["X-CSRFToken"]
+        self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+        self.SIGNIN_RATE_LIMIT = os.environ.get("SIGNIN_RATE_LIMIT", "10 per minute;50 per hour")
+        self.SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "5 per minute;20 per hour")
+        # Posting limits, as mature forums have them (see forum/threads/limits.py).
+        self.POST_MIN_INTERVAL_SECONDS = int(os.environ.get("POST_MIN_INTERVAL_SECONDS", "10"))
+        self.NEW_ACCOUNT_HOURS = int(os.environ.get("NEW_ACCOUNT_HOURS", "24"))
+        self.NEW_ACCOUNT_POSTS_PER_DAY = int(os.environ.get("NEW_ACCOUNT_POSTS_PER_DAY", "20"))
+        self.NEW_ACCOUNT_THREADS_PER_DAY = int(os.environ.get("NEW_ACCOUNT_THREADS_PER_DAY", "5"))
+        self.POSTS_PER_DAY = int(os.environ.get("POSTS_PER_DAY", "300"))
+        self.DUPLICATE_POST_MINUTES = int(os.environ.get("DUPLICATE_POST_MINUTES", "10"))
+
+
+class TestConfig(Config):
+    """The suite's settings: a database chosen by the fixtures, CSRF on unless a test says."""
+
+    def __init__(self, database_uri: str) -> None:
+        super().__init__(secret_key="test-secret-key")  # noqa: S106 (tests only)
+        self.TESTING = True
+        self.SQLALCHEMY_DATABASE_URI = database_uri
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.PREFERRED_URL_SCHEME = "http"

@@ -1,0 +1,110 @@
+"""Who may do what: one predicate per decision, asked by services, views and templates.
+
+No role check is written anywhere else. Each predicate takes the actor (possibly the
+anonymous user) and the thing acted on, and answers True or False; `require` turns a
+False into the NotAllowed error services raise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from forum.accounts.models import User
+from forum.companies.models import Company, Role
+from forum.errors import NotAllowed
+
+Predicate = Callable[[Any, Any], bool]
+_RULES: dict[str, Predicate] = {}
+
+
+def rule(action: str) -> Callable[[Predicate], Predicate]:
+    """Register the predicate that decides `action`."""
+
+    def register(predicate: Predicate) -> Predicate:
+        _RULES[action] = predicate
+        return predicate
+
+    return register
+
+
+def actions() -> list[str]:
+    """Every action the policy knows, for the table-driven tests."""
+    return sorted(_RULES)
+
+
+def can(user: Any, action: str, target: Any = None) -> bool:
+    """May `user` do `action` to `target`? Unknown actions are refused loudly."""
+    try:
+        predicate = _RULES[action]
+    except KeyError:
+        raise LookupError(f"policy has no rule for {action!r}") from None
+    return predicate(user, target)
+
+
+def require(user: Any, action: str, target: Any = None, message: str | None = None) -> None:
+    """Raise NotAllowed unless `can(user, action, target)`."""
+    if not can(user, action, target):
+        raise NotAllowed(message or "You don't have permission to do that.")
+
+
+def is_active(user: Any) -> bool:
+    """Signed in and not suspended."""
+    return bool(getattr(user, "is_authenticated", False)) and not user.is_suspended
+
+
+def is_admin(user: Any) -> bool:
+    return is_active(user) and bool(user.is_site_admin)
+
+
+def role_at(user: Any, company: Company) -> str | None:
+    """The active user's staff role at `company`; None for customers and visitors."""
+    if not is_active(user):
+        return None
+    return user.role_at(company.id)
+
+
+def has_role(user: Any, company: Company, *roles: Role) -> bool:
+    """Site admins act everywhere; staff only at their own company."""
+    return is_admin(user) or role_at(user, company) in {role.value for role in roles}
+
+
+STAFF = (Role.TEAM, Role.MODERATOR, Role.OWNER)
+MODERATORS = (Role.MODERATOR, Role.OWNER)
+
+
+@rule("view_admin")
+def _view_admin(user: Any, _target: Any) -> bool:
+    return is_admin(user)
+
+
+@rule("create_company")
+def _create_company(user: Any, _target: Any) -> bool:
+    return is_admin(user)
+
+
+@rule("edit_company")
+def _edit_company(user: Any, company: Company) -> bool:
+    return has_role(user, company, Role.OWNER)
+
+
+@rule("manage_staff")
+def _manage_staff(user: Any, company: Company) -> bool:
+    return has_role(user, company, Role.OWNER)
+
+
+@rule("view_manage")
+def _view_manage(user: Any, company: Company) -> bool:
+    return has_role(user, company, *STAFF)
+
+
+@rule("suspend_user")
+def _suspend_user(user: Any, target: User) -> bool:
+    # Admins cannot be suspended from the web: that takes the CLI, on the server.
+    return is_admin(user) and target.id != user.id and not target.is_site_admin
+
+
+@rule("edit_profile")
+def _edit_profile(user: Any, target: User) -> bool:
+    return is_active(user) and user.id == target.id
+

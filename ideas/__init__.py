@@ -1,0 +1,1 @@
+"""Ideas: the product lifecycle on top of the forum's threads."""

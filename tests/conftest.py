@@ -1,0 +1,233 @@
+"""Fixtures in the flaskr style: app, client, runner, auth, plus data factories.
+
+The schema is built once per run with the real Alembic migrations. Each test then gets a
+fresh database: on SQLite a copy of the migrated file, on PostgreSQL (TEST_DATABASE_URL)
+the migrated schema emptied after the test.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, event, text
+
+from forum import create_app
+from forum.accounts import services as accounts
+from forum.accounts.models import User
+from forum.companies import services as companies
+from forum.companies.models import Company
+from forum.config import TestConfig
+from forum.extensions import db
+
+PASSWORD = "correct horse battery"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def _sqlalchemy_url(url: str) -> str:
+    return re.sub(r"^postgres(?:ql)?://", "postgresql+psycopg://", url)
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def make_config(database_uri: str, **overrides: Any) -> TestConfig:
+    config = TestConfig(database_uri)
+    config.WTF_CSRF_ENABLED = False
+    config.RATELIMIT_ENABLED = False
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return config
+
+
+def _migrate(database_uri: str) -> None:
+    app = create_app(make_config(database_uri))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The migrated template: a SQLite file to copy, or the PostgreSQL URL."""
+    if POSTGRES_URL:
+        url = _sqlalchemy_url(POSTGRES_URL)
+        _reset_postgres(url)
+        _migrate(url)
+        return url
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _migrate(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def database_uri(migrated_database: str, tmp_path: Path) -> Iterator[str]:
+    if POSTGRES_URL:
+        yield migrated_database
+        _empty_postgres(migrated_database)
+        return
+    path = tmp_path / "test.db"
+    shutil.copyfile(migrated_database, path)
+    yield f"sqlite:///{path}"
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = [name for (name,) in connection.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'"))]
+        if tables:
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, as production does.
+
+    Tests keep an app context pushed to call services; without this, Flask would reuse
+    it for requests, sharing `g`, the signed-in user and the database session.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def app_factory(database_uri: str) -> Iterator[Callable[..., Flask]]:
+    """Build apps on this test's database with config overrides (CSRF, rate limits...)."""
+    apps: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        app = create_app(make_config(database_uri, **overrides))
+        app.test_client_class = IsolatedClient
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory: Callable[..., Flask]) -> Iterator[Flask]:
+    app = app_factory()
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Sign in and out through the real forms."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def signin(self, login: str, password: str = PASSWORD, remember: bool = False) -> Any:
+        data = {"login": login, "password": password}
+        if remember:
+            data["remember"] = "y"
+        return self._client.post("/signin", data=data)
+
+    def signout(self) -> Any:
+        return self._client.post("/signout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(username: str | None = None, *, admin: bool = False, **profile: str) -> User:
+        username = username or f"user{next(counter)}"
+        user = accounts.register(username, f"{username}@example.com", PASSWORD,
+                                 site_admin=admin)
+        if profile:
+            accounts.update_profile(user, user, profile.get("display_name", ""),
+                                    profile.get("bio", ""))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def admin(make_user: Callable[..., User]) -> User:
+    return make_user("root", admin=True)
+
+
+@pytest.fixture
+def make_company(admin: User) -> Callable[..., Company]:
+    counter = iter(range(1, 10_000))
+
+    def make(slug: str | None = None, *, owner: User | None = None, **fields: str) -> Company:
+        slug = slug or f"company{next(counter)}"
+        return companies.create_company(
+            admin, name=fields.get("name", slug.title()), slug=slug,
+            tagline=fields.get("tagline", ""), description=fields.get("description", ""),
+            owner=owner,
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_staff(admin: User, make_user: Callable[..., User]) -> Callable[..., User]:
+    def make(company: Company, role: str, username: str | None = None) -> User:
+        user = make_user(username)
+        companies.set_staff_role(admin, company, user.username, role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Callable[[], Any]:
+    """`with count_queries() as queries:` then `len(queries)`: SQL statements run."""
+
+    @contextmanager
+    def counting() -> Iterator[list[str]]:
+        statements: list[str] = []
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+                statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    return counting

@@ -1,0 +1,101 @@
+"""A live server and a real browser (Playwright driving Debian's Chromium).
+
+Without a browser these tests are skipped with a clear message, unless E2E_REQUIRED=1
+(as in CI), when a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+REQUIRED = os.environ.get("E2E_REQUIRED") == "1"
+
+
+def _chromium() -> str | None:
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which(
+        "chromium-browser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in item.nodeid.replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    executable = _chromium()
+    if executable is None:
+        message = "no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)"
+        if REQUIRED:
+            pytest.fail(f"E2E_REQUIRED=1 but {message}")
+        pytest.skip(f"browser tests skipped: {message}")
+    from playwright.sync_api import sync_playwright  # optional at import: unit runs need none
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+class LiveServer:
+    """The app served over real HTTP on a free port, in a thread."""
+
+    def __init__(self, app: Flask) -> None:
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app_factory: Callable[..., Flask], app: Flask) -> Iterator[LiveServer]:
+    """The live app has CSRF on, as in production; `app` gives the test a context."""
+    live_app = app_factory(WTF_CSRF_ENABLED=True)
+    server = LiveServer(live_app).start()
+    yield server
+    server.stop()
+
+
+def _record_console_error(message: Any, errors: list[str]) -> None:
+    """JavaScript errors and 5xx fail the test; 4xx answers are what tests assert on."""
+    if message.type != "error":
+        return
+    if re.search(r"status of 4\d\d", message.text):
+        return
+    errors.append(message.text)
+
+
+@pytest.fixture
+def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390,
+                                                                      "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda msg: _record_console_error(msg, errors))
+    yield page
+    context.close()
+    assert errors == [], f"the browser reported errors: {errors}"
