@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from forum import content, models, policy
+from forum import models
 from forum.accounts.services import load_session_user
 from forum.accounts.views import bp as accounts_bp
 from forum.admin.views import bp as admin_bp
@@ -16,6 +16,9 @@ from forum.config import INSTANCE_DIR, ROOT, Config
 from forum.database import configure_database
 from forum.errors import configure_errors
 from forum.extensions import csrf, db, htmx, limiter, login_manager, migrate
+from forum.templating import configure_templates
+from forum.threads.staff_views import bp as thread_staff_bp
+from forum.threads.views import bp as threads_bp
 from forum.web import configure_web
 from ideas.views import bp as ideas_bp  # the one place forum knows about ideas
 
@@ -56,15 +59,9 @@ def configure_extensions(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
-    for blueprint in (accounts_bp, companies_bp, admin_bp, ideas_bp):
+    for blueprint in (accounts_bp, companies_bp, admin_bp, threads_bp, thread_staff_bp,
+                      ideas_bp):
         app.register_blueprint(blueprint)
-
-
-def configure_templates(app: Flask) -> None:
-    app.jinja_env.globals.update(can=policy.can)
-    app.jinja_env.filters["excerpt"] = content.render_plain_excerpt
-    app.jinja_env.trim_blocks = True
-    app.jinja_env.lstrip_blocks = True
 
 
 def configure_cli(app: Flask) -> None:

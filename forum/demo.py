@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
 
 from forum.accounts import services as accounts
 from forum.accounts.models import User
 from forum.companies import services as companies
+from forum.companies.models import Company
+from forum.database import utcnow
+from forum.extensions import db
+from forum.threads import categories, posting, state
+from forum.threads.models import Post, Thread
 
 PASSWORD = "demo-password"  # noqa: S105 (the demo is public by design)
 LOGIN_HINT = (f"Demo sign-in: maya (a customer), nora (Northwind Coffee's owner) or admin, "
@@ -54,11 +64,75 @@ COMPANIES = [
     },
 ]
 
-STEPS = len(PEOPLE) + len(COMPANIES)
+CATEGORIES = {
+    "northwind": [("help", "Help & support", "Questions about your machine."),
+                  ("brewing", "Brewing", "Recipes, beans and technique.")],
+    "lumen": [("help", "Help", "Stuck? Ask here."), ("workflows", "Workflows",
+                                                      "How you use Lumen.")],
+    "tandem": [("riding", "Riding", "Commutes, cargo and trips."),
+               ("repairs", "Repairs", "Parts, tools and fixes.")],
+}
+
+# (company, category, author, kind, title, body, replies); a reply is (author, body,
+# official, accepted).
+THREADS = [
+    ("northwind", "help", "maya", "question", "How often should I descale the Breeze?",
+     "The manual says *regularly*. Is that weekly? Monthly? My water is quite hard.",
+     [("omar", "I do it monthly with hard water and it has been fine for two years.", False,
+       False),
+      ("theo", "With hard water, every 4 weeks. The Breeze also shows an orange light when "
+               "it is due: descale then at the latest. Our guide: "
+               "https://northwind.example.com/descale", True, True)]),
+    ("northwind", "help", "omar", "problem", "Gale grinder stalls on light roasts",
+     "Since the last firmware, the Gale stops mid-grind with light roasts at setting 4.",
+     [("theo", "Thanks Omar, we can reproduce it. A fix ships in firmware 2.3 next week.",
+       True, False),
+      ("maya", "Same here, glad it is known!", False, False)]),
+    ("northwind", "brewing", "maya", "praise", "The new steam wand is wonderful",
+     "Microfoam in 20 seconds. Whoever designed the new tip: thank you!",
+     [("nora", "That made our day, Maya. The tip was Theo's idea.", True, False)]),
+    ("lumen", "help", "ines", "question", "Can I export a notebook to PDF?",
+     "I want to print my lesson plans for a substitute teacher.",
+     [("priya", "Yes: open the notebook, then **File → Export → PDF**. Nested outlines keep "
+                "their indentation.", True, True)]),
+    ("lumen", "workflows", "ines", "discussion", "How do you organise lesson plans?",
+     "I have one notebook per class and a page per week. What works for you?",
+     [("maya", "I use tags for the week and one notebook per subject.", False, False),
+      ("kate", "Templates! A weekly template saves me an hour every Sunday.", False, False)]),
+    ("tandem", "riding", "leo", "question", "What range do you get in winter?",
+     "At -5 °C my range drops from 70 km to about 45 km. Is that normal?",
+     [("kate", "Similar for me. Keeping the battery indoors overnight helps.", False, False),
+      ("sam", "That drop is normal for lithium cells in the cold. Store the battery indoors "
+              "and charge it at room temperature; range comes back when it warms.", True,
+       True)]),
+    ("tandem", "repairs", "kate", "problem", "Rear brake squeals after rain",
+     "It squeals loudly for the first few stops after riding in rain.", []),
+]
+
+STEPS = len(PEOPLE) + len(COMPANIES) + len(THREADS)
+
+
+@contextmanager
+def _history_mode() -> Iterator[None]:
+    """The demo writes weeks of history in a second; flood limits are for live people."""
+    config = current_app.config
+    saved = {key: config[key] for key in ("POST_MIN_INTERVAL_SECONDS", "POSTS_PER_DAY",
+                                          "NEW_ACCOUNT_POSTS_PER_DAY",
+                                          "NEW_ACCOUNT_THREADS_PER_DAY")}
+    config.update(dict.fromkeys(saved, 0) | {key: 10**6 for key in saved if "DAY" in key})
+    try:
+        yield
+    finally:
+        config.update(saved)
 
 
 def load(progress: Callable[[int], object] = lambda _n: None) -> dict[str, User]:
-    """Create the demo's people and companies through the same services the site uses."""
+    """Create the demo's people, companies and threads through the site's own services."""
+    with _history_mode():
+        return _load(progress)
+
+
+def _load(progress: Callable[[int], object]) -> dict[str, User]:
     people: dict[str, User] = {}
     for username, display_name, bio in PEOPLE:
         user = accounts.register(username, f"{username}@example.com", PASSWORD,
@@ -75,5 +149,42 @@ def load(progress: Callable[[int], object] = lambda _n: None) -> dict[str, User]
         )
         for username, role in spec["staff"]:
             companies.set_staff_role(admin, company, username, role)
+        for slug, name, description in CATEGORIES[spec["slug"]]:
+            categories.save_category(admin, company, name=name, slug=slug,
+                                     description=description,
+                                     position=len(CATEGORIES[spec["slug"]]))
+        progress(1)
+    for age, (company_slug, category_slug, author, kind, title, body, replies) in enumerate(
+            THREADS):
+        thread = _load_thread(people, companies.get_company(company_slug), category_slug,
+                              author, kind, title, body, replies)
+        _backdate(thread, days=2 + 3 * (len(THREADS) - age))
         progress(1)
     return people
+
+
+def _load_thread(people: dict[str, User], company: Company, category_slug: str, author: str,
+                 kind: str, title: str, body: str,
+                 replies: list[tuple[str, str, bool, bool]]) -> Thread:
+    thread = posting.start_thread(
+        people[author], company, title=title, body=body, kind=kind,
+        category=categories.get_category(company, category_slug))
+    for replier, text, official, accepted in replies:
+        post = posting.post_reply(people[replier], thread, text, official=official)
+        if accepted:
+            state.accept_answer(people["admin"], thread, post)
+    return thread
+
+
+def _backdate(thread: Thread, days: int) -> None:
+    """Spread a thread over the past: opened `days` ago, a reply every few hours."""
+    start = utcnow() - timedelta(days=days)
+    thread.created_at = start
+    posts = db.session.scalars(select(Post).where(Post.thread_id == thread.id)
+                               .order_by(Post.number)).all()
+    for post in posts:
+        post.created_at = start + timedelta(hours=5 * (post.number - 1))
+    thread.last_posted_at = posts[-1].created_at
+    official = [post.created_at for post in posts if post.official]
+    thread.answered_at = official[0] if official else None
+    db.session.commit()

@@ -1,6 +1,14 @@
-"""Every model, imported in one place so Alembic and the app see the whole schema."""
+"""Every forum model, imported in one place so Alembic and the app see the whole schema.
+
+The ideas tables register themselves when the app factory imports the ideas blueprint.
+"""
 
 from forum.accounts.models import User
 from forum.companies.models import Company, Membership, Role
+from forum.search.models import SearchOutbox
+from forum.threads.models import Category, Mention, Post, Revision, Thread, ThreadLink
 
-__all__ = ["Company", "Membership", "Role", "User"]
+__all__ = [
+    "Category", "Company", "Membership", "Mention", "Post", "Revision", "Role",
+    "SearchOutbox", "Thread", "ThreadLink", "User",
+]

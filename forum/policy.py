@@ -108,3 +108,84 @@ def _suspend_user(user: Any, target: User) -> bool:
 def _edit_profile(user: Any, target: User) -> bool:
     return is_active(user) and user.id == target.id
 
+
+# Discussions. Targets: a Company for company-wide actions, a Thread or a Post otherwise.
+
+
+def _company_of(target: Any) -> Company:
+    """The company a thread or post belongs to."""
+    thread = getattr(target, "thread", None) or target
+    return thread.company
+
+
+@rule("manage_categories")
+def _manage_categories(user: Any, company: Company) -> bool:
+    return has_role(user, company, *MODERATORS)
+
+
+@rule("start_thread")
+def _start_thread(user: Any, _company: Company) -> bool:
+    return is_active(user)
+
+
+@rule("view_thread")
+def _view_thread(user: Any, thread: Any) -> bool:
+    return not thread.is_hidden or has_role(user, thread.company, *MODERATORS)
+
+
+@rule("reply")
+def _reply(user: Any, thread: Any) -> bool:
+    return is_active(user) and not thread.is_locked and not thread.is_hidden
+
+
+@rule("post_official")
+def _post_official(user: Any, company: Company) -> bool:
+    return has_role(user, company, *STAFF)
+
+
+@rule("accept_answer")
+def _accept_answer(user: Any, thread: Any) -> bool:
+    return thread.kind == "question" and has_role(user, thread.company, *STAFF)
+
+
+@rule("pin_thread")
+def _pin_thread(user: Any, thread: Any) -> bool:
+    return has_role(user, thread.company, *STAFF)
+
+
+@rule("lock_thread")
+def _lock_thread(user: Any, thread: Any) -> bool:
+    return has_role(user, thread.company, *STAFF)
+
+
+@rule("move_thread")
+def _move_thread(user: Any, thread: Any) -> bool:
+    return thread.kind != "idea" and has_role(user, thread.company, *STAFF)
+
+
+@rule("edit_post")
+def _edit_post(user: Any, post: Any) -> bool:
+    if post.is_hidden or not is_active(user):
+        return False
+    own = user.id == post.author_id and not post.thread.is_locked
+    return own or has_role(user, _company_of(post), *MODERATORS)
+
+
+@rule("delete_post")
+def _delete_post(user: Any, post: Any) -> bool:
+    if post.is_hidden or not is_active(user):
+        return False
+    return user.id == post.author_id or has_role(user, _company_of(post), *MODERATORS)
+
+
+@rule("view_revisions")
+def _view_revisions(user: Any, post: Any) -> bool:
+    if not is_active(user):
+        return False
+    return user.id == post.author_id or has_role(user, _company_of(post), *STAFF)
+
+
+@rule("bypass_posting_limits")
+def _bypass_posting_limits(user: Any, company: Company) -> bool:
+    # Staff answer many customers in a row; the flood limits are for everyone else.
+    return has_role(user, company, *STAFF)

@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from ideas import models
+
 bp = Blueprint("ideas", __name__)
+assert models.Idea.__tablename__ == "ideas"

@@ -20,7 +20,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, select, text
 
 from forum import create_app
 from forum.accounts import services as accounts
@@ -29,6 +29,8 @@ from forum.companies import services as companies
 from forum.companies.models import Company
 from forum.config import TestConfig
 from forum.extensions import db
+from forum.threads import categories, posting
+from forum.threads.models import Category, Post, Thread
 
 PASSWORD = "correct horse battery"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -50,6 +52,9 @@ def make_config(database_uri: str, **overrides: Any) -> TestConfig:
     config = TestConfig(database_uri)
     config.WTF_CSRF_ENABLED = False
     config.RATELIMIT_ENABLED = False
+    # Factories post quickly and a lot; the limit tests set these back.
+    config.POST_MIN_INTERVAL_SECONDS = 0
+    config.NEW_ACCOUNT_POSTS_PER_DAY = config.NEW_ACCOUNT_THREADS_PER_DAY = 100_000
     for key, value in overrides.items():
         setattr(config, key, value)
     return config
@@ -208,6 +213,45 @@ def make_staff(admin: User, make_user: Callable[..., User]) -> Callable[..., Use
         user = make_user(username)
         companies.set_staff_role(admin, company, user.username, role)
         return user
+
+    return make
+
+
+@pytest.fixture
+def make_category(admin: User) -> Callable[..., Category]:
+    def make(company: Company, slug: str = "general", name: str | None = None) -> Category:
+        return categories.save_category(admin, company, name=name or slug.title(), slug=slug)
+
+    return make
+
+
+@pytest.fixture
+def make_thread(make_user: Callable[..., User], make_company: Callable[..., Company],
+                make_category: Callable[..., Category]) -> Callable[..., Thread]:
+    """A thread with its opening post; company, category and author made when not given."""
+    counter = iter(range(1, 100_000))
+
+    def make(company: Company | None = None, *, author: User | None = None,
+             category: Category | None = None, title: str = "How do I descale the Breeze?",
+             body: str | None = None, kind: str = "question", official: bool = False) -> Thread:
+        body = body or f"It says descale but the manual is vague (#{next(counter)})."
+        company = company or make_company()
+        category = category or db.session.scalar(
+            select(Category).where(Category.company_id == company.id)) or make_category(company)
+        return posting.start_thread(author or make_user(), company, title=title, body=body,
+                                    kind=kind, category=category, official=official)
+
+    return make
+
+
+@pytest.fixture
+def make_reply(make_user: Callable[..., User]) -> Callable[..., Post]:
+    counter = iter(range(1, 100_000))
+
+    def make(thread: Thread, *, author: User | None = None, body: str | None = None,
+             official: bool = False) -> Post:
+        return posting.post_reply(author or make_user(), thread,
+                                  body or f"Reply number {next(counter)}", official=official)
 
     return make
 

@@ -22,6 +22,7 @@ from forum.accounts.forms import PasswordForm, ProfileForm, SignInForm, SignUpFo
 from forum.errors import DomainError, NotAllowed
 from forum.extensions import limiter
 from forum.forms import attach_error
+from forum.threads import queries as threads
 from forum.web import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -145,4 +146,5 @@ def password_settings() -> str | Response | tuple[str, int]:
 def profile(username: str) -> str:
     """A person's public page."""
     user = services.get_profile(username)
-    return render_template("accounts/profile.html", profile=user)
+    return render_template("accounts/profile.html", profile=user,
+                           threads=threads.user_threads(user), posts=threads.user_posts(user))

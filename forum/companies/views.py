@@ -12,6 +12,7 @@ from forum.companies.forms import CompanyForm, StaffForm
 from forum.companies.models import Company
 from forum.errors import DomainError
 from forum.forms import attach_error
+from forum.threads import queries as threads
 
 bp = Blueprint("companies", __name__)
 
@@ -35,7 +36,9 @@ def company(slug: str) -> str:
     """A company's public page."""
     company = services.get_company(slug)
     return render_template("companies/company.html", company=company,
-                           staff=services.list_staff(company))
+                           staff=services.list_staff(company),
+                           responsiveness=threads.responsiveness(company),
+                           latest=threads.latest_threads(company).items[:5])
 
 
 @bp.get("/c/<slug>/manage")

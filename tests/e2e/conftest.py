@@ -88,14 +88,36 @@ def _record_console_error(message: Any, errors: list[str]) -> None:
 
 
 @pytest.fixture
-def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 390,
-                                                                      "height": 844})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., Any]]:
+    """Open a page in a browser context of its own (one person each), phone-sized."""
+    contexts: list[Any] = []
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda msg: _record_console_error(msg, errors))
-    yield page
-    context.close()
+
+    def open_page(width: int = 390, height: int = 844) -> Any:
+        context = browser.new_context(base_url=live_server.url,
+                                      viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda msg: _record_console_error(msg, errors))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
     assert errors == [], f"the browser reported errors: {errors}"
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Any]) -> Any:
+    return new_page()
+
+
+def sign_in(page: Any, username: str, password: str) -> None:
+    """Sign in through the real form."""
+    page.goto("/signin")
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"Signed in as {username}.").wait_for()

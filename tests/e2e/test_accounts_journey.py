@@ -36,8 +36,8 @@ def test_sign_up_sign_out_sign_in_and_visit_a_company(page, runner):
     expect(page.get_by_text("Signed in as newcomer.")).to_be_visible()
 
     page.get_by_role("link", name="Northwind Coffee").click()
-    expect(page.get_by_role("heading", name="Northwind Coffee")).to_be_visible()
-    expect(page.get_by_text("Nora Lindqvist")).to_be_visible()
+    expect(page.get_by_role("heading", name="Northwind Coffee", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Nora Lindqvist")).to_be_visible()
     assert page.url.endswith("/c/northwind")
 
 

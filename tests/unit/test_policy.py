@@ -12,6 +12,7 @@ from forum.accounts.models import User
 from forum.companies.models import Company, Membership
 from forum.database import utcnow
 from forum.errors import NotAllowed
+from forum.threads.models import Post, Thread
 
 HOME = Company(id=1, slug="home", name="Home")
 OTHER = Company(id=2, slug="other", name="Other")
@@ -41,6 +42,25 @@ ACTORS = {
 CUSTOMER = ACTORS["customer"]
 ADMIN = ACTORS["admin"]
 
+
+def thread(kind: str = "question", *, locked: bool = False, hidden: bool = False,
+           author: User = CUSTOMER) -> Thread:
+    made = Thread(id=1, company=HOME, company_id=1, kind=kind, author_id=author.id,
+                  state="locked" if locked else "open")
+    made.hidden_at = utcnow() if hidden else None
+    return made
+
+
+def post(of: Thread | None = None, *, author: User = CUSTOMER, hidden: bool = False) -> Post:
+    made = Post(id=1, thread=of or thread(), author_id=author.id, number=2)
+    made.hidden_at = utcnow() if hidden else None
+    return made
+
+
+STAFF = {"team", "moderator", "owner", "admin"}
+MODS = {"moderator", "owner", "admin"}
+ACTIVE = set(ACTORS) - {"visitor", "suspended_owner", "suspended_admin"}
+
 # action -> (target, the actors allowed). Everyone not listed is refused.
 TABLE: dict[str, tuple[object, set[str]]] = {
     "view_admin": (None, {"admin"}),
@@ -50,7 +70,32 @@ TABLE: dict[str, tuple[object, set[str]]] = {
     "view_manage": (HOME, {"team", "moderator", "owner", "admin"}),
     "suspend_user": (CUSTOMER, {"admin"}),
     "edit_profile": (CUSTOMER, {"customer"}),
+    "manage_categories": (HOME, MODS),
+    "start_thread": (HOME, ACTIVE),
+    "view_thread": (thread(), set(ACTORS)),
+    "reply": (thread(), ACTIVE),
+    "post_official": (HOME, STAFF),
+    "accept_answer": (thread("question"), STAFF),
+    "pin_thread": (thread(), STAFF),
+    "lock_thread": (thread(), STAFF),
+    "move_thread": (thread("discussion"), STAFF),
+    "edit_post": (post(), {"customer"} | MODS),
+    "delete_post": (post(), {"customer"} | MODS),
+    "view_revisions": (post(), {"customer"} | STAFF),
+    "bypass_posting_limits": (HOME, STAFF),
 }
+
+# The same actions where the state of the thing changes the answer.
+SPECIAL_CASES = [
+    ("view_thread", thread(hidden=True), MODS),
+    ("reply", thread(locked=True), set()),
+    ("reply", thread(hidden=True), set()),
+    ("accept_answer", thread("discussion"), set()),
+    ("move_thread", thread("idea"), set()),
+    ("edit_post", post(thread(locked=True)), MODS),
+    ("edit_post", post(hidden=True), set()),
+    ("delete_post", post(hidden=True), set()),
+]
 
 
 def test_table_covers_every_action() -> None:
@@ -64,7 +109,25 @@ def test_policy_table(actor: str, action: str) -> None:
     assert policy.can(ACTORS[actor], action, target) is (actor in allowed)
 
 
-@pytest.mark.parametrize("action", ["edit_company", "manage_staff", "view_manage"])
+@pytest.mark.parametrize(("action", "target", "allowed"), SPECIAL_CASES)
+@pytest.mark.parametrize("actor", sorted(ACTORS))
+def test_policy_special_cases(actor: str, action: str, target: object, allowed: set) -> None:
+    assert policy.can(ACTORS[actor], action, target) is (actor in allowed)
+
+
+OTHER_THREAD = Thread(id=2, company=OTHER, company_id=2, kind="question", author_id=10,
+                      state="open")
+
+
+@pytest.mark.parametrize("action", ["accept_answer", "pin_thread", "lock_thread"])
+@pytest.mark.parametrize("actor", ["team", "moderator", "owner"])
+def test_staff_cannot_act_on_another_companys_threads(actor: str, action: str) -> None:
+    assert not policy.can(ACTORS[actor], action, OTHER_THREAD)
+
+
+@pytest.mark.parametrize("action", ["edit_company", "manage_staff", "view_manage",
+                                    "manage_categories", "post_official",
+                                    "bypass_posting_limits"])
 @pytest.mark.parametrize("actor", ["team", "moderator", "owner"])
 def test_staff_have_no_power_at_another_company(actor: str, action: str) -> None:
     assert not policy.can(ACTORS[actor], action, OTHER)

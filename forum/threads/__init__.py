@@ -1,0 +1,1 @@
+"""The discussion engine: categories, threads and posts, shared by every kind of thread."""

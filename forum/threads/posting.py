@@ -1,0 +1,229 @@
+"""Writing in threads: start one, reply, edit with history, remove one's own post."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from sqlalchemy import func, select, update
+
+from forum import content, policy
+from forum.accounts.models import User
+from forum.companies.models import Company
+from forum.database import begin_write, utcnow
+from forum.errors import Invalid, NotAllowed, NotFound
+from forum.extensions import db
+from forum.search.outbox import enqueue
+from forum.threads.limits import check_posting_limits
+from forum.threads.models import (
+    FORUM_KINDS,
+    Category,
+    Kind,
+    Mention,
+    Post,
+    PostKind,
+    Revision,
+    Thread,
+    ThreadLink,
+)
+
+MIN_TITLE = 5
+MAX_TITLE = 150
+MAX_BODY = content.MAX_SOURCE_LENGTH
+
+
+def slugify(title: str) -> str:
+    """The readable part of a thread URL: ascii words joined by dashes."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    return slug[:60].rstrip("-") or "thread"
+
+
+def check_title(title: str) -> str:
+    title = " ".join(title.split())
+    if len(title) < MIN_TITLE:
+        raise Invalid(f"Titles need at least {MIN_TITLE} characters.", field="title")
+    if len(title) > MAX_TITLE:
+        raise Invalid(f"Titles are at most {MAX_TITLE} characters ({len(title)} now).",
+                      field="title")
+    return title
+
+
+def check_body(body: str, *, required: bool = True) -> str:
+    body = content.normalize_source(body)
+    if required and not body.strip():
+        raise Invalid("Write something first: the message is empty.", field="body")
+    if len(body) > MAX_BODY:
+        raise Invalid(f"Messages are at most {MAX_BODY:,} characters ({len(body):,} now).",
+                      field="body")
+    return body
+
+
+def known_usernames(candidates: Iterable[str]) -> set[str]:
+    """Which @names are real accounts: one query for the whole post."""
+    names = list(candidates)
+    if not names:
+        return set()
+    rows = db.session.scalars(select(func.lower(User.username))
+                              .where(func.lower(User.username).in_(names)))
+    return set(rows)
+
+
+def start_thread(
+    author: User, company: Company, *, title: str, body: str, kind: str = Kind.DISCUSSION,
+    category: Category | None = None, official: bool = False,
+) -> Thread:
+    """Open a thread with its first post. Ideas are opened by ideas.services."""
+    policy.require(author, "start_thread", company, "Sign in to start a thread.")
+    title = check_title(title)
+    body = check_body(body)
+    if kind not in {k.value for k in (*FORUM_KINDS, Kind.IDEA)}:
+        raise Invalid("Choose what kind of thread this is.", field="kind")
+    if category is not None and category.company_id != company.id:
+        raise NotFound("That category is not part of this company's forum.")
+    if official:
+        policy.require(author, "post_official", company, "Only staff post as the company.")
+    begin_write()
+    check_posting_limits(author, company, body, new_thread=True)
+    now = utcnow()
+    thread = Thread(
+        company_id=company.id, category_id=category.id if category else None,
+        author_id=author.id, kind=str(kind), title=title, slug=slugify(title),
+        created_at=now, last_posted_at=now, last_poster_id=author.id, post_count=1,
+        answered_at=now if official else None,
+    )
+    db.session.add(thread)
+    db.session.flush()
+    _add_post(thread, author, body, number=1, official=official, created_at=now)
+    if category is not None:
+        db.session.execute(update(Category).where(Category.id == category.id)
+                           .values(thread_count=Category.thread_count + 1))
+    enqueue("thread", thread.id)
+    db.session.commit()
+    return thread
+
+
+def post_reply(author: User, thread: Thread, body: str, *, official: bool = False,
+               kind: str = PostKind.REPLY, commit: bool = True) -> Post:
+    """Add a post at the end of a thread; an official one answers for the company."""
+    if not policy.can(author, "reply", thread):
+        raise NotAllowed(_why_no_reply(author, thread))
+    body = check_body(body, required=kind == PostKind.REPLY)
+    if official:
+        policy.require(author, "post_official", thread.company,
+                       "Only the company's staff post as the company.")
+    begin_write()
+    if kind == PostKind.REPLY:
+        check_posting_limits(author, thread.company, body, new_thread=False)
+    now = utcnow()
+    # The row lock of this UPDATE serializes replies, so numbers never collide.
+    number = db.session.execute(
+        update(Thread).where(Thread.id == thread.id)
+        .values(post_count=Thread.post_count + 1,
+                reply_count=Thread.reply_count + (1 if kind == PostKind.REPLY else 0),
+                last_posted_at=now, last_poster_id=author.id,
+                answered_at=func.coalesce(Thread.answered_at, now) if official
+                else Thread.answered_at)
+        .returning(Thread.post_count)
+    ).scalar_one()
+    post = _add_post(thread, author, body, number=number, official=official,
+                     created_at=now, kind=kind)
+    enqueue("post", post.id)
+    enqueue("thread", thread.id)
+    if commit:
+        db.session.commit()
+    return post
+
+
+def _why_no_reply(author: User, thread: Thread) -> str:
+    if not getattr(author, "is_authenticated", False):
+        return "Sign in to reply."
+    if thread.is_hidden:
+        return "This thread was removed; it takes no replies."
+    if thread.is_locked:
+        return "This thread is locked: it takes no new replies."
+    return "Your account can't post right now."
+
+
+def _add_post(thread: Thread, author: User, body: str, *, number: int, official: bool,
+              created_at: object, kind: str = PostKind.REPLY) -> Post:
+    rendered = content.render(body, known_users=known_usernames)
+    post = Post(thread_id=thread.id, number=number, author_id=author.id, kind=str(kind),
+                official=official, body_source=body, body_html=rendered.html,
+                created_at=created_at)
+    db.session.add(post)
+    db.session.flush()
+    _record_references(post, rendered)
+    return post
+
+
+def _record_references(post: Post, rendered: content.Rendered) -> None:
+    """Store who was @mentioned and which threads were linked, for notifications later."""
+    db.session.execute(Mention.__table__.delete().where(Mention.post_id == post.id))
+    db.session.execute(ThreadLink.__table__.delete().where(ThreadLink.post_id == post.id))
+    if rendered.mentions:
+        user_ids = db.session.scalars(select(User.id).where(
+            func.lower(User.username).in_(rendered.mentions), User.id != post.author_id))
+        db.session.add_all(Mention(post_id=post.id, user_id=uid) for uid in user_ids)
+    if rendered.thread_ids:
+        linked = db.session.scalars(select(Thread.id).where(
+            Thread.id.in_(rendered.thread_ids), Thread.id != post.thread_id))
+        db.session.add_all(ThreadLink(post_id=post.id, to_thread_id=tid) for tid in linked)
+
+
+def edit_post(editor: User, post: Post, body: str, *, title: str | None = None) -> Post:
+    """Change a post, keeping the earlier version; the opening post may retitle the thread."""
+    policy.require(editor, "edit_post", post, "You can only edit your own posts.")
+    body = check_body(body)
+    thread = post.thread
+    new_title = check_title(title) if title is not None and post.number == 1 else None
+    if body == post.body_source and (new_title is None or new_title == thread.title):
+        return post
+    begin_write()
+    db.session.add(Revision(post_id=post.id, editor_id=editor.id,
+                            body_source=post.body_source, created_at=post.edited_at
+                            or post.created_at))
+    rendered = content.render(body, known_users=known_usernames)
+    post.body_source = body
+    post.body_html = rendered.html
+    post.edited_at = utcnow()
+    post.revision_count = Post.revision_count + 1
+    if new_title is not None:
+        thread.title = new_title
+        thread.slug = slugify(new_title)
+    _record_references(post, rendered)
+    enqueue("post", post.id)
+    enqueue("thread", thread.id)
+    db.session.commit()
+    return post
+
+
+def delete_post(actor: User, post: Post, reason: str = "") -> None:
+    """Hide a post (soft delete): the row and its revisions stay, the thread says so."""
+    policy.require(actor, "delete_post", post, "You can only remove your own posts.")
+    thread = post.thread
+    if post.number == 1 and thread.reply_count > 0 and not policy.can(
+            actor, "manage_categories", thread.company):
+        raise Invalid("Others have replied to this thread, so its opening post stays. "
+                      "Edit it instead, or ask a moderator.")
+    begin_write()
+    now = utcnow()
+    post.hidden_at = now
+    post.hidden_by_id = actor.id
+    post.hidden_reason = reason.strip()[:300]
+    if post.number == 1:
+        thread.hidden_at = now
+        thread.hidden_by_id = actor.id
+        thread.hidden_reason = post.hidden_reason
+        if thread.category_id is not None:
+            db.session.execute(update(Category).where(Category.id == thread.category_id)
+                               .values(thread_count=Category.thread_count - 1))
+    elif post.kind == PostKind.REPLY:
+        db.session.execute(update(Thread).where(Thread.id == thread.id)
+                           .values(reply_count=Thread.reply_count - 1))
+    if thread.accepted_post_id == post.id:
+        thread.accepted_post_id = None
+    enqueue("post", post.id, "delete")
+    enqueue("thread", thread.id)
+    db.session.commit()

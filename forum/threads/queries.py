@@ -1,0 +1,162 @@
+"""Reading discussions: each page's data in a fixed number of queries."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from forum import policy
+from forum.accounts.models import User
+from forum.companies.models import Company
+from forum.database import utcnow
+from forum.errors import NotFound
+from forum.extensions import db
+from forum.threads.models import Category, Kind, Post, Revision, Thread
+
+THREADS_PER_PAGE = 25
+POSTS_PER_PAGE = 20
+MAX_PAGE = 400
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list, and whether there are more."""
+
+    items: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def clamp_page(page: int) -> int:
+    return max(1, min(page, MAX_PAGE))
+
+
+def _thread_list(statement: Select, page: int, per_page: int = THREADS_PER_PAGE) -> Page:
+    page = clamp_page(page)
+    rows = list(db.session.scalars(
+        statement.options(joinedload(Thread.author), joinedload(Thread.last_poster),
+                          joinedload(Thread.category))
+        .limit(per_page + 1).offset((page - 1) * per_page)
+    ))
+    return Page(rows[:per_page], page, len(rows) > per_page)
+
+
+def latest_threads(company: Company, page: int = 1) -> Page:
+    """The company's discussions, most recently active first (ideas have their board)."""
+    return _thread_list(
+        select(Thread).where(Thread.company_id == company.id, Thread.hidden_at.is_(None),
+                             Thread.kind != Kind.IDEA.value)
+        .order_by(Thread.last_posted_at.desc(), Thread.id.desc()), page)
+
+
+def category_threads(category: Category, page: int = 1) -> Page:
+    """A category's threads: pinned first, then by last activity."""
+    return _thread_list(
+        select(Thread).where(Thread.category_id == category.id, Thread.hidden_at.is_(None))
+        .order_by(Thread.pinned.desc(), Thread.last_posted_at.desc(), Thread.id.desc()), page)
+
+
+def get_thread(viewer: object, company: Company, thread_id: int) -> Thread:
+    """The thread in the URL, if it belongs to that company and the viewer may see it."""
+    thread = db.session.scalar(
+        select(Thread).where(Thread.id == thread_id)
+        .options(joinedload(Thread.author), joinedload(Thread.category))
+    )
+    if thread is None or thread.company_id != company.id or not policy.can(
+            viewer, "view_thread", thread):
+        raise NotFound("That thread does not exist, or it was removed.")
+    return thread
+
+
+def get_post(thread: Thread, post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None or post.thread_id != thread.id:
+        raise NotFound("That post is not part of this thread.")
+    return post
+
+
+def thread_posts(thread: Thread, page: int = 1) -> Page:
+    """One page of posts by number: numbers are dense, so each page is an index range."""
+    page = clamp_page(page)
+    first = (page - 1) * POSTS_PER_PAGE + 1
+    posts = list(db.session.scalars(
+        select(Post).where(Post.thread_id == thread.id, Post.number >= first,
+                           Post.number < first + POSTS_PER_PAGE)
+        .options(joinedload(Post.author)).order_by(Post.number)
+    ))
+    return Page(posts, page, thread.post_count >= first + POSTS_PER_PAGE)
+
+
+def page_count(thread: Thread) -> int:
+    return max(1, -(-thread.post_count // POSTS_PER_PAGE))
+
+
+def accepted_post(thread: Thread) -> Post | None:
+    if thread.accepted_post_id is None:
+        return None
+    return db.session.scalar(select(Post).where(Post.id == thread.accepted_post_id)
+                             .options(joinedload(Post.author)))
+
+
+def revisions(post: Post) -> list[Revision]:
+    return list(db.session.scalars(
+        select(Revision).where(Revision.post_id == post.id)
+        .options(joinedload(Revision.editor)).order_by(Revision.created_at.desc())
+    ))
+
+
+@dataclass(frozen=True)
+class Responsiveness:
+    threads: int
+    answered: int
+    median_hours: float | None
+
+    @property
+    def answered_share(self) -> int:
+        return round(100 * self.answered / self.threads) if self.threads else 0
+
+
+def responsiveness(company: Company, days: int = 90) -> Responsiveness:
+    """How many recent threads the company answered officially, and how fast (median)."""
+    since = utcnow() - timedelta(days=days)
+    rows = db.session.execute(
+        select(Thread.created_at, Thread.answered_at)
+        .where(Thread.company_id == company.id, Thread.hidden_at.is_(None),
+               Thread.created_at >= since)
+    ).all()
+    delays = [(answered - created).total_seconds() / 3600
+              for created, answered in rows if answered is not None]
+    median = statistics.median(delays) if delays else None
+    return Responsiveness(len(rows), len(delays), median)
+
+
+def user_threads(user: User, limit: int = 20) -> list[Thread]:
+    """A person's threads across every company, newest first."""
+    return list(db.session.scalars(
+        select(Thread).where(Thread.author_id == user.id, Thread.hidden_at.is_(None))
+        .options(joinedload(Thread.company)).order_by(Thread.created_at.desc()).limit(limit)
+    ))
+
+
+def user_posts(user: User, limit: int = 20) -> list[Post]:
+    """A person's replies across every company, newest first."""
+    return list(db.session.scalars(
+        select(Post).join(Post.thread)
+        .where(Post.author_id == user.id, Post.number > 1, Post.hidden_at.is_(None),
+               Thread.hidden_at.is_(None))
+        .options(selectinload(Post.thread).joinedload(Thread.company))
+        .order_by(Post.created_at.desc()).limit(limit)
+    ))
+
+
+def thread_count_by_company(company: Company) -> int:
+    return db.session.scalar(select(func.count()).select_from(Thread).where(
+        Thread.company_id == company.id, Thread.hidden_at.is_(None))) or 0

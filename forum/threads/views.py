@@ -1,0 +1,160 @@
+"""Forum pages: the company forum, categories, threads, replies and the live preview."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from forum import content, policy
+from forum.companies.services import get_company
+from forum.errors import DomainError
+from forum.forms import attach_error
+from forum.threads import categories, posting, queries
+from forum.threads.forms import AcceptForm, MoveForm, ReplyForm, ThreadForm
+from forum.threads.models import Post, Thread
+from forum.web import wants_fragment
+
+bp = Blueprint("threads", __name__)
+
+
+def thread_url(thread: Thread, **params: object) -> str:
+    """The canonical address of any thread; ideas live on the ideas board."""
+    endpoint = "ideas.idea" if thread.kind == "idea" else "threads.thread"
+    return url_for(endpoint, slug=thread.company.slug, thread_id=thread.id,
+                   thread_slug=thread.slug, **params)
+
+
+def post_url(post: Post) -> str:
+    page = (post.number - 1) // queries.POSTS_PER_PAGE + 1
+    return thread_url(post.thread, page=page if page > 1 else None) + f"#post-{post.number}"
+
+
+@bp.app_template_global()
+def url_for_thread(thread: Thread, **params: object) -> str:
+    return thread_url(thread, **params)
+
+
+@bp.app_template_global()
+def url_for_post(post: Post) -> str:
+    return post_url(post)
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+@bp.get("/c/<slug>/forum")
+def forum(slug: str) -> str:
+    """A company's forum: its categories and the latest threads."""
+    company = get_company(slug)
+    return render_template(
+        "threads/forum.html", company=company, categories=categories.list_categories(company),
+        threads=queries.latest_threads(company, _page()),
+        responsiveness=queries.responsiveness(company))
+
+
+@bp.get("/c/<slug>/forum/<category_slug>")
+def category(slug: str, category_slug: str) -> str:
+    """One category's threads, pinned first."""
+    company = get_company(slug)
+    section = categories.get_category(company, category_slug)
+    return render_template("threads/category.html", company=company, category=section,
+                           threads=queries.category_threads(section, _page()))
+
+
+@bp.route("/c/<slug>/forum/new", methods=["GET", "POST"])
+@login_required
+def new_thread(slug: str) -> str | Response | tuple[str, int]:
+    """Start a thread: a question, a problem, praise or a discussion."""
+    company = get_company(slug)
+    form = ThreadForm()
+    sections = categories.list_categories(company)
+    form.category.choices = [(section.id, section.name) for section in sections]
+    if request.method == "GET" and (wanted := request.args.get("category")):
+        form.category.data = next((s.id for s in sections if s.slug == wanted), None)
+    if form.validate_on_submit():
+        try:
+            thread = posting.start_thread(
+                current_user, company, title=form.title.data, body=form.body.data,
+                kind=form.kind.data,
+                category=categories.get_category_by_id(company, form.category.data),
+                official=form.official.data)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            return redirect(thread_url(thread))
+    status = 422 if form.is_submitted() else 200
+    return render_template("threads/new_thread.html", company=company, form=form,
+                           has_categories=bool(sections)), status
+
+
+@bp.get("/c/<slug>/t/<int:thread_id>")
+@bp.get("/c/<slug>/t/<int:thread_id>-<thread_slug>")
+def thread(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
+    """A thread: the question first, the accepted answer under it, then every post."""
+    company = get_company(slug)
+    found = queries.get_thread(current_user, company, thread_id)
+    if found.kind == "idea" or thread_slug != found.slug:
+        return redirect(thread_url(found, page=request.args.get("page", type=int)), 301)
+    return render_thread(found)
+
+
+def render_thread(thread: Thread, template: str = "threads/thread.html",
+                  reply_form: ReplyForm | None = None, **extra: object) -> str:
+    """The thread page's data; ideas render their page through this too."""
+    posts = queries.thread_posts(thread, _page())
+    form = reply_form or ReplyForm()
+    if quoted := request.args.get("quote", type=int):
+        source = next((p for p in posts.items if p.id == quoted and not p.is_hidden), None)
+        if source is not None and not form.body.data:
+            form.body.data = content.quote(source.body_source, source.author.username)
+    move_form = MoveForm()
+    if policy.can(current_user, "move_thread", thread):
+        move_form.category.choices = [
+            (c.id, c.name) for c in categories.list_categories(thread.company)]
+        move_form.category.data = thread.category_id
+    return render_template(
+        template, company=thread.company, thread=thread, posts=posts,
+        pages=queries.page_count(thread), accepted=queries.accepted_post(thread),
+        form=form, accept_form=AcceptForm(), move_form=move_form, **extra)
+
+
+@bp.post("/c/<slug>/t/<int:thread_id>/reply")
+@login_required
+def reply(slug: str, thread_id: int) -> str | Response | tuple[str, int]:
+    """Reply in place with htmx (the new post appears), or by a plain POST and redirect."""
+    company = get_company(slug)
+    found = queries.get_thread(current_user, company, thread_id)
+    form = ReplyForm()
+    error_status = 422
+    if form.validate_on_submit():
+        try:
+            post = posting.post_reply(current_user, found, form.body.data,
+                                      official=form.official.data)
+        except DomainError as error:
+            attach_error(form, error)
+            error_status = error.status if error.status != 400 else 422
+        else:
+            if wants_fragment():
+                return render_template("threads/_reply_created.html", post=post,
+                                       thread=found, company=company, form=ReplyForm(
+                                           formdata=None))
+            flash("Your reply is posted.", "success")
+            return redirect(post_url(post))
+    if wants_fragment():
+        response = render_template("threads/_reply_form.html", form=form, thread=found,
+                                   company=company)
+        return response, error_status, {"HX-Retarget": "#reply-form",
+                                        "HX-Reswap": "outerHTML"}
+    return render_thread(found, reply_form=form), error_status
+
+
+@bp.post("/preview")
+def preview() -> str | tuple[str, int]:
+    """Live preview of Markdown, rendered by the same pipeline that stores posts."""
+    source = request.form.get("body", "")
+    if len(source) > posting.MAX_BODY:
+        return render_template("threads/_preview.html", html=None, too_long=True), 200
+    rendered = content.render(source, known_users=posting.known_usernames)
+    return render_template("threads/_preview.html", html=rendered.html, too_long=False)

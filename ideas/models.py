@@ -1,0 +1,148 @@
+"""Idea, Vote, StatusChange, Tag and IdeaTag: what only ideas have, beside their thread."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.accounts.models import User
+from forum.companies.models import Company
+from forum.database import utcnow
+from forum.extensions import db
+from forum.threads.models import Post, Thread
+
+
+class Status(StrEnum):
+    """Where an idea stands, in public."""
+
+    OPEN = "open"
+    UNDER_REVIEW = "under_review"
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    SHIPPED = "shipped"
+    DECLINED = "declined"
+    DUPLICATE = "duplicate"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+# Customers can no longer vote on these: the decision is made.
+CLOSED_STATUSES = frozenset({Status.SHIPPED, Status.DECLINED, Status.DUPLICATE})
+
+
+class Idea(db.Model):
+    """A thread of kind `idea` (1:1): its status, votes, tags and merge target."""
+
+    __tablename__ = "ideas"
+    __table_args__ = (
+        Index("ix_ideas_company_trend", "company_id", "trend_score"),
+        Index("ix_ideas_company_votes", "company_id", "vote_count"),
+        Index("ix_ideas_company_created", "company_id", "created_at"),
+        Index("ix_ideas_company_status_trend", "company_id", "status", "trend_score"),
+        Index("ix_ideas_company_status_votes", "company_id", "status", "vote_count"),
+        Index("ix_ideas_trend", "trend_score"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    thread_id: Mapped[int] = mapped_column(
+        ForeignKey("threads.id", ondelete="CASCADE"), unique=True
+    )
+    # Copied from the thread so that the board's sorts use one index each.
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20), default=Status.OPEN.value)
+    vote_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Sum of each vote's weight, which doubles every week of the calendar: recent votes
+    # count more, and adding or removing one is an atomic `UPDATE ... + w`.
+    trend_score: Mapped[float] = mapped_column(Float, default=0.0)
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ideas.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+    thread: Mapped[Thread] = relationship()
+    company: Mapped[Company] = relationship()
+    tags: Mapped[list[Tag]] = relationship(secondary="idea_tags", order_by="Tag.name")
+
+    @property
+    def status_enum(self) -> Status:
+        return Status(self.status)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status_enum in CLOSED_STATUSES or self.merged_into_id is not None
+
+
+class Vote(db.Model):
+    """One customer's support for one idea: counted exactly once."""
+
+    __tablename__ = "votes"
+    __table_args__ = (
+        UniqueConstraint("user_id", "idea_id"),
+        Index("ix_votes_idea_created", "idea_id", "created_at"),
+        Index("ix_votes_user_created", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class StatusChange(db.Model):
+    """One step of an idea's public history, with the official post that announced it."""
+
+    __tablename__ = "status_changes"
+    __table_args__ = (Index("ix_status_changes_idea_created", "idea_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    actor: Mapped[User] = relationship()
+    post: Mapped[Post | None] = relationship()
+
+
+class Tag(db.Model):
+    """A company's label for ideas."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("company_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(40))
+
+
+class IdeaTag(db.Model):
+    __tablename__ = "idea_tags"
+    __table_args__ = (Index("ix_idea_tags_tag", "tag_id", "idea_id"),)
+
+    idea_id: Mapped[int] = mapped_column(
+        ForeignKey("ideas.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"),
+                                        primary_key=True)
