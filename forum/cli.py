@@ -39,7 +39,7 @@ def load_demo(if_empty: bool) -> None:
             click.echo(f"The database already has data; demo not loaded. {demo.LOGIN_HINT}")
             return
         raise click.ClickException("The database is not empty; the demo needs an empty one.")
-    with click.progressbar(length=demo.STEPS, label="Loading the demo") as bar:
+    with click.progressbar(length=demo.steps(), label="Loading the demo") as bar:
         demo.load(progress=bar.update)
     click.echo(f"Demo loaded. {demo.LOGIN_HINT}")
 

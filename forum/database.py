@@ -57,6 +57,8 @@ def begin_write() -> None:
     """
     session = db.session()
     if session.in_transaction():
+        if session.connection().get_execution_options().get(WRITE_OPTION):
+            return  # already writing: a service composed of others keeps one transaction
         session.commit()
     session.connection(execution_options={WRITE_OPTION: True})
 

@@ -109,7 +109,18 @@ THREADS = [
      "It squeals loudly for the first few stops after riding in rain.", []),
 ]
 
-STEPS = len(PEOPLE) + len(COMPANIES) + len(THREADS)
+# Packages built on forum (ideas) add their demo content here: (steps, loader).
+DemoLoader = Callable[[dict[str, User], Callable[[int], object]], None]
+_extensions: list[tuple[int, DemoLoader]] = []
+
+
+def extend(steps: int, loader: DemoLoader) -> None:
+    if all(existing is not loader for _, existing in _extensions):
+        _extensions.append((steps, loader))
+
+
+def steps() -> int:
+    return len(PEOPLE) + len(COMPANIES) + len(THREADS) + sum(n for n, _ in _extensions)
 
 
 @contextmanager
@@ -158,8 +169,10 @@ def _load(progress: Callable[[int], object]) -> dict[str, User]:
             THREADS):
         thread = _load_thread(people, companies.get_company(company_slug), category_slug,
                               author, kind, title, body, replies)
-        _backdate(thread, days=2 + 3 * (len(THREADS) - age))
+        backdate(thread, days=2 + 3 * (len(THREADS) - age))
         progress(1)
+    for _, loader in _extensions:
+        loader(people, progress)
     return people
 
 
@@ -176,7 +189,7 @@ def _load_thread(people: dict[str, User], company: Company, category_slug: str, 
     return thread
 
 
-def _backdate(thread: Thread, days: int) -> None:
+def backdate(thread: Thread, days: int) -> None:
     """Spread a thread over the past: opened `days` ago, a reply every few hours."""
     start = utcnow() - timedelta(days=days)
     thread.created_at = start

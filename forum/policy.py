@@ -189,3 +189,37 @@ def _view_revisions(user: Any, post: Any) -> bool:
 def _bypass_posting_limits(user: Any, company: Company) -> bool:
     # Staff answer many customers in a row; the flood limits are for everyone else.
     return has_role(user, company, *STAFF)
+
+
+# Ideas. The ideas package asks these; targets are duck-typed (an idea has .company,
+# .thread and .is_closed) so that this module never imports ideas.
+
+
+@rule("propose_idea")
+def _propose_idea(user: Any, _company: Company) -> bool:
+    return is_active(user)
+
+
+@rule("vote")
+def _vote(user: Any, idea: Any) -> bool:
+    return is_active(user) and not idea.is_closed and not idea.thread.is_hidden
+
+
+@rule("change_status")
+def _change_status(user: Any, idea: Any) -> bool:
+    return has_role(user, idea.company, *STAFF)
+
+
+@rule("merge_idea")
+def _merge_idea(user: Any, idea: Any) -> bool:
+    return has_role(user, idea.company, *STAFF)
+
+
+@rule("tag_idea")
+def _tag_idea(user: Any, idea: Any) -> bool:
+    return has_role(user, idea.company, *STAFF)
+
+
+@rule("manage_tags")
+def _manage_tags(user: Any, company: Company) -> bool:
+    return has_role(user, company, *STAFF)

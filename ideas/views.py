@@ -1,10 +1,160 @@
-"""Idea pages. The blueprint is registered by forum's app factory."""
+"""Idea pages: the board, proposing, voting, the idea page and the roadmap.
+
+The blueprint is registered by forum's app factory, the one place forum knows of ideas.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
 
-from ideas import models
+from forum import demo
+from forum.accounts.models import User
+from forum.accounts.views import add_profile_section
+from forum.companies.services import get_company
+from forum.errors import DomainError
+from forum.forms import attach_error
+from forum.threads.queries import get_thread
+from forum.threads.views import render_thread, thread_url
+from forum.web import wants_fragment
+from ideas import demo as ideas_demo
+from ideas import queries, services, votes
+from ideas.forms import MergeForm, ProposeForm, StatusForm, TagsForm
+from ideas.models import Idea, Status
+from ideas.staff_views import bp as staff_bp
 
 bp = Blueprint("ideas", __name__)
-assert models.Idea.__tablename__ == "ideas"
+bp.register_blueprint(staff_bp)
+
+
+def _profile_ideas(user: User) -> tuple[str, dict[str, object]]:
+    """What this person asked for and supports, and where each idea stands now."""
+    return "ideas/_profile_ideas.html", {"proposed": queries.user_ideas(user),
+                                         "supported": queries.user_votes(user)}
+
+
+add_profile_section(_profile_ideas)
+demo.extend(ideas_demo.STEPS, ideas_demo.load)
+
+
+def _filters() -> dict[str, object]:
+    sort = request.args.get("sort", "trending")
+    status = request.args.get("status") or None
+    return {"sort": sort if sort in queries.SORTS else "trending",
+            "status": status if status in {s.value for s in Status} else None,
+            "tag": request.args.get("tag") or None,
+            "page": request.args.get("page", 1, type=int) or 1}
+
+
+@bp.get("/ideas")
+def trending() -> str:
+    """Trending ideas across every company."""
+    page = queries.trending(request.args.get("page", 1, type=int) or 1)
+    template = "ideas/_board_page.html" if wants_fragment() else "ideas/trending.html"
+    return render_template(template, ideas=page, voted=queries.voted_ids(current_user,
+                                                                          page.items),
+                           company=None, filters={"page": page.number})
+
+
+@bp.get("/c/<slug>/ideas")
+def board(slug: str) -> str:
+    """A company's ideas board: sort, filter by status and tag, scroll for more."""
+    company = get_company(slug)
+    filters = _filters()
+    tags = services.company_tags(company)
+    tag = next((t for t in tags if t.slug == filters["tag"]), None)
+    page = queries.board(company, sort=str(filters["sort"]),
+                         status=filters["status"], tag=tag,  # type: ignore[arg-type]
+                         page=int(filters["page"]))  # type: ignore[call-overload]
+    context = {"company": company, "ideas": page, "filters": filters, "tags": tags,
+               "statuses": [(s.value, s.label) for s in Status],
+               "voted": queries.voted_ids(current_user, page.items)}
+    template = "ideas/_board_page.html" if wants_fragment() else "ideas/board.html"
+    return render_template(template, **context)
+
+
+@bp.route("/c/<slug>/ideas/new", methods=["GET", "POST"])
+def propose(slug: str) -> str | Response | tuple[str, int]:
+    """Propose an idea; similar ones show up while the title is typed."""
+    company = get_company(slug)
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.signin", next=request.path))
+    form = ProposeForm()
+    form.tags.choices = [(tag.id, tag.name) for tag in services.company_tags(company)]
+    if form.validate_on_submit():
+        try:
+            idea = services.propose_idea(current_user, company, title=form.title.data,
+                                         body=form.body.data, tag_ids=form.tags.data or [])
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash("Your idea is posted, with your vote.", "success")
+            return redirect(thread_url(idea.thread))
+    status = 422 if form.is_submitted() else 200
+    return render_template("ideas/propose.html", company=company, form=form,
+                           similar=[]), status
+
+
+@bp.get("/c/<slug>/ideas/similar")
+def similar(slug: str) -> str:
+    """Existing ideas like the one being typed (an htmx fragment for the propose form)."""
+    company = get_company(slug)
+    title = request.args.get("title", "")[:200]
+    ideas = queries.similar_by_title(company, title)
+    return render_template("ideas/_similar.html", company=company, similar=ideas,
+                           voted=queries.voted_ids(current_user, ideas))
+
+
+@bp.get("/c/<slug>/ideas/<int:thread_id>-<thread_slug>")
+@bp.get("/c/<slug>/ideas/<int:thread_id>")
+def idea(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
+    """An idea: status and the company's latest word on top, votes, then the thread."""
+    company = get_company(slug)
+    thread = get_thread(current_user, company, thread_id)
+    found = services.get_idea(company, thread_id)
+    if thread_slug != thread.slug:
+        return redirect(thread_url(thread, page=request.args.get("page", type=int)), 301)
+    history = queries.status_history(found)
+    tags_form = TagsForm(data={"tags": [tag.id for tag in found.tags]})
+    tags_form.tags.choices = [(t.id, t.name) for t in services.company_tags(company)]
+    return render_thread(
+        thread, "ideas/idea.html", idea=found, history=history,
+        status_changes={change.post_id: change for change in history},
+        official=queries.latest_official(found), voters=queries.voters(found),
+        merged_into=queries.merged_into(found), voted=votes.has_voted(current_user, found),
+        status_form=StatusForm(data={"status": found.status}), tags_form=tags_form,
+        merge_form=MergeForm())
+
+
+def _idea_or_404(slug: str, thread_id: int) -> Idea:
+    company = get_company(slug)
+    get_thread(current_user, company, thread_id)
+    return services.get_idea(company, thread_id)
+
+
+@bp.post("/c/<slug>/ideas/<int:thread_id>/vote")
+def vote(slug: str, thread_id: int) -> str | Response | tuple[str, int]:
+    """Toggle the viewer's vote: in place with htmx, or a POST and redirect back."""
+    found = _idea_or_404(slug, thread_id)
+    if not current_user.is_authenticated:
+        target = url_for("accounts.signin", next=thread_url(found.thread))
+        if wants_fragment():
+            return "", 401, {"HX-Redirect": target}
+        return redirect(target)
+    if request.form.get("action") == "retract":
+        votes.retract_vote(current_user, found)
+    else:
+        votes.cast_vote(current_user, found)
+    if wants_fragment():
+        return render_template("ideas/_vote_button.html", idea=found,
+                               voted=votes.has_voted(current_user, found))
+    return redirect(request.form.get("next") or thread_url(found.thread))
+
+
+@bp.get("/c/<slug>/roadmap")
+def roadmap(slug: str) -> str:
+    """The public roadmap: planned, in progress and recently shipped."""
+    company = get_company(slug)
+    return render_template("ideas/roadmap.html", company=company,
+                           columns=queries.roadmap(company))

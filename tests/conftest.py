@@ -257,6 +257,25 @@ def make_reply(make_user: Callable[..., User]) -> Callable[..., Post]:
 
 
 @pytest.fixture
+def make_idea(make_user: Callable[..., User], make_company: Callable[..., Company]) -> Callable:
+    """An idea proposed through the service (its proposer's vote counts at once)."""
+    from ideas import services as ideas
+
+    counter = iter(range(1, 100_000))
+
+    def make(company: Company | None = None, *, author: User | None = None,
+             title: str | None = None, body: str | None = None,
+             tag_ids: list[int] | None = None) -> Any:
+        number = next(counter)
+        return ideas.propose_idea(author or make_user(), company or make_company(),
+                                  title=title or f"Idea number {number} for the product",
+                                  body=body or f"Because it would help (#{number}).",
+                                  tag_ids=tag_ids)
+
+    return make
+
+
+@pytest.fixture
 def count_queries(app: Flask) -> Callable[[], Any]:
     """`with count_queries() as queries:` then `len(queries)`: SQL statements run."""
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -26,6 +28,16 @@ from forum.threads import queries as threads
 from forum.web import safe_next
 
 bp = Blueprint("accounts", __name__)
+
+# Packages built on forum (ideas) add sections to profiles without forum importing them:
+# each returns the template to include and its context, for the profile's user.
+ProfileSection = Callable[[services.User], tuple[str, dict[str, Any]]]
+_profile_sections: list[ProfileSection] = []
+
+
+def add_profile_section(section: ProfileSection) -> None:
+    if section not in _profile_sections:
+        _profile_sections.append(section)
 
 
 def _signin_limit() -> str:
@@ -147,4 +159,5 @@ def profile(username: str) -> str:
     """A person's public page."""
     user = services.get_profile(username)
     return render_template("accounts/profile.html", profile=user,
-                           threads=threads.user_threads(user), posts=threads.user_posts(user))
+                           threads=threads.user_threads(user), posts=threads.user_posts(user),
+                           sections=[section(user) for section in _profile_sections])

@@ -72,9 +72,10 @@ def known_usernames(candidates: Iterable[str]) -> set[str]:
 
 def start_thread(
     author: User, company: Company, *, title: str, body: str, kind: str = Kind.DISCUSSION,
-    category: Category | None = None, official: bool = False,
+    category: Category | None = None, official: bool = False, commit: bool = True,
 ) -> Thread:
-    """Open a thread with its first post. Ideas are opened by ideas.services."""
+    """Open a thread with its first post; ideas.services opens idea threads with
+    commit=False, to add the Idea row in the same transaction."""
     policy.require(author, "start_thread", company, "Sign in to start a thread.")
     title = check_title(title)
     body = check_body(body)
@@ -100,14 +101,18 @@ def start_thread(
         db.session.execute(update(Category).where(Category.id == category.id)
                            .values(thread_count=Category.thread_count + 1))
     enqueue("thread", thread.id)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return thread
 
 
 def post_reply(author: User, thread: Thread, body: str, *, official: bool = False,
                kind: str = PostKind.REPLY, commit: bool = True) -> Post:
-    """Add a post at the end of a thread; an official one answers for the company."""
-    if not policy.can(author, "reply", thread):
+    """Add a post at the end of a thread; an official one answers for the company.
+
+    Status-change events are checked by their own service (ideas), so a locked idea can
+    still be marked shipped."""
+    if kind == PostKind.REPLY and not policy.can(author, "reply", thread):
         raise NotAllowed(_why_no_reply(author, thread))
     body = check_body(body, required=kind == PostKind.REPLY)
     if official:

@@ -57,6 +57,16 @@ def post(of: Thread | None = None, *, author: User = CUSTOMER, hidden: bool = Fa
     return made
 
 
+class FakeIdea:
+    """The duck-typed shape policy asks of an idea (forum never imports ideas)."""
+
+    def __init__(self, *, closed: bool = False, hidden: bool = False,
+                 company: Company = HOME) -> None:
+        self.company = company
+        self.thread = thread("idea", hidden=hidden)
+        self.is_closed = closed
+
+
 STAFF = {"team", "moderator", "owner", "admin"}
 MODS = {"moderator", "owner", "admin"}
 ACTIVE = set(ACTORS) - {"visitor", "suspended_owner", "suspended_admin"}
@@ -83,6 +93,12 @@ TABLE: dict[str, tuple[object, set[str]]] = {
     "delete_post": (post(), {"customer"} | MODS),
     "view_revisions": (post(), {"customer"} | STAFF),
     "bypass_posting_limits": (HOME, STAFF),
+    "propose_idea": (HOME, ACTIVE),
+    "vote": (FakeIdea(), ACTIVE),
+    "change_status": (FakeIdea(), STAFF),
+    "merge_idea": (FakeIdea(), STAFF),
+    "tag_idea": (FakeIdea(), STAFF),
+    "manage_tags": (HOME, STAFF),
 }
 
 # The same actions where the state of the thing changes the answer.
@@ -95,6 +111,8 @@ SPECIAL_CASES = [
     ("edit_post", post(thread(locked=True)), MODS),
     ("edit_post", post(hidden=True), set()),
     ("delete_post", post(hidden=True), set()),
+    ("vote", FakeIdea(closed=True), set()),
+    ("vote", FakeIdea(hidden=True), set()),
 ]
 
 
@@ -125,9 +143,15 @@ def test_staff_cannot_act_on_another_companys_threads(actor: str, action: str) -
     assert not policy.can(ACTORS[actor], action, OTHER_THREAD)
 
 
+@pytest.mark.parametrize("action", ["change_status", "merge_idea", "tag_idea"])
+@pytest.mark.parametrize("actor", ["team", "moderator", "owner"])
+def test_staff_cannot_act_on_another_companys_ideas(actor: str, action: str) -> None:
+    assert not policy.can(ACTORS[actor], action, FakeIdea(company=OTHER))
+
+
 @pytest.mark.parametrize("action", ["edit_company", "manage_staff", "view_manage",
                                     "manage_categories", "post_official",
-                                    "bypass_posting_limits"])
+                                    "bypass_posting_limits", "manage_tags"])
 @pytest.mark.parametrize("actor", ["team", "moderator", "owner"])
 def test_staff_have_no_power_at_another_company(actor: str, action: str) -> None:
     assert not policy.can(ACTORS[actor], action, OTHER)

@@ -1,0 +1,152 @@
+"""Reading ideas: the board, trending, the idea page, the roadmap and profiles.
+
+Every list is one query for its rows plus one per related collection, whatever its
+length, and each sort walks an index (see the Idea model's indexes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from forum.accounts.models import User
+from forum.companies.models import Company
+from forum.database import utcnow
+from forum.extensions import db
+from forum.threads.models import Post, Thread
+from forum.threads.queries import Page, clamp_page
+from ideas.models import Idea, IdeaTag, Status, StatusChange, Tag, Vote
+
+IDEAS_PER_PAGE = 20
+SORTS = {
+    "trending": (Idea.trend_score.desc(), Idea.id.desc()),
+    "top": (Idea.vote_count.desc(), Idea.id.desc()),
+    "new": (Idea.created_at.desc(), Idea.id.desc()),
+    "active": (Thread.last_posted_at.desc(), Idea.id.desc()),
+}
+ROADMAP_COLUMNS = (Status.PLANNED, Status.IN_PROGRESS, Status.SHIPPED)
+ROADMAP_SHIPPED_DAYS = 90
+
+
+def _with_threads(statement: Select) -> Select:
+    return (statement.join(Idea.thread).where(Thread.hidden_at.is_(None))
+            .options(contains_eager(Idea.thread).joinedload(Thread.author),
+                     selectinload(Idea.tags)))
+
+
+def board(company: Company, *, sort: str = "trending", status: str | None = None,
+          tag: Tag | None = None, page: int = 1) -> Page:
+    """One page of a company's ideas; merged ideas only when asking for duplicates."""
+    statement = _with_threads(select(Idea).where(Idea.company_id == company.id))
+    if status:
+        statement = statement.where(Idea.status == status)
+    if status != Status.DUPLICATE.value:
+        statement = statement.where(Idea.merged_into_id.is_(None))
+    if tag is not None:
+        statement = statement.where(Idea.id.in_(
+            select(IdeaTag.idea_id).where(IdeaTag.tag_id == tag.id)))
+    return _page(statement.order_by(*SORTS.get(sort, SORTS["trending"])), page)
+
+
+def trending(page: int = 1) -> Page:
+    """The platform's trending ideas, across every company."""
+    statement = _with_threads(select(Idea).where(Idea.merged_into_id.is_(None)))
+    statement = statement.options(joinedload(Idea.company))
+    return _page(statement.order_by(*SORTS["trending"]), page)
+
+
+def _page(statement: Select, page: int) -> Page:
+    page = clamp_page(page)
+    rows = list(db.session.scalars(
+        statement.limit(IDEAS_PER_PAGE + 1).offset((page - 1) * IDEAS_PER_PAGE)).unique())
+    return Page(rows[:IDEAS_PER_PAGE], page, len(rows) > IDEAS_PER_PAGE)
+
+
+def voted_ids(user: User, ideas: list[Idea]) -> set[int]:
+    """Which of these ideas the viewer supports: one query for a whole page."""
+    if not getattr(user, "is_authenticated", False) or not ideas:
+        return set()
+    return set(db.session.scalars(select(Vote.idea_id).where(
+        Vote.user_id == user.id, Vote.idea_id.in_([idea.id for idea in ideas]))))
+
+
+def voters(idea: Idea, limit: int = 30) -> list[Vote]:
+    """Who supports an idea, newest first (public, as on Canny and Fider)."""
+    return list(db.session.scalars(
+        select(Vote).where(Vote.idea_id == idea.id).options(joinedload(Vote.user))
+        .order_by(Vote.created_at.desc(), Vote.id.desc()).limit(limit)))
+
+
+def status_history(idea: Idea) -> list[StatusChange]:
+    return list(db.session.scalars(
+        select(StatusChange).where(StatusChange.idea_id == idea.id)
+        .options(joinedload(StatusChange.actor)).order_by(StatusChange.created_at)))
+
+
+def latest_official(idea: Idea) -> Post | None:
+    """The company's most recent word on the idea, shown at the top of its page."""
+    return db.session.scalar(
+        select(Post).where(Post.thread_id == idea.thread_id, Post.official.is_(True),
+                           Post.hidden_at.is_(None), Post.body_source != "")
+        .options(joinedload(Post.author)).order_by(Post.number.desc()).limit(1))
+
+
+def merged_into(idea: Idea) -> Idea | None:
+    if idea.merged_into_id is None:
+        return None
+    return db.session.scalar(select(Idea).where(Idea.id == idea.merged_into_id)
+                             .options(joinedload(Idea.thread)))
+
+
+@dataclass(frozen=True)
+class RoadmapColumn:
+    status: Status
+    ideas: list[Idea]
+
+
+def roadmap(company: Company, per_column: int = 50) -> list[RoadmapColumn]:
+    """Planned, in progress and recently shipped: one query per column."""
+    since = utcnow() - timedelta(days=ROADMAP_SHIPPED_DAYS)
+    columns = []
+    for status in ROADMAP_COLUMNS:
+        statement = _with_threads(select(Idea).where(
+            Idea.company_id == company.id, Idea.status == status.value,
+            Idea.merged_into_id.is_(None)))
+        if status is Status.SHIPPED:
+            statement = statement.where(Idea.status_changed_at >= since)
+        ideas = db.session.scalars(statement.order_by(*SORTS["top"]).limit(per_column))
+        columns.append(RoadmapColumn(status, list(ideas.unique())))
+    return columns
+
+
+def user_ideas(user: User, limit: int = 20) -> list[Idea]:
+    """What a customer asked for, across every company, with where it stands now."""
+    statement = _with_threads(select(Idea).where(Thread.author_id == user.id))
+    return list(db.session.scalars(
+        statement.options(joinedload(Idea.company))
+        .order_by(Idea.created_at.desc()).limit(limit)).unique())
+
+
+def user_votes(user: User, limit: int = 20) -> list[Idea]:
+    """The ideas a customer supports, most recent vote first."""
+    statement = _with_threads(select(Idea).join(Vote, Vote.idea_id == Idea.id)
+                              .where(Vote.user_id == user.id))
+    return list(db.session.scalars(
+        statement.options(joinedload(Idea.company))
+        .order_by(Vote.created_at.desc()).limit(limit)).unique())
+
+
+def similar_by_title(company: Company, title: str, limit: int = 5) -> list[Idea]:
+    """Ideas whose titles share the typed words; the search index refines this."""
+    words = [w for w in title.lower().split() if len(w) >= 4][:5]
+    if not words:
+        return []
+    matches = [Thread.title.ilike(f"%{word}%") for word in words]
+    statement = _with_threads(select(Idea).where(Idea.company_id == company.id,
+                                                 Idea.merged_into_id.is_(None)))
+
+    return list(db.session.scalars(
+        statement.where(or_(*matches)).order_by(*SORTS["top"]).limit(limit)).unique())

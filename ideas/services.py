@@ -1,0 +1,168 @@
+"""The idea lifecycle: propose, change status in public, merge duplicates, tag."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select, update
+
+from forum import policy
+from forum.accounts.models import User
+from forum.companies.models import Company
+from forum.database import begin_write, insert_ignoring_conflicts, utcnow
+from forum.errors import Conflict, Invalid, NotFound
+from forum.extensions import db
+from forum.search.outbox import enqueue
+from forum.threads import posting
+from forum.threads.models import Kind, PostKind, Thread
+from ideas.models import Idea, IdeaTag, Status, StatusChange, Tag, Vote
+from ideas.votes import cast_vote
+
+MAX_NOTE = 5_000
+TAG_NAME = re.compile(r"^[\w][\w &+./-]{0,38}[\w+]?$")
+
+
+def get_idea(company: Company, thread_id: int) -> Idea:
+    """The idea whose thread id is in the URL, if it belongs to this company."""
+    idea = db.session.scalar(select(Idea).where(Idea.thread_id == thread_id))
+    if idea is None or idea.company_id != company.id:
+        raise NotFound("There is no such idea at this company.")
+    return idea
+
+
+def company_tags(company: Company) -> list[Tag]:
+    return list(db.session.scalars(
+        select(Tag).where(Tag.company_id == company.id).order_by(Tag.name)))
+
+
+def _tags_of(company: Company, tag_ids: list[int]) -> list[Tag]:
+    if not tag_ids:
+        return []
+    tags = list(db.session.scalars(
+        select(Tag).where(Tag.company_id == company.id, Tag.id.in_(tag_ids))))
+    if len(tags) != len(set(tag_ids)):
+        raise Invalid("Choose tags from this company's list.", field="tags")
+    return tags
+
+
+def propose_idea(author: User, company: Company, *, title: str, body: str,
+                 tag_ids: list[int] | None = None) -> Idea:
+    """A customer proposes an idea: a thread of kind idea, its Idea row and their vote."""
+    policy.require(author, "propose_idea", company, "Sign in to propose an idea.")
+    tags = _tags_of(company, tag_ids or [])
+    thread = posting.start_thread(author, company, title=title, body=body, kind=Kind.IDEA,
+                                  commit=False)
+    idea = Idea(thread_id=thread.id, company_id=company.id, created_at=thread.created_at)
+    db.session.add(idea)
+    db.session.flush()
+    db.session.add_all(IdeaTag(idea_id=idea.id, tag_id=tag.id) for tag in tags)
+    db.session.flush()
+    cast_vote(author, idea)  # commits the thread, the idea, its tags and the vote together
+    return idea
+
+
+def change_status(actor: User, idea: Idea, status: str, note: str = "") -> StatusChange:
+    """Staff move an idea along; the change is an official event in its public thread."""
+    policy.require(actor, "change_status", idea,
+                   "Only the company's staff change an idea's status.")
+    try:
+        new = Status(status)
+    except ValueError:
+        raise Invalid("Choose one of the statuses in the list.", field="status") from None
+    if idea.merged_into_id is not None:
+        raise Conflict("This idea was merged into another; change that one instead.")
+    if len(note) > MAX_NOTE:
+        raise Invalid(f"Notes are at most {MAX_NOTE:,} characters.", field="note")
+    if new.value == idea.status and not note.strip():
+        raise Invalid(f"The idea is already {new.label.lower()}: add a note to say more.",
+                      field="status")
+    return _record_status(actor, idea, new, note)
+
+
+def _record_status(actor: User, idea: Idea, new: Status, note: str) -> StatusChange:
+    old = idea.status
+    thread = db.session.get(Thread, idea.thread_id)
+    assert thread is not None
+    post = posting.post_reply(actor, thread, note, official=True,
+                              kind=PostKind.STATUS_CHANGE, commit=False)
+    now = utcnow()
+    change = StatusChange(idea_id=idea.id, actor_id=actor.id, from_status=old,
+                          to_status=new.value, post_id=post.id, created_at=now)
+    db.session.add(change)
+    idea.status = new.value
+    idea.status_changed_at = now
+    enqueue("thread", idea.thread_id)
+    db.session.commit()
+    return change
+
+
+def merge_ideas(actor: User, idea: Idea, into: Idea, note: str = "") -> None:
+    """Close a duplicate into another idea of the same company; its voters move across."""
+    policy.require(actor, "merge_idea", idea, "Only the company's staff merge ideas.")
+    if into.company_id != idea.company_id or into.id == idea.id:
+        raise Invalid("Merge into a different idea of the same company.", field="into")
+    if into.merged_into_id is not None or idea.merged_into_id is not None:
+        raise Conflict("One of these ideas is already merged.")
+    begin_write()
+    voters = db.session.execute(select(Vote.user_id, Vote.weight, Vote.created_at)
+                                .where(Vote.idea_id == idea.id)).all()
+    moved = 0
+    weight = 0.0
+    for user_id, vote_weight, created_at in voters:
+        inserted = db.session.execute(
+            insert_ignoring_conflicts(Vote.__table__).values(
+                user_id=user_id, idea_id=into.id, weight=vote_weight, created_at=created_at)
+            .returning(Vote.__table__.c.id)).first()
+        if inserted is not None:
+            moved += 1
+            weight += vote_weight
+    db.session.execute(update(Idea).where(Idea.id == into.id).values(
+        vote_count=Idea.vote_count + moved, trend_score=Idea.trend_score + weight))
+    idea.merged_into_id = into.id
+    enqueue("thread", into.thread_id)
+    link = f"Merged into [{into.thread.title}](/c/{into.company.slug}/ideas/{into.thread_id}-" \
+           f"{into.thread.slug}). {note}".strip()
+    _record_status(actor, idea, Status.DUPLICATE, link)
+
+
+def set_idea_tags(actor: User, idea: Idea, tag_ids: list[int]) -> None:
+    """Staff relabel an idea."""
+    policy.require(actor, "tag_idea", idea, "Only the company's staff tag ideas.")
+    tags = _tags_of(idea.company, tag_ids)
+    begin_write()
+    db.session.execute(IdeaTag.__table__.delete().where(IdeaTag.idea_id == idea.id))
+    db.session.add_all(IdeaTag(idea_id=idea.id, tag_id=tag.id) for tag in tags)
+    enqueue("thread", idea.thread_id)
+    db.session.commit()
+
+
+def create_tag(actor: User, company: Company, name: str) -> Tag:
+    """Add a label to the company's list."""
+    policy.require(actor, "manage_tags", company)
+    name = " ".join(name.split())
+    if not TAG_NAME.match(name):
+        raise Invalid("Tags are 1 to 40 letters, digits, spaces and - & + . /", field="name")
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "tag"
+    begin_write()
+    if db.session.scalar(select(Tag.id).where(Tag.company_id == company.id,
+                                              Tag.slug == slug)) is not None:
+        raise Conflict("That tag already exists.", field="name")
+    tag = Tag(company_id=company.id, name=name, slug=slug)
+    db.session.add(tag)
+    db.session.commit()
+    return tag
+
+
+def delete_tag(actor: User, company: Company, tag_id: int) -> None:
+    """Remove a label; ideas keep everything else."""
+    policy.require(actor, "manage_tags", company)
+    begin_write()
+    tag = db.session.get(Tag, tag_id)
+    if tag is None or tag.company_id != company.id:
+        raise NotFound("There is no such tag at this company.")
+    idea_threads = db.session.scalars(select(Idea.thread_id).join(IdeaTag).where(
+        IdeaTag.tag_id == tag.id))
+    for thread_id in idea_threads:
+        enqueue("thread", thread_id)
+    db.session.delete(tag)
+    db.session.commit()

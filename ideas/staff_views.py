@@ -1,0 +1,106 @@
+"""What a company's staff do to ideas: change status, tag, merge, manage the tag list.
+
+A nested blueprint of ideas.views (endpoints `ideas.staff.*`).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from forum import policy
+from forum.companies.services import get_company
+from forum.errors import DomainError, Invalid
+from forum.threads.queries import get_thread
+from forum.threads.views import thread_url
+from ideas import services
+from ideas.forms import MergeForm, NewTagForm, StatusForm, TagsForm
+from ideas.models import Idea
+
+bp = Blueprint("staff", __name__)
+
+
+def _idea(slug: str, thread_id: int) -> Idea:
+    company = get_company(slug)
+    get_thread(current_user, company, thread_id)
+    return services.get_idea(company, thread_id)
+
+
+def _first_error(form: object) -> str:
+    errors = getattr(form, "errors", {})
+    for field, messages in errors.items():
+        return f"{field.replace('_', ' ').capitalize()}: {messages[0]}"
+    return "Please check the form."
+
+
+@bp.post("/c/<slug>/ideas/<int:thread_id>/status")
+@login_required
+def change_status(slug: str, thread_id: int) -> Response:
+    """Change an idea's status with an optional public note."""
+    idea = _idea(slug, thread_id)
+    form = StatusForm()
+    if not form.validate():
+        raise Invalid(_first_error(form))
+    change = services.change_status(current_user, idea, form.status.data, form.note.data or "")
+    flash(f"Status changed to {change.to_status.replace('_', ' ')}. Everyone can see it.",
+          "success")
+    return redirect(thread_url(idea.thread))
+
+
+@bp.post("/c/<slug>/ideas/<int:thread_id>/tags")
+@login_required
+def set_tags(slug: str, thread_id: int) -> Response:
+    """Relabel an idea."""
+    idea = _idea(slug, thread_id)
+    form = TagsForm()
+    form.tags.choices = [(t.id, t.name) for t in services.company_tags(idea.company)]
+    if not form.validate():
+        raise Invalid("Choose tags from this company's list.")
+    services.set_idea_tags(current_user, idea, form.tags.data or [])
+    flash("Tags saved.", "success")
+    return redirect(thread_url(idea.thread))
+
+
+@bp.post("/c/<slug>/ideas/<int:thread_id>/merge")
+@login_required
+def merge(slug: str, thread_id: int) -> Response:
+    """Merge a duplicate into another idea; its voters move across."""
+    idea = _idea(slug, thread_id)
+    form = MergeForm()
+    raw = (form.into.data or "").strip().lstrip("#")
+    if not form.validate() or not raw.isdigit():
+        raise Invalid("Give the number of the idea to merge into, as in its address.")
+    into = services.get_idea(idea.company, int(raw))
+    services.merge_ideas(current_user, idea, into, form.note.data or "")
+    flash(f"Merged into “{into.thread.title}”.", "success")
+    return redirect(thread_url(into.thread))
+
+
+@bp.route("/c/<slug>/manage/tags", methods=["GET", "POST"])
+@login_required
+def manage_tags(slug: str) -> str | Response | tuple[str, int]:
+    """The company's tag list."""
+    company = get_company(slug)
+    policy.require(current_user, "manage_tags", company)
+    form = NewTagForm()
+    if form.validate_on_submit():
+        try:
+            tag = services.create_tag(current_user, company, form.name.data)
+        except DomainError as error:
+            form.name.errors = [*form.name.errors, error.message]
+        else:
+            flash(f"Tag {tag.name} added.", "success")
+            return redirect(url_for("ideas.staff.manage_tags", slug=slug))
+    status = 422 if form.is_submitted() else 200
+    return render_template("ideas/manage_tags.html", company=company, form=form,
+                           tags=services.company_tags(company)), status
+
+
+@bp.post("/c/<slug>/manage/tags/<int:tag_id>/delete")
+@login_required
+def delete_tag(slug: str, tag_id: int) -> Response:
+    company = get_company(slug)
+    services.delete_tag(current_user, company, tag_id)
+    flash("Tag removed.", "success")
+    return redirect(url_for("ideas.staff.manage_tags", slug=slug))

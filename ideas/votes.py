@@ -1,0 +1,90 @@
+"""Votes: one per customer per idea, counted exactly once under any concurrency."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+
+from forum import policy
+from forum.accounts.models import User
+from forum.database import begin_write, insert_ignoring_conflicts, utcnow
+from forum.errors import NotAllowed
+from forum.extensions import db
+from forum.search.outbox import enqueue
+from ideas.models import Idea, Vote
+
+# A vote's trending weight doubles every week after this moment, so recent votes count
+# more and the sum of weights orders ideas by recent support. Doubles reach 2**1023, so
+# this lasts about 19 years before the epoch needs moving (and the sums rescaling).
+TREND_EPOCH = datetime(2026, 1, 1)
+TREND_HALF_LIFE_SECONDS = 7 * 24 * 3600
+
+
+def vote_weight(moment: datetime) -> float:
+    return 2.0 ** ((moment - TREND_EPOCH).total_seconds() / TREND_HALF_LIFE_SECONDS)
+
+
+def _why_no_vote(user: User, idea: Idea) -> str:
+    if not getattr(user, "is_authenticated", False):
+        return "Sign in to vote."
+    if idea.merged_into_id is not None:
+        return "This idea was merged into another one: vote there instead."
+    if idea.is_closed:
+        label = idea.status_enum.label.lower()
+        return f"Voting is closed: this idea is {label}."
+    return "Your account can't vote right now."
+
+
+def cast_vote(user: User, idea: Idea) -> bool:
+    """Add the user's vote; True if it was new, False if they had already voted."""
+    if not policy.can(user, "vote", idea):
+        raise NotAllowed(_why_no_vote(user, idea))
+    begin_write()
+    now = utcnow()
+    weight = vote_weight(now)
+    inserted = db.session.execute(
+        insert_ignoring_conflicts(Vote.__table__)
+        .values(user_id=user.id, idea_id=idea.id, weight=weight, created_at=now)
+        .returning(Vote.__table__.c.id)
+    ).first()
+    if inserted is not None:
+        _change_count(idea, +1, weight)
+    db.session.commit()
+    return inserted is not None
+
+
+def retract_vote(user: User, idea: Idea) -> bool:
+    """Take the user's vote back; True if there was one."""
+    if not getattr(user, "is_authenticated", False):
+        raise NotAllowed("Sign in to vote.")
+    if idea.is_closed:
+        raise NotAllowed(_why_no_vote(user, idea))
+    begin_write()
+    removed = db.session.execute(
+        delete(Vote).where(Vote.user_id == user.id, Vote.idea_id == idea.id)
+        .returning(Vote.weight)
+    ).first()
+    if removed is not None:
+        _change_count(idea, -1, -removed.weight)
+    db.session.commit()
+    return removed is not None
+
+
+def _change_count(idea: Idea, delta: int, weight: float) -> None:
+    """Counters move in the vote's own transaction, in SQL: no read-modify-write."""
+    count = db.session.execute(
+        update(Idea).where(Idea.id == idea.id)
+        .values(vote_count=Idea.vote_count + delta, trend_score=Idea.trend_score + weight)
+        .returning(Idea.vote_count)
+    ).scalar_one()
+    # The index sorts by votes; refresh it when the count moved enough to matter.
+    if count < 20 or count % 10 == 0:
+        enqueue("thread", idea.thread_id)
+
+
+def has_voted(user: User, idea: Idea) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.scalar(
+        select(Vote.id).where(Vote.user_id == user.id, Vote.idea_id == idea.id)) is not None
