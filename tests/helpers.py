@@ -20,3 +20,19 @@ def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf-token" content="([^"]+)"', html)
     assert match, "page has no csrf-token meta tag"
     return match.group(1)
+
+
+def assert_queries_stay_flat(client: Any, count_queries: Any, url: str,
+                             grow: Any, small: int = 2, large: int = 8) -> None:
+    """The page at `url` runs the same number of SQL statements after `grow(large)` as
+    after `grow(small)`: no query per row, whatever the size of the data."""
+
+    def statements() -> int:
+        with count_queries() as recorded:
+            assert client.get(url).status_code == 200
+        return len(recorded)
+
+    grow(small)
+    before = statements()
+    grow(large)
+    assert statements() == before

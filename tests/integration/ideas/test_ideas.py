@@ -9,7 +9,7 @@ from forum.extensions import db
 from forum.threads.models import Post
 from ideas import services, votes
 from ideas.models import Idea, Status, StatusChange, Vote
-from tests.helpers import reload
+from tests.helpers import assert_queries_stay_flat, reload
 
 
 def idea_url(idea, suffix=""):
@@ -311,13 +311,4 @@ def test_idea_pages_run_a_fixed_number_of_queries(client, auth, make_company, ma
             "board_filtered": "/c/acme/ideas?status=planned&tag=app&sort=top",
             "idea": f"/c/acme/ideas/{watched.thread_id}-{watched.thread.slug}"}
     auth.signin(viewer.username)
-
-    def queries() -> int:
-        with count_queries() as statements:
-            assert client.get(urls[path]).status_code == 200
-        return len(statements)
-
-    grow(2)
-    small = queries()
-    grow(6)
-    assert queries() == small
+    assert_queries_stay_flat(client, count_queries, urls[path], grow, large=6)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import reload
+from tests.helpers import assert_queries_stay_flat, reload
 
 
 def test_moderators_manage_categories(client, auth, make_company, make_staff):
@@ -116,12 +116,4 @@ def test_pages_run_a_fixed_number_of_queries(client, make_thread, make_reply, ma
     urls = {"forum": "/c/acme/forum", "company": "/c/acme", "profile": "/u/alice",
             "thread": f"/c/acme/t/{first.id}-{first.slug}"}
 
-    def queries() -> int:
-        with count_queries() as statements:
-            assert client.get(urls[path]).status_code == 200
-        return len(statements)
-
-    grow(2)
-    small = queries()
-    grow(8)
-    assert queries() == small
+    assert_queries_stay_flat(client, count_queries, urls[path], grow)
