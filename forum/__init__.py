@@ -16,6 +16,7 @@ from forum.config import INSTANCE_DIR, ROOT, Config
 from forum.database import configure_database
 from forum.errors import configure_errors
 from forum.extensions import csrf, db, htmx, limiter, login_manager, migrate
+from forum.search.views import bp as search_bp
 from forum.templating import configure_templates
 from forum.threads.staff_views import bp as thread_staff_bp
 from forum.threads.views import bp as threads_bp
@@ -60,7 +61,7 @@ def configure_extensions(app: Flask) -> None:
 
 def configure_blueprints(app: Flask) -> None:
     for blueprint in (accounts_bp, companies_bp, admin_bp, threads_bp, thread_staff_bp,
-                      ideas_bp):
+                      search_bp, ideas_bp):
         app.register_blueprint(blueprint)
 
 

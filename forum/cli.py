@@ -12,6 +12,7 @@ from forum.accounts import services as accounts
 from forum.accounts.models import User
 from forum.errors import DomainError
 from forum.extensions import db
+from forum.search.cli import search_cli
 
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data for trying Cocreate out.")
@@ -47,3 +48,4 @@ def load_demo(if_empty: bool) -> None:
 def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(search_cli)

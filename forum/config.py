@@ -20,6 +20,11 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _optional_bool(name: str) -> bool | None:
+    """True/False from the environment, None when unset (the code picks a default)."""
+    return _bool(name, False) if os.environ.get(name, "").strip() else None
+
+
 def _secret_key() -> str:
     """SECRET_KEY from the environment, else the key `make run` wrote, else a throwaway one."""
     if key := os.environ.get("SECRET_KEY"):
@@ -48,6 +53,13 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = database_url()
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search"))
+        # The development indexer thread: on, off, or (unset) on under `flask run` only.
+        self.SEARCH_INDEXER_THREAD = _optional_bool("SEARCH_INDEXER_THREAD")
+        self.SEARCH_POLL_INTERVAL = float(os.environ.get("SEARCH_POLL_INTERVAL", "0.5"))
+        self.SEARCH_BATCH_SIZE = int(os.environ.get("SEARCH_BATCH_SIZE", "500"))
+        self.SEARCH_WRITER_TIMEOUT = float(os.environ.get("SEARCH_WRITER_TIMEOUT", "30"))
+        self.SEARCH_OUTBOX_KEEP_SECONDS = float(
+            os.environ.get("SEARCH_OUTBOX_KEEP_SECONDS", "86400"))
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
@@ -82,3 +94,4 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = database_uri
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.PREFERRED_URL_SCHEME = "http"
+        self.SEARCH_INDEXER_THREAD = False  # tests run the indexer when they mean to

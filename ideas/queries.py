@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from forum.accounts.models import User
 from forum.companies.models import Company
 from forum.database import utcnow
 from forum.extensions import db
+from forum.search import services as search
 from forum.threads.models import Post, Thread
 from forum.threads.queries import Page, clamp_page
 from ideas.models import Idea, IdeaTag, Status, StatusChange, Tag, Vote
@@ -139,14 +140,17 @@ def user_votes(user: User, limit: int = 20) -> list[Idea]:
         .order_by(Vote.created_at.desc()).limit(limit)).unique())
 
 
-def similar_by_title(company: Company, title: str, limit: int = 5) -> list[Idea]:
-    """Ideas whose titles share the typed words; the search index refines this."""
-    words = [w for w in title.lower().split() if len(w) >= 4][:5]
-    if not words:
+def similar(company: Company, title: str, body: str = "",
+            exclude: Idea | None = None, limit: int = 5) -> list[Idea]:
+    """Ideas of this company like the one being written, from the search index's
+    more-like-this (with its relevance threshold), best first."""
+    if len(title.strip()) < 3 and len(body.strip()) < 3:
         return []
-    matches = [Thread.title.ilike(f"%{word}%") for word in words]
-    statement = _with_threads(select(Idea).where(Idea.company_id == company.id,
-                                                 Idea.merged_into_id.is_(None)))
-
-    return list(db.session.scalars(
-        statement.where(or_(*matches)).order_by(*SORTS["top"]).limit(limit)).unique())
+    thread_ids = search.similar_ideas(company.id, title, body, limit=limit,
+                                      exclude_thread_id=exclude.thread_id if exclude else None)
+    if not thread_ids:
+        return []
+    found = {idea.thread_id: idea for idea in db.session.scalars(
+        _with_threads(select(Idea).where(Idea.thread_id.in_(thread_ids),
+                                         Idea.merged_into_id.is_(None)))).unique()}
+    return [found[thread_id] for thread_id in thread_ids if thread_id in found]

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from forum import demo
+from forum import demo, policy
 from forum.accounts.models import User
 from forum.accounts.views import add_profile_section
 from forum.companies.services import get_company
@@ -19,7 +19,12 @@ from forum.threads.queries import get_thread
 from forum.threads.views import render_thread, thread_url
 from forum.web import wants_fragment
 from ideas import demo as ideas_demo
-from ideas import queries, services, votes
+from ideas import (
+    queries,
+    search_fields,  # noqa: F401 (registers idea status, tags, votes with search)
+    services,
+    votes,
+)
 from ideas.forms import MergeForm, ProposeForm, StatusForm, TagsForm
 from ideas.models import Idea, Status
 from ideas.staff_views import bp as staff_bp
@@ -101,7 +106,7 @@ def similar(slug: str) -> str:
     """Existing ideas like the one being typed (an htmx fragment for the propose form)."""
     company = get_company(slug)
     title = request.args.get("title", "")[:200]
-    ideas = queries.similar_by_title(company, title)
+    ideas = queries.similar(company, title)
     return render_template("ideas/_similar.html", company=company, similar=ideas,
                            voted=queries.voted_ids(current_user, ideas))
 
@@ -124,7 +129,15 @@ def idea(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
         official=queries.latest_official(found), voters=queries.voters(found),
         merged_into=queries.merged_into(found), voted=votes.has_voted(current_user, found),
         status_form=StatusForm(data={"status": found.status}), tags_form=tags_form,
-        merge_form=MergeForm())
+        merge_form=MergeForm(), merge_candidates=_merge_candidates(found))
+
+
+def _merge_candidates(idea: Idea) -> list[Idea]:
+    """For staff: ideas of the same company that look like this one (possible duplicates)."""
+    if not policy.can(current_user, "merge_idea", idea) or idea.merged_into_id is not None:
+        return []
+    opening = idea.thread.title
+    return queries.similar(idea.company, opening, exclude=idea)
 
 
 def _idea_or_404(slug: str, thread_id: int) -> Idea:

@@ -80,6 +80,27 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
+@pytest.fixture(autouse=True)
+def search_index_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every app a test builds (and every server it starts) keeps its index here."""
+    path = tmp_path / "search-index"
+    monkeypatch.setenv("SEARCH_INDEX_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def run_indexer(app: Flask) -> Callable[[], int]:
+    """`run_indexer()`: build the index if there is none, then apply the whole outbox."""
+    from forum.search.runtime import get_runtime
+
+    def run() -> int:
+        indexer = get_runtime(app).indexer()
+        assert indexer.open_or_rebuild() is not None
+        return indexer.run_until_idle()
+
+    return run
+
+
 @pytest.fixture
 def database_uri(migrated_database: str, tmp_path: Path) -> Iterator[str]:
     if POSTGRES_URL:

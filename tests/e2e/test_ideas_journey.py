@@ -9,8 +9,9 @@ from forum import demo
 from tests.e2e.conftest import sign_in
 
 
-def test_propose_vote_plan_and_see_it_on_the_roadmap(new_page, runner):
+def test_propose_vote_plan_and_see_it_on_the_roadmap(new_page, runner, run_indexer):
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    run_indexer()  # similar ideas come from the search index
 
     customer = new_page()
     sign_in(customer, "maya", demo.PASSWORD)

@@ -266,14 +266,37 @@ def test_profile_shows_ideas_and_votes_with_status(client, make_user, make_idea,
     assert "Planned" in page and "at Zeta" in page
 
 
-def test_similar_ideas_while_typing(client, make_company, make_idea):
+def test_similar_ideas_while_typing_come_from_the_index(client, make_company, make_idea,
+                                                        run_indexer):
     company = make_company("acme")
-    make_idea(company, title="Schedule the grinder from the app")
-    make_idea(company, title="Bigger water tank")
-    fragment = client.get("/c/acme/ideas/similar?title=schedule+grinder",
+    make_idea(company, title="Schedule the grinder from the app",
+              body="Start grinding beans at a set time every morning.")
+    make_idea(company, title="Bigger water tank", body="Two litres would be better.")
+    make_idea(make_company("other"), title="Schedule the grinder remotely")
+    run_indexer()
+    fragment = client.get("/c/acme/ideas/similar?title=schedule+the+grinder",
                           headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "Schedule the grinder" in fragment and "water tank" not in fragment
+    assert "Schedule the grinder from the app" in fragment
+    assert "water tank" not in fragment and "remotely" not in fragment
     assert client.get("/c/acme/ideas/similar?title=").get_data(as_text=True).strip() == ""
+    unrelated = client.get("/c/acme/ideas/similar?title=purple+umbrella+festival")
+    assert unrelated.get_data(as_text=True).strip() == ""
+
+
+def test_staff_see_possible_duplicates_to_merge(client, auth, make_company, make_idea,
+                                                make_staff, run_indexer):
+    company = make_company("acme")
+    first = make_idea(company, title="Export notes to PDF files",
+                      body="I want to print my notes as PDF.")
+    second = make_idea(company, title="PDF export for notes",
+                       body="Print notes to PDF please.")
+    make_idea(company, title="Dark mode", body="Night time reading.")
+    run_indexer()
+    make_staff(company, "team", "theo")
+    auth.signin("theo")
+    page = page_of(client, second)
+    assert "Possible duplicates" in page and first.thread.title in page
+    assert "Merge into it" in page and "Dark mode" not in page[page.index("Possible"):]
 
 
 def test_platform_trending_spans_companies(client, make_company, make_idea):

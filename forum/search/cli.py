@@ -1,0 +1,110 @@
+"""`flask search reindex | status | worker`: the operator's handles on the search index."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy.orm import Session
+from whoosh import query as wq
+
+from forum.extensions import db
+from forum.search import feed
+from forum.search.indexer import AlreadyRunning
+from forum.search.rebuild import RebuildRunning, count_threads, rebuild
+from forum.search.runtime import get_runtime
+from forum.search.schema import POST, THREAD
+from forum.search.store import IndexUnavailable
+
+search_cli = AppGroup("search", help="The search index: rebuild it, check it, keep it fed.")
+
+
+@search_cli.command("reindex")
+def reindex() -> None:
+    """Rebuild the index from the database into a new directory, then swap it in.
+
+    Searches keep using the old index meanwhile, and changes made during the rebuild are
+    applied to the new index by the indexer after the swap.
+    """
+    store = get_runtime().store
+    total = count_threads(db.engine)
+    try:
+        with click.progressbar(length=total, label="Indexing threads", show_pos=True,
+                               show_eta=True) as bar:
+            result = rebuild(store, db.engine, progress=bar.update)
+    except RebuildRunning as running:
+        raise click.ClickException(f"Not rebuilding: {running}.") from None
+    rate = result.documents / result.seconds if result.seconds > 0 else 0.0
+    click.echo(f"Indexed {result.threads:,} threads as {result.documents:,} documents in "
+               f"{result.seconds:.1f}s ({rate:,.0f} documents/s).")
+    click.echo(f"Index {result.version} is now current, up to outbox id {result.last_applied}.")
+
+
+@search_cli.command("status")
+def status() -> None:
+    """Show the current index: documents, last applied outbox id, backlog."""
+    store = get_runtime().store
+    try:
+        opened = store.open_current()
+    except IndexUnavailable as problem:
+        raise click.ClickException(
+            f"No usable search index: {problem.reason}. Run `flask search reindex`.") from None
+    with opened.index.searcher() as searcher:
+        threads = len(searcher.search(wq.Term("doc_type", THREAD), limit=1))
+        posts = len(searcher.search(wq.Term("doc_type", POST), limit=1))
+    with Session(db.engine) as session:
+        backlog = feed.backlog(session, opened.last_applied)
+    path = store.root / opened.version
+    click.echo(f"Index: {path}")
+    click.echo(f"Documents: {threads + posts:,} ({threads:,} threads, {posts:,} posts)")
+    click.echo(f"Last applied outbox id: {opened.last_applied}")
+    click.echo(f"Backlog: {backlog:,} outbox rows")
+    click.echo(f"Size on disk: {_size(path) / 1_048_576:.1f} MB")
+
+
+@search_cli.command("worker")
+@click.option("--once", is_flag=True, help="Apply what is pending, then exit.")
+def worker(once: bool) -> None:
+    """Apply the outbox to the index continuously (run one per index directory)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    runtime = get_runtime()
+    indexer = runtime.indexer()
+    try:
+        indexer.lock()
+    except AlreadyRunning as busy:
+        raise click.ClickException(f"{busy}. Not starting a second one.") from None
+    try:
+        if once:
+            if indexer.open_or_rebuild() is not None:
+                indexer.run_until_idle()
+        else:
+            stop = threading.Event()
+            _stop_on_signals(stop)
+            click.echo(f"Search worker {os.getpid()} applying the outbox to "
+                       f"{runtime.store.root} every {indexer.settings.poll_interval}s; "
+                       "Ctrl-C or SIGTERM stops it.")
+            indexer.run_forever(stop)
+    finally:
+        indexer.unlock()
+    click.echo("Search worker stopped.")
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM and SIGINT finish the current batch and exit cleanly."""
+
+    def handle(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+
+
+def _size(path: Path) -> int:
+    return sum(item.stat().st_size for item in path.iterdir() if item.is_file())

@@ -1,0 +1,227 @@
+"""Each app's search machinery: its index store, the process's searcher, its threads.
+
+Nothing here runs when the app is built: the searcher is opened by the first search, the
+development indexer thread starts with the first request (when configured), and a rebuild
+thread starts only when a search finds the index missing or unreadable.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, current_app, request
+from whoosh.searching import Searcher
+
+from forum.extensions import db
+from forum.search.indexer import AlreadyRunning, Indexer, IndexerSettings
+from forum.search.rebuild import RebuildRunning, rebuild_if_unusable
+from forum.search.store import IndexMissing, IndexStore, IndexUnavailable
+
+log = logging.getLogger("forum.search")
+
+EXTENSION = "cocreate.search"
+REBUILD_RETRY = 60.0  # seconds before a failed automatic rebuild is tried again
+STANDBY = 5.0  # seconds between two tries for the indexer lock
+
+_runtimes: weakref.WeakSet[SearchRuntime] = weakref.WeakSet()
+
+
+class SearchRuntime:
+    """One app's search state in this process."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.store = IndexStore(app.config["SEARCH_INDEX_DIR"])
+        self.settings = IndexerSettings.from_config(app.config)
+        self._search_lock = threading.Lock()
+        self._searcher: Searcher | None = None
+        self._version = ""
+        self._thread_lock = threading.Lock()
+        self._rebuild_thread: threading.Thread | None = None
+        self._rebuild_started = -REBUILD_RETRY
+        self._indexer_thread: threading.Thread | None = None
+        self._indexer_stop = threading.Event()
+        self.indexer_decided = False
+        _runtimes.add(self)
+
+    def indexer(self) -> Indexer:
+        """An indexer for this app's index and database (call inside an app context)."""
+        return Indexer(self.store, db.engine, self.settings)
+
+    # Reading -------------------------------------------------------------------------
+
+    @contextmanager
+    def searcher(self) -> Iterator[Searcher]:
+        """The process's searcher, up to date; one search at a time uses it.
+
+        Raises IndexUnavailable (after starting a background rebuild) when there is no
+        readable index.
+        """
+        with self._search_lock:
+            try:
+                searcher = self._fresh_searcher()
+            except IndexUnavailable as problem:
+                self._forget()
+                self.request_rebuild(problem)
+                raise
+            yield searcher
+
+    def forget_searcher(self) -> None:
+        """Drop the searcher after an error, so the next search opens the index again."""
+        with self._search_lock:
+            self._forget()
+
+    def _fresh_searcher(self) -> Searcher:
+        """The searcher, reopened when the index has a newer commit or version.
+
+        Not `Searcher.refresh()`: in Whoosh 2.7.5 it reuses the readers of segments that
+        gained deletions since (and keeps segments merged away), so deleted documents
+        come back. Reopening costs a few file opens, once per index commit.
+        """
+        version = self.store.current_version()
+        if self._searcher is not None and version == self._version:
+            try:
+                if self._searcher.up_to_date():
+                    return self._searcher
+            except Exception as error:  # its files went away under it: open afresh
+                log.warning("Search index %s could not be checked: %s", version, error)
+        self._forget()
+        opened = self.store.open_current()
+        self._searcher, self._version = opened.index.searcher(), opened.version
+        return self._searcher
+
+    def _forget(self) -> None:
+        if self._searcher is not None:
+            try:
+                self._searcher.close()
+            except Exception:  # closing a broken index must not hide the first problem
+                log.debug("closing the old searcher failed", exc_info=True)
+        self._searcher, self._version = None, ""
+
+    # Automatic rebuild ---------------------------------------------------------------
+
+    def request_rebuild(self, problem: IndexUnavailable) -> None:
+        """Rebuild in a background thread, unless one is running or failed a moment ago."""
+        with self._thread_lock:
+            running = self._rebuild_thread is not None and self._rebuild_thread.is_alive()
+            if running or time.monotonic() - self._rebuild_started < REBUILD_RETRY:
+                return
+            state = "missing" if isinstance(problem, IndexMissing) else "unreadable"
+            log.error("Search index %s: %s. Rebuilding it in the background; search is "
+                      "unavailable until then.", state, problem.reason)
+            self._rebuild_started = time.monotonic()
+            self._rebuild_thread = threading.Thread(
+                target=self._rebuild, name="search-rebuild", daemon=True)
+            self._rebuild_thread.start()
+
+    def _rebuild(self) -> None:
+        with self.app.app_context():
+            try:
+                result = rebuild_if_unusable(self.store, db.engine)
+            except RebuildRunning as running:
+                log.info("Search index: %s; waiting for it", running)
+                return
+            except Exception:
+                log.exception("Rebuilding the search index failed")
+                return
+        if result is not None:
+            log.info("Search index rebuilt in the background: %d documents",
+                     result.documents)
+        with self._thread_lock:
+            self._rebuild_started = -REBUILD_RETRY
+
+    def wait_for_rebuild(self, timeout: float | None = None) -> None:
+        thread = self._rebuild_thread
+        if thread is not None:
+            thread.join(timeout)
+
+    # The development indexer thread --------------------------------------------------
+
+    def start_indexer_thread(self) -> bool:
+        """Start the background indexer once per app and process; False if already started."""
+        with self._thread_lock:
+            if self._indexer_thread is not None and self._indexer_thread.is_alive():
+                return False
+            self._indexer_stop = threading.Event()
+            self._indexer_thread = threading.Thread(
+                target=self._run_indexer, args=(self._indexer_stop,),
+                name="search-indexer", daemon=True)
+            self._indexer_thread.start()
+        return True
+
+    def stop_indexer_thread(self, timeout: float = 10.0) -> None:
+        """Ask the thread to finish its batch and stop; waits up to `timeout` seconds."""
+        self._indexer_stop.set()
+        thread = self._indexer_thread
+        if thread is not None:
+            thread.join(timeout)
+
+    @property
+    def indexer_running(self) -> bool:
+        return self._indexer_thread is not None and self._indexer_thread.is_alive()
+
+    def _run_indexer(self, stop: threading.Event) -> None:
+        with self.app.app_context():
+            indexer = self.indexer()
+            if not self._wait_for_lock(indexer, stop):
+                return
+            log.info("Search indexer thread started (index %s)", self.store.root)
+            try:
+                indexer.run_forever(stop)
+            finally:
+                indexer.unlock()
+                log.info("Search indexer thread stopped")
+
+    @staticmethod
+    def _wait_for_lock(indexer: Indexer, stop: threading.Event) -> bool:
+        """Stand by while another indexer (say `flask search worker`) holds the lock."""
+        told = False
+        while not stop.is_set():
+            try:
+                indexer.lock()
+                return True
+            except AlreadyRunning as busy:
+                if not told:
+                    log.info("%s; the indexer thread stands by", busy)
+                    told = True
+            stop.wait(STANDBY)
+        return False
+
+
+@atexit.register
+def stop_background_threads(timeout: float = 10.0) -> None:
+    """Stop every indexer thread and wait for running rebuilds (at exit, or in tests)."""
+    for runtime in list(_runtimes):
+        runtime.stop_indexer_thread(timeout)
+        runtime.wait_for_rebuild(timeout)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the runtime; no files are touched and no thread starts here."""
+    app.extensions[EXTENSION] = SearchRuntime(app)
+
+
+def get_runtime(app: Any = None) -> SearchRuntime:
+    target = app if app is not None else current_app
+    runtime: SearchRuntime = target.extensions[EXTENSION]
+    return runtime
+
+
+def start_indexer_on_first_request() -> None:
+    """SEARCH_INDEXER_THREAD: True, False, or None for "under the development server"."""
+    runtime = get_runtime()
+    if runtime.indexer_decided:
+        return
+    runtime.indexer_decided = True
+    wanted = current_app.config.get("SEARCH_INDEXER_THREAD")
+    if wanted is None:
+        wanted = str(request.environ.get("SERVER_SOFTWARE", "")).startswith("Werkzeug/")
+    if wanted:
+        runtime.start_indexer_thread()

@@ -1,0 +1,308 @@
+"""Search as the rest of Cocreate sees it: plain functions, so the engine can be swapped.
+
+`search` answers the search pages and `similar_ideas` the "has this been suggested?"
+box. Whoosh finds and ranks; the database has the last word on what is shown: every page
+of hits is checked against it in one query (hidden threads and posts, merged ideas), so
+something hidden a moment ago is gone from results before the indexer has caught up, and
+titles, votes and statuses are the current ones, not the indexed copies.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import select
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.searching import Searcher
+
+from forum.companies.models import Company
+from forum.errors import Invalid
+from forum.extensions import db
+from forum.search import querying
+from forum.search.documents import thread_extras, visible_threads
+from forum.search.runtime import get_runtime
+from forum.search.similar import similar_thread_ids
+from forum.search.snippets import highlight
+from forum.search.store import IndexUnavailable
+from forum.threads.models import Kind, Post, Thread
+
+log = logging.getLogger("forum.search")
+
+SORTS = ("relevance", "newest", "votes")
+MAX_PAGE = 50  # deeper than this, people refine the search instead
+MAX_PER_PAGE = 50
+FEW_HITS = 3  # spelling suggestions are only worth their cost below this many results
+_THREADS = sorting.FieldFacet("thread_id")
+
+
+class SearchUnavailable(Exception):
+    """There is no readable index right now (a rebuild has been started)."""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One thread in the results, with its best matching post as a snippet."""
+
+    thread_id: int
+    title: str
+    title_html: Markup
+    url: str
+    company_slug: str
+    company_name: str
+    kind: str
+    status: str | None
+    votes: int
+    reply_count: int
+    created_at: datetime
+    snippet: Markup
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    hits: list[SearchHit] = field(default_factory=list)
+    total: int = 0  # threads, not documents
+    page: int = 1
+    per_page: int = 20
+    suggestion: str | None = None
+    notices: tuple[str, ...] = ()
+
+    @property
+    def pages(self) -> int:
+        return min(MAX_PAGE, max(1, -(-self.total // self.per_page)))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+@dataclass(frozen=True)
+class _StoredHit:
+    thread_id: int
+    post_id: int
+    title: str
+    body: str
+
+
+def search(
+    query: str,
+    *,
+    viewer: Any,
+    company_id: int | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    tag: str | None = None,
+    author: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 20,
+) -> SearchResults:
+    """Threads matching `query` and the filters, grouped per thread, best first.
+
+    `viewer` is who asks: everything searchable is public today, and this is where
+    per-viewer rules (private companies, staff-only content) will apply. Dates are
+    inclusive days. Raises Invalid for an unknown sort or page, SearchUnavailable when
+    there is no readable index.
+    """
+    _check(kind, sort, page, per_page)
+    parsed = querying.parse(query)
+    filters = querying.Filters(company_id, kind, status, tag, author, _day(date_from),
+                               _day(date_to, plus_one=True))
+    text_query = querying.to_whoosh(parsed)
+    empty = SearchResults(parsed.text, page=page, per_page=per_page, notices=parsed.notices)
+    if text_query is None:
+        if parsed.text or not filters.active:
+            return _nothing_to_search(parsed, empty)
+        sort = "newest" if sort == "relevance" else sort
+    stored, total, suggestion = _run(querying.filtered(text_query, filters), parsed,
+                                     sort, page, per_page)
+    hits = _hydrate(stored, parsed)
+    total = max(len(hits), total - (len(stored) - len(hits)))  # hidden since indexing
+    return SearchResults(parsed.text, hits, total, page, per_page, suggestion, parsed.notices)
+
+
+def _check(kind: str | None, sort: str, page: int, per_page: int) -> None:
+    if sort not in SORTS:
+        raise Invalid(f"Sort by one of: {', '.join(SORTS)}.", field="sort")
+    if kind is not None and kind not in {item.value for item in Kind}:
+        raise Invalid("Unknown kind of thread.", field="kind")
+    if not 1 <= page <= MAX_PAGE:
+        raise Invalid(f"Pages go from 1 to {MAX_PAGE}; refine the search to see more.",
+                      field="page")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise Invalid(f"Show between 1 and {MAX_PER_PAGE} results per page.", field="page")
+
+
+def _day(value: date | None, plus_one: bool = False) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.combine(value + timedelta(days=1 if plus_one else 0), time.min)
+
+
+def _nothing_to_search(parsed: querying.ParsedQuery, empty: SearchResults) -> SearchResults:
+    if not parsed.text:
+        return empty
+    if parsed.excluded and not parsed.has_terms:
+        notice = "Add a word to search for, not only words to leave out."
+    else:
+        notice = "Those words are too common to search for; try more specific ones."
+    return SearchResults(empty.query, page=empty.page, per_page=empty.per_page,
+                         notices=(*parsed.notices, notice))
+
+
+def _sorting(sort: str) -> tuple[Any, Any]:
+    """(sortedby, collapse_order): which thread comes first, which of its posts shows."""
+    newest = sorting.FieldFacet("created", reverse=True)
+    if sort == "newest":
+        return newest, None
+    if sort == "votes":
+        return sorting.MultiFacet([sorting.FieldFacet("votes", reverse=True), newest]), \
+            sorting.ScoreFacet()
+    return None, None
+
+
+def _run(
+    whole_query: wq.Query, parsed: querying.ParsedQuery, sort: str, page: int, per_page: int,
+) -> tuple[list[_StoredHit], int, str | None]:
+    """One page of hits (one per thread), the number of threads, a spelling suggestion."""
+    runtime = get_runtime()
+    for attempt in (1, 2):
+        try:
+            with runtime.searcher() as searcher:
+                return _search_page(searcher, whole_query, parsed, sort, page, per_page)
+        except IndexUnavailable as problem:
+            raise SearchUnavailable(problem.reason) from None
+        except Exception:
+            # A segment merged away under this process's searcher: open the index again.
+            log.warning("Search failed (attempt %d); reopening the index", attempt,
+                        exc_info=True)
+            runtime.forget_searcher()
+    raise SearchUnavailable("the index could not be searched")
+
+
+def _search_page(
+    searcher: Searcher, whole_query: wq.Query, parsed: querying.ParsedQuery, sort: str,
+    page: int, per_page: int,
+) -> tuple[list[_StoredHit], int, str | None]:
+    sortedby, collapse_order = _sorting(sort)
+    results = searcher.search(
+        whole_query, limit=page * per_page, sortedby=sortedby,
+        collapse=_THREADS, collapse_limit=1, collapse_order=collapse_order,
+        groupedby={"threads": _THREADS}, maptype=sorting.Count)
+    total = len(results.groups("threads"))
+    stored = [
+        _StoredHit(int(hit["thread_id"]), int(hit.get("post_id") or 0),
+                   hit.get("title") or "", hit.get("body") or "")
+        for hit in results[(page - 1) * per_page: page * per_page]
+    ]
+    suggestion = suggest(searcher, parsed) if total < FEW_HITS else None
+    return stored, total, suggestion
+
+
+def suggest(searcher: Searcher, parsed: querying.ParsedQuery) -> str | None:
+    """The query with unknown words replaced by the closest indexed ones ("did you mean")."""
+    reader = searcher.reader()
+    corrector = reader.corrector(searcher.schema["title"].spelling_fieldname("title"))
+    text, changed = parsed.text, False
+    for word in parsed.words:
+        terms = querying.analyze(word)
+        if len(terms) != 1 or any(reader.doc_frequency(name, terms[0])
+                                  for name in querying.TEXT_FIELDS):
+            continue
+        candidates = corrector.suggest(word.lower(), limit=1, maxdist=2, prefix=1)
+        if candidates and candidates[0] != word.lower():
+            text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", candidates[0], text, count=1)
+            changed = True
+    return text if changed else None
+
+
+def _hydrate(stored: list[_StoredHit], parsed: querying.ParsedQuery) -> list[SearchHit]:
+    """Check the page against the database (one query, plus the extras) and dress it."""
+    if not stored:
+        return []
+    post_ids = [hit.post_id for hit in stored if hit.post_id]
+    rows = db.session.execute(
+        select(Thread.id, Thread.title, Thread.slug, Thread.kind, Thread.reply_count,
+               Thread.created_at, Company.slug, Company.name, Post.id)
+        .join(Company, Company.id == Thread.company_id)
+        .outerjoin(Post, (Post.thread_id == Thread.id) & Post.id.in_(post_ids)
+                   & Post.hidden_at.is_(None))
+        .where(Thread.id.in_([hit.thread_id for hit in stored]), Thread.hidden_at.is_(None))
+    ).all()
+    threads = {row[0]: row for row in rows}
+    visible_posts = {row[8] for row in rows if row[8] is not None}
+    extras = thread_extras(db.session, list(threads))
+    terms, prefixes = querying.highlight_terms(parsed)
+    hits = []
+    for hit in stored:
+        row, extra = threads.get(hit.thread_id), extras.get(hit.thread_id, {})
+        if row is None or extra.get("merged") or (hit.post_id and
+                                                   hit.post_id not in visible_posts):
+            continue
+        hits.append(SearchHit(
+            thread_id=row[0], title=row[1], title_html=highlight(row[1], terms, prefixes, None),
+            url=thread_url(row[6], row[0], row[2], row[3]), company_slug=row[6],
+            company_name=row[7], kind=row[3], status=extra.get("status"),
+            votes=int(extra.get("votes", 0)), reply_count=row[4], created_at=row[5],
+            snippet=highlight(hit.body, terms, prefixes) if hit.body else Markup("")))
+    return hits
+
+
+def thread_url(company_slug: str, thread_id: int, slug: str, kind: str) -> str:
+    """/c/<company>/ideas/<id>-<slug> for ideas, /c/<company>/t/<id>-<slug> for the rest."""
+    area = "ideas" if kind == Kind.IDEA.value else "t"
+    return f"/c/{company_slug}/{area}/{thread_id}-{slug}"
+
+
+def similar_ideas(
+    company_id: int,
+    title: str,
+    body: str = "",
+    limit: int = 5,
+    exclude_thread_id: int | None = None,
+) -> list[int]:
+    """Ids of this company's visible ideas most like `title`/`body`, best first.
+
+    Only ideas that share enough of the distinctive words pass the relevance threshold,
+    so an unrelated board returns []. Never raises for a missing index: the caller is
+    creating an idea, and that must not fail because search is rebuilding.
+    """
+    if limit < 1:
+        return []
+    try:
+        with get_runtime().searcher() as searcher:
+            candidates = similar_thread_ids(searcher, company_id, title, body, limit * 3,
+                                            exclude_thread_id)
+    except IndexUnavailable:
+        return []
+    visible = visible_threads(db.session, candidates)
+    return [thread_id for thread_id in candidates if thread_id in visible][:limit]
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(kind.value, kind.value.capitalize()) for kind in Kind]
+
+
+def company_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every company, for the company filter."""
+    rows = db.session.execute(select(Company.slug, Company.name).order_by(Company.name))
+    return [(slug, name) for slug, name in rows]
+
+
+def company_by_slug(slug: str) -> Company | None:
+    return db.session.scalar(select(Company).where(Company.slug == slug))
+
+
+__all__ = ["SearchHit", "SearchResults", "SearchUnavailable", "search", "similar_ideas"]

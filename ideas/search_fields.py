@@ -1,0 +1,44 @@
+"""What search needs to know about ideas: status, tags, votes and whether it was merged.
+
+Forum's search cannot import ideas, so this provider is registered with it (see
+`forum.search.documents.register_thread_extras`); it is called with a batch of thread ids
+and answers for the ones that are ideas, in two queries whatever the batch size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forum.search.documents import ThreadExtras, register_thread_extras
+from ideas.models import Idea, IdeaTag, Status, Tag
+
+
+def idea_search_fields(session: Session, thread_ids: Sequence[int]) -> dict[int, ThreadExtras]:
+    """{thread_id: {"status", "tags", "votes", "merged"}} for the ideas among `thread_ids`."""
+    ideas = session.execute(
+        select(Idea.id, Idea.thread_id, Idea.status, Idea.vote_count, Idea.merged_into_id)
+        .where(Idea.thread_id.in_(thread_ids))
+    ).all()
+    if not ideas:
+        return {}
+    tags: dict[int, list[str]] = {}
+    rows = session.execute(
+        select(IdeaTag.idea_id, Tag.name, Tag.slug)
+        .join(Tag, Tag.id == IdeaTag.tag_id)
+        .where(IdeaTag.idea_id.in_([idea_id for idea_id, *_rest in ideas]))
+        .order_by(Tag.name)
+    )
+    for idea_id, name, slug in rows:
+        tags.setdefault(idea_id, []).extend(dict.fromkeys((name, slug)))
+    return {
+        thread_id: ThreadExtras(status=status, tags=tags.get(idea_id, []), votes=votes,
+                                merged=merged_into is not None)
+        for idea_id, thread_id, status, votes, merged_into in ideas
+    }
+
+
+register_thread_extras(idea_search_fields,
+                       statuses=[(status.value, status.label) for status in Status])

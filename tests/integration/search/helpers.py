@@ -1,0 +1,151 @@
+"""Search test helpers. Writer behaves like the services: a change and its outbox row in
+one commit. It inserts model rows directly and call `enqueue` as the thread and idea services do,
+so these tests do not depend on those services.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select, update
+
+import ideas.search_fields  # noqa: F401 (registers idea status, tags and votes with search)
+from forum import content
+from forum.accounts.models import User
+from forum.companies.models import Company
+from forum.database import utcnow
+from forum.extensions import db
+from forum.search import services
+from forum.search.outbox import enqueue
+from forum.search.runtime import get_runtime
+from forum.search.schema import META_KEY
+from forum.threads.models import Post, Thread
+from ideas.models import Idea, IdeaTag, Tag
+
+
+def slugify(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:80] or "thread"
+
+
+class Writer:
+    """Writes content the way services do: the change and its outbox row in one commit."""
+
+    def __init__(self, company: Company, author: User) -> None:
+        self.company = company
+        self.author = author
+
+    def thread(self, title: str, body: str = "", *, kind: str = "discussion",
+               company: Company | None = None, author: User | None = None) -> Thread:
+        thread = self._new_thread(title, body, kind, company, author)
+        enqueue("thread", thread.id)
+        db.session.commit()
+        return thread
+
+    def _new_thread(self, title: str, body: str, kind: str, company: Company | None,
+                    author: User | None) -> Thread:
+        author = author or self.author
+        thread = Thread(company_id=(company or self.company).id, author_id=author.id,
+                        kind=kind, title=title, slug=slugify(title), post_count=1)
+        db.session.add(thread)
+        db.session.flush()
+        db.session.add(Post(thread_id=thread.id, number=1, author_id=author.id,
+                            body_source=body, body_html=content.render(body or title).html))
+        db.session.flush()
+        return thread
+
+    def idea(self, title: str, body: str = "", *, status: str = "open", votes: int = 0,
+             tags: tuple[str, ...] = (), company: Company | None = None,
+             author: User | None = None) -> Thread:
+        thread = self._new_thread(title, body, "idea", company, author)
+        idea = Idea(thread_id=thread.id, company_id=thread.company_id, status=status,
+                    vote_count=votes)
+        db.session.add(idea)
+        db.session.flush()
+        for name in tags:
+            tag = db.session.scalar(select(Tag).where(Tag.company_id == thread.company_id,
+                                                      Tag.slug == slugify(name)))
+            if tag is None:
+                tag = Tag(company_id=thread.company_id, slug=slugify(name), name=name)
+                db.session.add(tag)
+                db.session.flush()
+            db.session.add(IdeaTag(idea_id=idea.id, tag_id=tag.id))
+        enqueue("thread", thread.id)
+        db.session.commit()
+        return thread
+
+    def reply(self, thread: Thread, body: str, *, author: User | None = None) -> Post:
+        number = (db.session.get(Thread, thread.id).post_count or 1) + 1
+        post = Post(thread_id=thread.id, number=number, author_id=(author or self.author).id,
+                    body_source=body, body_html=content.render(body).html)
+        db.session.add(post)
+        db.session.execute(update(Thread).where(Thread.id == thread.id).values(
+            reply_count=Thread.reply_count + 1, post_count=Thread.post_count + 1))
+        db.session.flush()
+        enqueue("post", post.id)
+        enqueue("thread", thread.id)
+        db.session.commit()
+        return post
+
+    def edit_post(self, post: Post, body: str) -> None:
+        post.body_source, post.body_html = body, content.render(body).html
+        post.edited_at = utcnow()
+        enqueue("post", post.id)
+        db.session.commit()
+
+    def change_thread(self, thread: Thread, **values: Any) -> None:
+        """Hide, move, retitle...: any column of the thread, then a thread outbox row."""
+        for name, value in values.items():
+            setattr(thread, name, value)
+        enqueue("thread", thread.id)
+        db.session.commit()
+
+    def hide_post(self, post: Post) -> None:
+        post.hidden_at = utcnow()
+        enqueue("post", post.id, "delete")
+        db.session.commit()
+
+    def change_idea(self, thread: Thread, **values: Any) -> None:
+        """Status, votes, merge target...: any column of the idea, then a thread outbox row."""
+        idea = idea_of(thread)
+        for name, value in values.items():
+            setattr(idea, name, value)
+        enqueue("thread", thread.id)
+        db.session.commit()
+
+
+def idea_of(thread: Thread) -> Idea:
+    idea = db.session.scalar(select(Idea).where(Idea.thread_id == thread.id))
+    assert idea is not None
+    return idea
+
+
+def found_titles(results: services.SearchResults) -> list[str]:
+    return [hit.title for hit in results.hits]
+
+
+def index_keys(app: Flask) -> Counter[str]:
+    """Every document key in the current index, with how many times it is there."""
+    opened = get_runtime(app).store.open_current()
+    with opened.index.searcher() as searcher:
+        keys = Counter(fields["key"] for fields in searcher.all_stored_fields())
+    keys.pop(META_KEY, None)
+    return keys
+
+
+def last_applied(app: Flask) -> int:
+    return get_runtime(app).store.open_current().last_applied
+
+
+class Records(logging.Handler):
+    """Collects the search log (pytest's own log capture may be switched off)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())

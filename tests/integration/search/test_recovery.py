@@ -1,0 +1,123 @@
+"""A missing or broken index: a clear log line, a rebuild in the background, a 503 for
+search meanwhile, and every other page still served."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from forum.extensions import db
+from forum.search.rebuild import rebuild, rebuild_if_unusable
+from forum.search.runtime import get_runtime
+from forum.search.schema import META_KEY
+from tests.integration.search.helpers import Records, Writer
+
+DEADLINE = 30.0  # seconds; a rebuild of a handful of threads takes well under one
+
+
+def wait_until_searchable(client: FlaskClient, query: str) -> str:
+    """Poll /search until it answers 200 (after the background rebuild)."""
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        response = client.get(f"/search?q={query}")
+        if response.status_code == 200:
+            return response.get_data(as_text=True)
+        assert response.status_code == 503
+        time.sleep(0.05)
+    raise AssertionError("the index was not rebuilt in time")
+
+
+def current_dir(app: Flask) -> Path:
+    store = get_runtime(app).store
+    return store.root / store.current_version()
+
+
+def break_missing(app: Flask, index_dir: Path) -> None:
+    shutil.rmtree(index_dir)
+
+
+def break_pointer(app: Flask, index_dir: Path) -> None:
+    (index_dir / "current").write_text("../../etc/passwd\n")
+
+
+def break_version_dir(app: Flask, index_dir: Path) -> None:
+    shutil.rmtree(current_dir(app))
+
+
+def break_table_of_contents(app: Flask, index_dir: Path) -> None:
+    for toc in current_dir(app).glob("_MAIN_*.toc"):
+        toc.write_bytes(b"\x80\x04 this is not a pickle")
+
+
+def break_segments(app: Flask, index_dir: Path) -> None:
+    for segment in current_dir(app).glob("*.seg"):
+        segment.unlink()
+
+
+def break_meta(app: Flask, index_dir: Path) -> None:
+    writer = get_runtime(app).store.open_current().index.writer()
+    writer.delete_by_term("key", META_KEY)
+    writer.commit()
+
+
+@pytest.mark.parametrize("damage", [break_missing, break_pointer, break_version_dir,
+                                    break_table_of_contents, break_segments, break_meta])
+def test_a_broken_index_is_rebuilt_while_the_site_keeps_serving(
+    app: Flask, client: FlaskClient, write: Writer, index: Callable[[], int],
+    index_dir: Path, search_log: Records, damage: Callable[[Flask, Path], None],
+) -> None:
+    write.thread("Burr grinder", "Conical burrs")
+    index()
+    assert client.get("/search?q=burr").status_code == 200
+    damage(app, index_dir)
+    get_runtime(app).forget_searcher()  # as a process starting now would
+    response = client.get("/search?q=burr")
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "Search is temporarily unavailable" in html and 'class="site-header"' in html
+    assert response.headers["Retry-After"] == "30"
+    assert client.get("/").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    assert "Conical <mark>burrs</mark>" in wait_until_searchable(client, "burr")
+    assert any("Rebuilding it in the background" in message for message in search_log.messages)
+    assert any("rebuilt" in message or "built" in message for message in search_log.messages)
+
+
+def test_no_index_at_all_on_a_fresh_install(
+    client: FlaskClient, write: Writer, index_dir: Path, search_log: Records
+) -> None:
+    write.thread("First thread", "hello world")
+    assert not index_dir.exists()
+    response = client.get("/search?q=hello", headers={"HX-Request": "true"})
+    assert response.status_code == 503
+    assert "temporarily unavailable" in response.get_data(as_text=True)
+    assert "/c/acme/t/1-first-thread" in wait_until_searchable(client, "hello")
+    assert any("missing" in message for message in search_log.messages)
+
+
+def test_a_rebuild_keeps_the_previous_version_and_removes_older_ones(
+    app: Flask, write: Writer, index: Callable[[], int], index_dir: Path
+) -> None:
+    write.thread("Versions", "one")
+    store = get_runtime(app).store
+    versions = [rebuild(store, db.engine).version for _ in range(3)]
+    assert store.current_version() == versions[-1]
+    assert sorted(path.name for path in index_dir.glob("v*")) == versions[1:]
+    assert not list(index_dir.glob("build-*"))
+
+
+def test_an_automatic_rebuild_is_skipped_when_someone_else_rebuilt_first(
+    app: Flask, write: Writer, index_dir: Path
+) -> None:
+    write.thread("Only once", "built")
+    store = get_runtime(app).store
+    first = rebuild_if_unusable(store, db.engine)
+    assert first is not None
+    assert rebuild_if_unusable(store, db.engine) is None
+    assert store.current_version() == first.version

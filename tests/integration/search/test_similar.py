@@ -1,0 +1,65 @@
+"""similar_ideas: likely duplicates of a new idea, within one company, above a threshold."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from forum.companies.models import Company
+from forum.search.services import similar_ideas
+from tests.integration.search.helpers import Writer
+
+
+def board(write: Writer) -> dict[str, int]:
+    ideas = {
+        "dark": write.idea("Add a dark theme", "Night mode for the mobile app, easier on eyes"),
+        "crash": write.idea("Mobile app crashes at login", "The app closes when I log in"),
+        "csv": write.idea("Export invoices as CSV", "Accounting needs a CSV export"),
+        "loyalty": write.idea("Loyalty stamps in the app", "Collect stamps for free coffee"),
+    }
+    write.thread("Dark theme question", "Is there a dark theme?", kind="question")
+    return {name: thread.id for name, thread in ideas.items()}
+
+
+def test_a_duplicate_is_found_and_unrelated_ideas_are_not(
+    write: Writer, index: Callable[[], int]
+) -> None:
+    ids = board(write)
+    index()
+    found = similar_ideas(write.company.id, "Dark mode for the mobile app",
+                          "The app is too bright at night, please add a dark theme")
+    assert found == [ids["dark"]]
+
+
+def test_nothing_related_gives_nothing(write: Writer, index: Callable[[], int]) -> None:
+    board(write)
+    index()
+    assert similar_ideas(write.company.id, "Bigger cups for takeaway orders") == []
+    assert similar_ideas(write.company.id, "the of and") == []
+    assert similar_ideas(write.company.id, "") == []
+
+
+def test_results_are_ordered_and_limited(write: Writer, index: Callable[[], int]) -> None:
+    first = write.idea("CSV export of invoices", "csv invoices export")
+    second = write.idea("Invoices as CSV files", "invoices csv")
+    write.idea("Export invoices", "pdf please")
+    index()
+    found = similar_ideas(write.company.id, "Export my invoices to CSV", limit=2)
+    assert len(found) == 2 and set(found) <= {first.id, second.id} | set(found)
+    assert similar_ideas(write.company.id, "Export my invoices to CSV", limit=1) == found[:1]
+
+
+def test_scoped_to_one_company_and_excluding_the_idea_itself(
+    write: Writer, index: Callable[[], int], make_company: Callable[..., Company]
+) -> None:
+    other = make_company("globex")
+    mine = write.idea("Oat milk option", "Please add oat milk")
+    theirs = write.idea("Oat milk option", "Please add oat milk", company=other)
+    index()
+    assert similar_ideas(write.company.id, "Oat milk option") == [mine.id]
+    assert similar_ideas(other.id, "Oat milk option") == [theirs.id]
+    assert similar_ideas(write.company.id, "Oat milk option", exclude_thread_id=mine.id) == []
+
+
+def test_without_an_index_it_answers_empty_instead_of_failing(write: Writer) -> None:
+    write.idea("Oat milk option", "Please add oat milk")
+    assert similar_ideas(write.company.id, "Oat milk") == []
