@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install lint clean
+.PHONY: run test install lint clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,15 @@ run: install instance/secret_key
 ## test: install what the tests need and run the whole suite
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## bench: generate SCALE (S, M or L) into DATABASE_URL, else an SQLite file, and measure
+## the hot pages; the report is left in bench/out/ (needs wrk: apt-get install wrk)
+SCALE ?= S
+BENCH_DATABASE_URL = $(or $(DATABASE_URL),sqlite:////tmp/cocreate-bench-$(SCALE).db)
+bench: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/generate.py --scale $(SCALE) --database-url '$(BENCH_DATABASE_URL)' --reset
+	$(BIN)/python bench/pages.py --database-url '$(BENCH_DATABASE_URL)' --out bench/out $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

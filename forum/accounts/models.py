@@ -37,8 +37,10 @@ class User(UserMixin, db.Model):
     session_generation: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
+    # Loaded when asked for: policy asks about the signed-in user, not about every author
+    # a page shows, so loading them with each user would cost a query per list of users.
     memberships: Mapped[list[Membership]] = relationship(
-        back_populates="user", lazy="selectin", cascade="all, delete-orphan"
+        back_populates="user", cascade="all, delete-orphan"
     )
 
     def get_id(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from forum import policy
 from forum.accounts.models import User
@@ -97,7 +98,7 @@ def list_staff(company: Company) -> list[Membership]:
     order = {Role.OWNER.value: 0, Role.MODERATOR.value: 1, Role.TEAM.value: 2}
     rows = db.session.scalars(
         select(Membership).where(Membership.company_id == company.id).join(Membership.user)
-        .order_by(func.lower(User.username))
+        .options(contains_eager(Membership.user)).order_by(func.lower(User.username))
     )
     return sorted(rows, key=lambda membership: order.get(membership.role, 3))
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from forum import policy
 from forum.accounts.models import User
@@ -152,7 +152,7 @@ def user_posts(user: User, limit: int = 20) -> list[Post]:
         select(Post).join(Post.thread)
         .where(Post.author_id == user.id, Post.number > 1, Post.hidden_at.is_(None),
                Thread.hidden_at.is_(None))
-        .options(selectinload(Post.thread).joinedload(Thread.company))
+        .options(contains_eager(Post.thread).joinedload(Thread.company))
         .order_by(Post.created_at.desc()).limit(limit)
     ))
 
