@@ -60,6 +60,9 @@ class Config:
         self.SEARCH_WRITER_TIMEOUT = float(os.environ.get("SEARCH_WRITER_TIMEOUT", "30"))
         self.SEARCH_OUTBOX_KEEP_SECONDS = float(
             os.environ.get("SEARCH_OUTBOX_KEEP_SECONDS", "86400"))
+        # How long each process keeps a company's 90-day responsiveness figures.
+        self.RESPONSIVENESS_CACHE_SECONDS = float(
+            os.environ.get("RESPONSIVENESS_CACHE_SECONDS", "300"))
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True

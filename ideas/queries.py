@@ -16,9 +16,9 @@ from forum.accounts.models import User
 from forum.companies.models import Company
 from forum.database import utcnow
 from forum.extensions import db
+from forum.pagination import Page, paginate
 from forum.search import services as search
 from forum.threads.models import Post, Thread
-from forum.threads.queries import Page, clamp_page
 from ideas.models import Idea, IdeaTag, Status, StatusChange, Tag, Vote
 
 IDEAS_PER_PAGE = 20
@@ -60,10 +60,7 @@ def trending(page: int = 1) -> Page:
 
 
 def _page(statement: Select, page: int) -> Page:
-    page = clamp_page(page)
-    rows = list(db.session.scalars(
-        statement.limit(IDEAS_PER_PAGE + 1).offset((page - 1) * IDEAS_PER_PAGE)).unique())
-    return Page(rows[:IDEAS_PER_PAGE], page, len(rows) > IDEAS_PER_PAGE)
+    return paginate(statement, page, IDEAS_PER_PAGE)
 
 
 def voted_ids(user: User, ideas: list[Idea]) -> set[int]:

@@ -55,6 +55,7 @@ def make_config(database_uri: str, **overrides: Any) -> TestConfig:
     # Factories post quickly and a lot; the limit tests set these back.
     config.POST_MIN_INTERVAL_SECONDS = 0
     config.NEW_ACCOUNT_POSTS_PER_DAY = config.NEW_ACCOUNT_THREADS_PER_DAY = 100_000
+    config.RESPONSIVENESS_CACHE_SECONDS = 0  # figures as of now; one test turns it on
     for key, value in overrides.items():
         setattr(config, key, value)
     return config

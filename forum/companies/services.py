@@ -14,6 +14,7 @@ from forum.companies.models import SLUG_PATTERN, Company, Membership, Role
 from forum.database import begin_write
 from forum.errors import Conflict, Invalid, NotFound
 from forum.extensions import db
+from forum.pagination import Page, paginate
 
 MAX_NAME = 80
 MAX_TAGLINE = 140
@@ -21,9 +22,19 @@ MAX_DESCRIPTION = 5000
 RESERVED_SLUGS = {"new", "admin", "manage", "api", "static", "search", "ideas"}
 
 
+DIRECTORY_PER_PAGE = 24
+
+
 def list_companies() -> list[Company]:
-    """The directory, alphabetical."""
+    """Every company, alphabetical (for site admins)."""
     return list(db.session.scalars(select(Company).order_by(func.lower(Company.name))))
+
+
+def directory(page: int = 1) -> Page:
+    """One page of the public directory, alphabetical: the home page stays as light with
+    hundreds of companies as with three."""
+    return paginate(select(Company).order_by(func.lower(Company.name), Company.id), page,
+                    DIRECTORY_PER_PAGE)
 
 
 def get_company(slug: str) -> Company:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -28,7 +28,8 @@ def _managed_company(slug: str, action: str = "view_manage") -> Company:
 @bp.get("/")
 def home() -> str:
     """The company directory: where every customer starts."""
-    return render_template("companies/home.html", companies=services.list_companies())
+    page = services.directory(request.args.get("page", 1, type=int) or 1)
+    return render_template("companies/home.html", companies=page.items, page=page)
 
 
 @bp.get("/c/<slug>")

@@ -37,6 +37,7 @@ log = logging.getLogger("forum.search")
 SORTS = ("relevance", "newest", "votes")
 MAX_PAGE = 50  # deeper than this, people refine the search instead
 MAX_PER_PAGE = 50
+OVERFETCH = 4  # documents fetched per thread wanted, then four times more if short
 FEW_HITS = 3  # spelling suggestions are only worth their cost below this many results
 _THREADS = sorting.FieldFacet("thread_id")
 
@@ -162,15 +163,14 @@ def _nothing_to_search(parsed: querying.ParsedQuery, empty: SearchResults) -> Se
                          notices=(*parsed.notices, notice))
 
 
-def _sorting(sort: str) -> tuple[Any, Any]:
-    """(sortedby, collapse_order): which thread comes first, which of its posts shows."""
+def _sorting(sort: str) -> Any:
+    """Which document comes first; the first of each thread is the post its hit shows."""
     newest = sorting.FieldFacet("created", reverse=True)
     if sort == "newest":
-        return newest, None
+        return newest
     if sort == "votes":
-        return sorting.MultiFacet([sorting.FieldFacet("votes", reverse=True), newest]), \
-            sorting.ScoreFacet()
-    return None, None
+        return sorting.MultiFacet([sorting.FieldFacet("votes", reverse=True), newest])
+    return None  # relevance
 
 
 def _run(
@@ -196,16 +196,31 @@ def _search_page(
     searcher: Searcher, whole_query: wq.Query, parsed: querying.ParsedQuery, sort: str,
     page: int, per_page: int,
 ) -> tuple[list[_StoredHit], int, str | None]:
-    sortedby, collapse_order = _sorting(sort)
-    results = searcher.search(
-        whole_query, limit=page * per_page, sortedby=sortedby,
-        collapse=_THREADS, collapse_limit=1, collapse_order=collapse_order,
-        groupedby={"threads": _THREADS}, maptype=sorting.Count)
+    """The page's threads, each with its first document in the sort order.
+
+    Whoosh's own `collapse` removes documents from its heap one at a time, a linear cost
+    each: a common word with many hits per thread took seconds. Here the top documents are
+    fetched and the threads picked from them in Python, fetching more only when a page
+    needs more threads than the documents held.
+    """
+    wanted, limit = page * per_page, page * per_page * OVERFETCH
+    results = searcher.search(whole_query, limit=limit, sortedby=_sorting(sort),
+                              groupedby={"threads": _THREADS}, maptype=sorting.Count)
     total = len(results.groups("threads"))
+    while True:
+        firsts: dict[int, Any] = {}
+        for hit in results:
+            firsts.setdefault(int(hit["thread_id"]), hit)
+            if len(firsts) == wanted:
+                break
+        if len(firsts) >= min(wanted, total) or results.scored_length() < limit:
+            break
+        limit *= OVERFETCH
+        results = searcher.search(whole_query, limit=limit, sortedby=_sorting(sort))
     stored = [
-        _StoredHit(int(hit["thread_id"]), int(hit.get("post_id") or 0),
-                   hit.get("title") or "", hit.get("body") or "")
-        for hit in results[(page - 1) * per_page: page * per_page]
+        _StoredHit(thread_id, int(hit.get("post_id") or 0), hit.get("title") or "",
+                   hit.get("body") or "")
+        for thread_id, hit in list(firsts.items())[(page - 1) * per_page: wanted]
     ]
     suggestion = suggest(searcher, parsed) if total < FEW_HITS else None
     return stored, total, suggestion

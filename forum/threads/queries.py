@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import statistics
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -15,38 +17,16 @@ from forum.companies.models import Company
 from forum.database import utcnow
 from forum.errors import NotFound
 from forum.extensions import db
+from forum.pagination import Page, clamp_page, paginate
 from forum.threads.models import Category, Kind, Post, Revision, Thread
 
 THREADS_PER_PAGE = 25
 POSTS_PER_PAGE = 20
-MAX_PAGE = 400
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a list, and whether there are more."""
-
-    items: list
-    number: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-
-def clamp_page(page: int) -> int:
-    return max(1, min(page, MAX_PAGE))
 
 
 def _thread_list(statement: Select, page: int, per_page: int = THREADS_PER_PAGE) -> Page:
-    page = clamp_page(page)
-    rows = list(db.session.scalars(
-        statement.options(joinedload(Thread.author), joinedload(Thread.last_poster),
-                          joinedload(Thread.category))
-        .limit(per_page + 1).offset((page - 1) * per_page)
-    ))
-    return Page(rows[:per_page], page, len(rows) > per_page)
+    return paginate(statement.options(joinedload(Thread.author), joinedload(Thread.last_poster),
+                                      joinedload(Thread.category)), page, per_page)
 
 
 def latest_threads(company: Company, page: int = 1) -> Page:
@@ -125,7 +105,24 @@ class Responsiveness:
 
 
 def responsiveness(company: Company, days: int = 90) -> Responsiveness:
-    """How many recent threads the company answered officially, and how fast (median)."""
+    """How many recent threads the company answered officially, and how fast (median).
+
+    It reads every thread of the period, so each process keeps the figures for
+    RESPONSIVENESS_CACHE_SECONDS: a statistic over 90 days may be minutes old, while the
+    forum and company pages stay as fast for a big company as for a small one.
+    """
+    cache = current_app.extensions.setdefault("responsiveness", {})
+    key, now = (company.id, days), time.monotonic()
+    cached = cache.get(key)
+    if cached is not None and now - cached[0] < current_app.config[
+            "RESPONSIVENESS_CACHE_SECONDS"]:
+        return cached[1]
+    figures = _responsiveness(company, days)
+    cache[key] = (now, figures)
+    return figures
+
+
+def _responsiveness(company: Company, days: int) -> Responsiveness:
     since = utcnow() - timedelta(days=days)
     rows = db.session.execute(
         select(Thread.created_at, Thread.answered_at)

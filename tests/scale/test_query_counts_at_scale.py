@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine, make_url
 from forum import create_app
 from forum.companies.services import get_company
 from forum.extensions import db
+from forum.pagination import MAX_PAGE
 from forum.threads import queries as thread_queries
 from ideas import queries as ideas_queries
 from ideas.models import Status
@@ -151,7 +152,7 @@ def _pairs(p: dict[str, Any]) -> dict[str, tuple[str, str]]:
         "board_status": (f"{small}{board}&page={p['board_page']}", f"{big}{board}"),
         "roadmap": (f"{small}/roadmap", f"{big}/roadmap"),
         # 20,000 ideas are deeper than the deepest page: the small test covers few rows.
-        "trending": (f"/ideas?page={thread_queries.MAX_PAGE}", "/ideas"),
+        "trending": (f"/ideas?page={MAX_PAGE}", "/ideas"),
         "idea": (idea(p["ideas"][0]), idea(p["ideas"][1])),
         "idea_page_2": (idea(p["ideas"][0]), idea(p["ideas"][1]) + "?page=2"),
         "thread": (thread(p["threads"][0]), thread(p["threads"][1])),

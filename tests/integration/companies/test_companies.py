@@ -160,3 +160,15 @@ def test_owner_edits_company_details(client, auth, make_user, make_company):
     reload(company)
     assert (company.name, company.tagline, company.website) == (
         "Northwind Coffee", "Espresso", "https://nw.example")
+
+
+def test_the_directory_is_paginated_alphabetically(client, make_company):
+    for number in range(30):
+        make_company(f"maker{number:02d}", name=f"Maker {number:02d}")
+    first = client.get("/").get_data(as_text=True)
+    assert "Maker 00" in first and "Maker 23" in first and "Maker 24" not in first
+    assert 'rel="next" href="/?page=2"' in first and "Next →" in first
+    second = client.get("/?page=2").get_data(as_text=True)
+    assert "Maker 24" in second and "Maker 29" in second and "Maker 23" not in second
+    assert 'rel="prev" href="/?page=1"' in second
+    assert client.get("/?page=abc").status_code == 200  # an unreadable page is page 1

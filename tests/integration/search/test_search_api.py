@@ -70,6 +70,22 @@ def test_pages_and_totals_count_threads_not_posts(
     assert find("beans", per_page=10, page=5).hits == []
 
 
+@pytest.mark.parametrize("sort", ["relevance", "newest", "votes"])
+def test_a_thread_with_many_matching_posts_does_not_crowd_out_the_others(
+    write: Writer, index: Callable[[], int], find: Callable, sort: str
+) -> None:
+    busy = write.thread("Grinder noise", "grinder grinder grinder")
+    for number in range(40):
+        write.reply(busy, f"grinder grinder again, reply {number}")
+    for number in range(5):
+        write.thread(f"Other thread {number}", "a grinder mentioned once")
+    index()
+    pages = [find("grinder", per_page=2, page=page, sort=sort) for page in (1, 2, 3)]
+    assert [page.total for page in pages] == [6, 6, 6]
+    titles = [title for page in pages for title in found_titles(page)]
+    assert sorted(titles) == ["Grinder noise"] + [f"Other thread {n}" for n in range(5)]
+
+
 def test_filters_by_company_kind_author_and_dates(
     write: Writer, index: Callable[[], int], find: Callable,
     make_company: Callable[..., Company], make_user: Callable[..., User],

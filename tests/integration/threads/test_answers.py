@@ -98,3 +98,17 @@ def test_company_page_shows_responsiveness(client, make_thread, make_reply, make
     db.session.commit()
     page = client.get("/c/acme").get_data(as_text=True)
     assert "50%" in page and "of 2 threads" in page and "3.0 hours" in page
+
+
+def test_responsiveness_figures_are_kept_for_a_while_then_recomputed(
+        app, client, make_thread, make_reply, make_staff, make_company):
+    app.config["RESPONSIVENESS_CACHE_SECONDS"] = 300
+    company = make_company("acme", name="Acme")
+    staff = make_staff(company, "team")
+    make_thread(company, title="Unanswered question")
+    assert "0%" in client.get("/c/acme").get_data(as_text=True)
+    make_reply(make_thread(company, title="Answered question"), author=staff, official=True)
+    assert "of 1 threads" in client.get("/c/acme/forum").get_data(as_text=True)  # kept
+    app.config["RESPONSIVENESS_CACHE_SECONDS"] = 0
+    page = client.get("/c/acme/forum").get_data(as_text=True)
+    assert "50%" in page and "of 2 threads" in page
