@@ -60,6 +60,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--only", help="measure only paths whose names contain one of these "
                         "comma-separated words (e.g. board,vote)")
     parser.add_argument("--client", choices=["wrk", "python"], default=load.load_generator())
+    parser.add_argument("--no-page-cache", action="store_true",
+                        help="render every page (PAGE_CACHE_SECONDS=0), to measure templates")
     args = parser.parse_args(argv)
     if not args.database_url:
         parser.error("--database-url (or DATABASE_URL) is required")
@@ -149,7 +151,9 @@ def sign_in(base: str) -> tuple[str, str]:
     def token(path: str) -> str:
         with opener.open(base + path, timeout=30) as page:
             html = page.read().decode()
-        return re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+        # The sign-in form's field when signed out, the page's meta tag when signed in.
+        found = re.search(r'name="csrf[-_]token"[^>]*?(?:content|value)="([^"]+)"', html)
+        return found.group(1)  # type: ignore[union-attr]
 
     form = urllib.parse.urlencode({"login": BENCH_USERNAME, "password": BENCH_PASSWORD,
                                    "csrf_token": token("/signin")}).encode()
@@ -241,8 +245,11 @@ def main(argv: list[str] | None = None) -> None:
     info = dataset_info(url)
     index = info.get("search_index")
     search = bool(index) and Path(index).is_dir()
-    label = args.label or f"{dialect_of(url)}-{scale}"
+    series = dialect_of(url) + ("-uncached" if args.no_page_cache else "")
+    label = args.label or f"{series}-{scale}"
     env = app_env(url)
+    if args.no_page_cache:
+        env["PAGE_CACHE_SECONDS"] = "0"
     notes = [] if search else ["No search index for this database (generate.py builds one "
                                "when `flask search reindex` exists): search not measured."]
     started = datetime.now(UTC)
@@ -254,12 +261,13 @@ def main(argv: list[str] | None = None) -> None:
     best = {c: max(first["results"][c], last["results"][c], key=lambda m: m["rps"])
             for c in first["results"]}
     result = {
-        "label": label, "dialect": dialect_of(url), "scale": scale,
+        "label": label, "dialect": dialect_of(url), "series": series, "scale": scale,
         "database": make_url(sqlalchemy_url(url)).render_as_string(hide_password=True),
         "dataset": info, "started": started.isoformat(timespec="seconds"),
         "machine": before, "load_average_after": os.getloadavg(),
         "server": {"command": " ".join(command[1:]), "workers": 2,
-                   "worker_class": args.worker_class},
+                   "worker_class": args.worker_class,
+                   "page_cache": not args.no_page_cache},
         "client": f"{args.client} (1 thread, N connections), {args.duration:g}s each",
         "targets": found,
         "hello": {"results": best, "runs": [first, last]},

@@ -56,6 +56,11 @@ def verdict(ok: bool, detail: str) -> str:
     return f"met ({detail})" if ok else f"**missed** ({detail})"
 
 
+def _cache(result: dict[str, Any]) -> str:
+    """Signed-out pages come from the page cache unless the run turned it off."""
+    return "on" if result["server"].get("page_cache", True) else "off"
+
+
 def section(result: dict[str, Any]) -> list[str]:
     cs = sorted(result["hello"]["results"], key=int)
     hi, counts = top(result), result.get("dataset", {}).get("counts", {})
@@ -63,7 +68,8 @@ def section(result: dict[str, Any]) -> list[str]:
              f"Database {result['database']}; data set: " + (", ".join(
                  f"{v:,} {k}" for k, v in counts.items() if v) or "unknown") + ".",
              f"Server: `gunicorn {result['server']['command']}` "
-             f"({result['server']['workers']} {result['server']['worker_class']} workers). "
+             f"({result['server']['workers']} {result['server']['worker_class']} workers, "
+             f"page cache {_cache(result)}). "
              f"Client: {result['client']}. Started {result['started']}; load average "
              f"before {_load(result['machine']['load_average'])}, after "
              f"{_load(result['load_average_after'])}.", ""]
@@ -128,7 +134,8 @@ def targets(results: list[dict[str, Any]]) -> list[str]:
 def by_dialect(results: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
     grouped: dict[str, dict[str, dict[str, Any]]] = {}
     for result in results:
-        grouped.setdefault(result["dialect"], {})[result["scale"]] = result
+        series = result.get("series", result["dialect"])  # e.g. sqlite, sqlite-uncached
+        grouped.setdefault(series, {})[result["scale"]] = result
     return grouped
 
 

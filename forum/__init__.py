@@ -16,6 +16,7 @@ from forum.config import INSTANCE_DIR, ROOT, Config
 from forum.database import configure_database
 from forum.errors import configure_errors
 from forum.extensions import csrf, db, htmx, limiter, login_manager, migrate
+from forum.pagecache.cache import configure_page_cache
 from forum.search.views import bp as search_bp
 from forum.templating import configure_templates
 from forum.threads.staff_views import bp as thread_staff_bp
@@ -41,6 +42,7 @@ def create_app(config: Any = None) -> Flask:
     configure_templates(app)
     configure_errors(app)
     configure_web(app)
+    configure_page_cache(app)
     configure_cli(app)
     return app
 

@@ -63,6 +63,10 @@ class Config:
         # How long each process keeps a company's 90-day responsiveness figures.
         self.RESPONSIVENESS_CACHE_SECONDS = float(
             os.environ.get("RESPONSIVENESS_CACHE_SECONDS", "300"))
+        # Pages signed-out visitors see are kept per process until the next write, and
+        # at most this long (they say "5 minutes ago"); 0 turns the cache off.
+        self.PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "60"))
+        self.PAGE_CACHE_BYTES = int(os.environ.get("PAGE_CACHE_BYTES", str(32 * 2**20)))
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True

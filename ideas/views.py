@@ -15,6 +15,7 @@ from forum.accounts.views import add_profile_section
 from forum.companies.services import get_company
 from forum.errors import DomainError
 from forum.forms import attach_error
+from forum.pagecache.cache import cached_for_visitors
 from forum.threads.queries import get_thread
 from forum.threads.views import render_thread, thread_url
 from forum.web import wants_fragment
@@ -53,6 +54,7 @@ def _filters() -> dict[str, object]:
 
 
 @bp.get("/ideas")
+@cached_for_visitors
 def trending() -> str:
     """Trending ideas across every company."""
     page = queries.trending(request.args.get("page", 1, type=int) or 1)
@@ -63,6 +65,7 @@ def trending() -> str:
 
 
 @bp.get("/c/<slug>/ideas")
+@cached_for_visitors
 def board(slug: str) -> str:
     """A company's ideas board: sort, filter by status and tag, scroll for more."""
     company = get_company(slug)
@@ -113,6 +116,7 @@ def similar(slug: str) -> str:
 
 @bp.get("/c/<slug>/ideas/<int:thread_id>-<thread_slug>")
 @bp.get("/c/<slug>/ideas/<int:thread_id>")
+@cached_for_visitors
 def idea(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
     """An idea: status and the company's latest word on top, votes, then the thread."""
     company = get_company(slug)
@@ -166,6 +170,7 @@ def vote(slug: str, thread_id: int) -> str | Response | tuple[str, int]:
 
 
 @bp.get("/c/<slug>/roadmap")
+@cached_for_visitors
 def roadmap(slug: str) -> str:
     """The public roadmap: planned, in progress and recently shipped."""
     company = get_company(slug)

@@ -56,6 +56,7 @@ def make_config(database_uri: str, **overrides: Any) -> TestConfig:
     config.POST_MIN_INTERVAL_SECONDS = 0
     config.NEW_ACCOUNT_POSTS_PER_DAY = config.NEW_ACCOUNT_THREADS_PER_DAY = 100_000
     config.RESPONSIVENESS_CACHE_SECONDS = 0  # figures as of now; one test turns it on
+    config.PAGE_CACHE_SECONDS = 0  # every page rendered; tests/integration/pagecache turn it on
     for key, value in overrides.items():
         setattr(config, key, value)
     return config

@@ -16,9 +16,10 @@ def reload(*objects: Any) -> None:
 
 
 def csrf_token(html: str) -> str:
-    """The CSRF token a page carries, as a browser would find it."""
-    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
-    assert match, "page has no csrf-token meta tag"
+    """The CSRF token a page carries, as a browser would find it: the meta tag htmx reads
+    when signed in, the form's own field when signed out (the sign-in form)."""
+    match = re.search(r'name="csrf[-_]token"[^>]*?(?:content|value)="([^"]+)"', html)
+    assert match, "page has no CSRF token"
     return match.group(1)
 
 

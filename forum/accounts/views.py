@@ -24,6 +24,7 @@ from forum.accounts.forms import PasswordForm, ProfileForm, SignInForm, SignUpFo
 from forum.errors import DomainError, NotAllowed
 from forum.extensions import limiter
 from forum.forms import attach_error
+from forum.pagecache.cache import cached_for_visitors
 from forum.threads import queries as threads
 from forum.web import safe_next
 
@@ -155,6 +156,7 @@ def password_settings() -> str | Response | tuple[str, int]:
 
 
 @bp.get("/u/<username>")
+@cached_for_visitors
 def profile(username: str) -> str:
     """A person's public page."""
     user = services.get_profile(username)

@@ -12,6 +12,7 @@ from forum.companies.forms import CompanyForm, StaffForm
 from forum.companies.models import Company
 from forum.errors import DomainError
 from forum.forms import attach_error
+from forum.pagecache.cache import cached_for_visitors
 from forum.threads import queries as threads
 
 bp = Blueprint("companies", __name__)
@@ -26,6 +27,7 @@ def _managed_company(slug: str, action: str = "view_manage") -> Company:
 
 
 @bp.get("/")
+@cached_for_visitors
 def home() -> str:
     """The company directory: where every customer starts."""
     page = services.directory(request.args.get("page", 1, type=int) or 1)
@@ -33,6 +35,7 @@ def home() -> str:
 
 
 @bp.get("/c/<slug>")
+@cached_for_visitors
 def company(slug: str) -> str:
     """A company's public page."""
     company = services.get_company(slug)

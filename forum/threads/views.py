@@ -10,6 +10,7 @@ from forum import content, policy
 from forum.companies.services import get_company
 from forum.errors import DomainError
 from forum.forms import attach_error
+from forum.pagecache.cache import cached_for_visitors
 from forum.threads import categories, posting, queries
 from forum.threads.forms import AcceptForm, MoveForm, ReplyForm, ThreadForm
 from forum.threads.models import Post, Thread
@@ -45,6 +46,7 @@ def _page() -> int:
 
 
 @bp.get("/c/<slug>/forum")
+@cached_for_visitors
 def forum(slug: str) -> str:
     """A company's forum: its categories and the latest threads."""
     company = get_company(slug)
@@ -55,6 +57,7 @@ def forum(slug: str) -> str:
 
 
 @bp.get("/c/<slug>/forum/<category_slug>")
+@cached_for_visitors
 def category(slug: str, category_slug: str) -> str:
     """One category's threads, pinned first."""
     company = get_company(slug)
@@ -91,6 +94,7 @@ def new_thread(slug: str) -> str | Response | tuple[str, int]:
 
 @bp.get("/c/<slug>/t/<int:thread_id>")
 @bp.get("/c/<slug>/t/<int:thread_id>-<thread_slug>")
+@cached_for_visitors
 def thread(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
     """A thread: the question first, the accepted answer under it, then every post."""
     company = get_company(slug)

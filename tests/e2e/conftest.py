@@ -71,8 +71,9 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(app_factory: Callable[..., Flask], app: Flask) -> Iterator[LiveServer]:
-    """The live app has CSRF on, as in production; `app` gives the test a context."""
-    live_app = app_factory(WTF_CSRF_ENABLED=True)
+    """The live app has CSRF and the page cache on, as in production; `app` gives the test
+    a context."""
+    live_app = app_factory(WTF_CSRF_ENABLED=True, PAGE_CACHE_SECONDS=60)
     server = LiveServer(live_app).start()
     yield server
     server.stop()

@@ -1,5 +1,6 @@
 """Propose with similar ideas shown while typing, vote and unvote in place, the company
-marks the idea planned with a public note, and every customer sees it and the roadmap."""
+marks the idea planned with a public note, and every customer sees it and the roadmap,
+signed-out visitors included (whose pages come from the page cache)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,12 @@ def test_propose_vote_plan_and_see_it_on_the_roadmap(new_page, runner, run_index
     button.click()
     expect(button.locator(".vote-count")).to_have_text("2")
 
+    visitor = new_page()  # signed out: served from the page cache once it is kept
+    visitor.goto(idea_url)
+    expect(visitor.locator("header.idea-head .status")).to_have_text("Open")
+    visitor.reload()
+    expect(visitor.locator("header .vote-button .vote-count")).to_have_text("2")
+
     staff = new_page()
     sign_in(staff, "priya", demo.PASSWORD)
     staff.goto(idea_url)
@@ -51,13 +58,15 @@ def test_propose_vote_plan_and_see_it_on_the_roadmap(new_page, runner, run_index
     staff.get_by_role("button", name="Update status").click()
     expect(staff.get_by_text("Status changed to planned.")).to_be_visible()
 
-    for reader in (customer, voter):
+    for reader in (customer, voter, visitor):
         reader.goto(idea_url)
         head = reader.locator("header.idea-head")
         expect(head.locator(".status")).to_have_text("Planned")
         expect(reader.locator(".official-response")).to_contain_text(
             "Planned for the next iPad release.")
         expect(reader.locator("#posts")).to_contain_text("changed the status to Planned")
+    visitor.locator("header .vote-button").click()  # signed out: sent to sign in first
+    expect(visitor.get_by_role("heading", name="Sign in")).to_be_visible()
     customer.get_by_role("link", name="Lumen Notes").first.click()
     customer.get_by_role("link", name="Roadmap").click()
     planned = customer.locator("section.roadmap-column", has_text="Planned")

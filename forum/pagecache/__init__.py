@@ -1,0 +1,1 @@
+"""Pages for signed-out visitors, kept until the next write changes the content version."""

@@ -1,0 +1,167 @@
+"""Pages kept for signed-out visitors: served again while nothing changed, never stale
+after a write in any process, never one person's page shown to another."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+
+from forum.accounts.models import User
+from forum.extensions import db
+from forum.pagecache.cache import current_version
+from forum.threads.models import Thread
+from ideas import votes
+from ideas.models import Idea
+
+CACHE = "X-Page-Cache"
+
+
+@pytest.fixture(autouse=True)
+def page_cache(app):
+    app.config["PAGE_CACHE_SECONDS"] = 60
+
+
+def board(idea) -> str:
+    return f"/c/{idea.company.slug}/ideas"
+
+
+def idea_page(idea) -> str:
+    return f"/c/{idea.company.slug}/ideas/{idea.thread_id}-{idea.thread.slug}"
+
+
+def test_a_visitor_gets_the_kept_page_until_something_is_written(
+        client, make_idea, make_user, count_queries):
+    idea = make_idea()
+    first = client.get(board(idea))
+    assert first.headers[CACHE] == "miss"
+    with count_queries() as queries:
+        again = client.get(board(idea))
+    assert again.headers[CACHE] == "hit" and again.data == first.data
+    assert len(queries) == 1  # the content version, nothing else
+
+    votes.cast_vote(make_user("bob"), idea)
+    after = client.get(board(idea))
+    assert after.headers[CACHE] == "miss"
+    assert '<span class="vote-count">2</span>' in after.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/c/{slug}", "/c/{slug}/forum", "/c/{slug}/ideas", "/ideas",
+    "/c/{slug}/roadmap", "{idea}", "/u/{author}",
+])
+def test_every_public_page_is_kept_and_holds_no_session_token(client, make_idea, path):
+    idea = make_idea()
+    url = path.format(slug=idea.company.slug, idea=idea_page(idea),
+                      author=idea.thread.author.username)
+    assert client.get(url).headers[CACHE] == "miss"
+    kept = client.get(url)
+    assert kept.status_code == 200 and kept.headers[CACHE] == "hit"
+    body = kept.get_data(as_text=True)
+    assert "csrf" not in body.lower()
+    assert "Set-Cookie" not in kept.headers
+
+
+def test_a_signed_in_page_is_never_kept_nor_shown_to_anyone_else(
+        app, client, auth, make_idea, make_user):
+    idea = make_idea()
+    make_user("carol", display_name="Carol Quinn")
+    visitor = app.test_client()
+    visitor.get(idea_page(idea))  # kept for visitors
+    auth.signin("carol")
+    mine = client.get(idea_page(idea))
+    assert CACHE not in mine.headers
+    assert "Carol Quinn" in mine.get_data(as_text=True)
+    assert 'name="csrf-token"' in mine.get_data(as_text=True)
+    theirs = visitor.get(idea_page(idea))
+    assert theirs.headers[CACHE] == "hit"
+    assert "Carol Quinn" not in theirs.get_data(as_text=True)
+
+
+def test_the_voter_sees_their_vote_and_visitors_see_the_new_count(
+        app, client, auth, make_idea, make_user):
+    idea = make_idea()
+    make_user("dana")
+    visitor = app.test_client()
+    assert ">1</span>" in visitor.get(idea_page(idea)).get_data(as_text=True)
+    auth.signin("dana")
+    voted = client.post(f"/c/{idea.company.slug}/ideas/{idea.thread_id}/vote",
+                        data={"action": "cast"}, follow_redirects=True)
+    assert 'aria-pressed="true"' in voted.get_data(as_text=True)
+    assert '<span class="vote-count">2</span>' in voted.get_data(as_text=True)
+    seen = visitor.get(idea_page(idea))
+    assert seen.headers[CACHE] == "miss"
+    assert '<span class="vote-count">2</span>' in seen.get_data(as_text=True)
+
+
+def test_a_write_through_another_process_reaches_every_kept_page(
+        app, app_factory, client, make_idea, make_user):
+    idea = make_idea()
+    voter_id, idea_id = make_user("erin").id, idea.id
+    assert client.get(board(idea)).headers[CACHE] == "miss"
+    assert client.get(board(idea)).headers[CACHE] == "hit"
+    other = app_factory()  # another worker: its own engine, connections and cache
+    with other.app_context():
+        votes.cast_vote(db.session.get(User, voter_id), db.session.get(Idea, idea_id))
+    seen = client.get(board(idea))
+    assert seen.headers[CACHE] == "miss"
+    assert '<span class="vote-count">2</span>' in seen.get_data(as_text=True)
+
+
+def test_a_browser_revalidating_gets_304_until_the_page_changes(client, make_idea, make_user):
+    idea = make_idea()
+    first = client.get(board(idea))
+    assert first.headers["Cache-Control"] == "no-cache" and "Cookie" in first.headers["Vary"]
+    etag = first.headers["ETag"]
+    unchanged = client.get(board(idea), headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.data == b""
+    votes.cast_vote(make_user("finn"), idea)
+    changed = client.get(board(idea), headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_a_message_waiting_for_a_visitor_is_shown_not_the_kept_page(
+        client, auth, make_company, make_user):
+    make_company("acme")
+    make_user("gina")
+    client.get("/")
+    assert client.get("/").headers[CACHE] == "hit"
+    auth.signin("gina")
+    signed_out = client.post("/signout", follow_redirects=True)
+    assert CACHE not in signed_out.headers
+    assert "signed out" in signed_out.get_data(as_text=True).lower()
+    assert client.get("/").headers[CACHE] in ("hit", "miss")  # kept again, message gone
+
+
+def test_an_htmx_fragment_and_the_full_page_are_kept_apart(client, make_idea):
+    idea = make_idea()
+    page = client.get(board(idea) + "?page=1")
+    fragment = client.get(board(idea) + "?page=1", headers={"HX-Request": "true"})
+    assert fragment.headers[CACHE] == "miss"
+    assert "<html" in page.get_data(as_text=True)
+    assert "<html" not in fragment.get_data(as_text=True)
+    assert client.get(board(idea) + "?page=1").data == page.data
+
+
+def test_only_committed_writes_change_the_version(app, client, make_idea):
+    idea = make_idea()
+    db.session.rollback()
+    before = current_version()
+    client.get(board(idea))
+    client.get(idea_page(idea))
+    db.session.rollback()
+    assert current_version() == before  # reading changes nothing
+
+    db.session.execute(update(Thread).where(Thread.id == idea.thread_id).values(pinned=True))
+    db.session.rollback()
+    assert current_version() == before  # a rolled-back write leaves no trace
+
+    db.session.execute(update(Thread).where(Thread.id == idea.thread_id).values(pinned=True))
+    db.session.commit()
+    assert current_version() == before + 1
+
+
+def test_turned_off_every_page_is_rendered(app, client, make_idea):
+    app.config["PAGE_CACHE_SECONDS"] = 0
+    idea = make_idea()
+    client.get(board(idea))
+    assert CACHE not in client.get(board(idea)).headers
