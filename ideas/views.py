@@ -14,7 +14,7 @@ from forum.accounts.models import User
 from forum.accounts.views import add_profile_section
 from forum.companies.services import get_company
 from forum.errors import DomainError
-from forum.forms import attach_error
+from forum.forms import attach_error, page_form
 from forum.pagecache.cache import cached_for_visitors
 from forum.threads.queries import get_thread
 from forum.threads.views import render_thread, thread_url
@@ -125,15 +125,15 @@ def idea(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
     if thread_slug != thread.slug:
         return redirect(thread_url(thread, page=request.args.get("page", type=int)), 301)
     history = queries.status_history(found)
-    tags_form = TagsForm(data={"tags": [tag.id for tag in found.tags]})
+    tags_form = page_form(TagsForm, data={"tags": [tag.id for tag in found.tags]})
     tags_form.tags.choices = [(t.id, t.name) for t in services.company_tags(company)]
     return render_thread(
         thread, "ideas/idea.html", idea=found, history=history,
         status_changes={change.post_id: change for change in history},
         official=queries.latest_official(found), voters=queries.voters(found),
         merged_into=queries.merged_into(found), voted=votes.has_voted(current_user, found),
-        status_form=StatusForm(data={"status": found.status}), tags_form=tags_form,
-        merge_form=MergeForm(), merge_candidates=_merge_candidates(found))
+        status_form=page_form(StatusForm, data={"status": found.status}), tags_form=tags_form,
+        merge_form=page_form(MergeForm), merge_candidates=_merge_candidates(found))
 
 
 def _merge_candidates(idea: Idea) -> list[Idea]:

@@ -29,6 +29,7 @@ from forum.companies import services as companies
 from forum.companies.models import Company
 from forum.config import TestConfig
 from forum.extensions import db
+from forum.search.runtime import get_runtime
 from forum.threads import categories, posting
 from forum.threads.models import Category, Post, Thread
 
@@ -93,7 +94,6 @@ def search_index_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def run_indexer(app: Flask) -> Callable[[], int]:
     """`run_indexer()`: build the index if there is none, then apply the whole outbox."""
-    from forum.search.runtime import get_runtime
 
     def run() -> int:
         indexer = get_runtime(app).indexer()
@@ -150,6 +150,7 @@ def app_factory(database_uri: str) -> Iterator[Callable[..., Flask]]:
 
     yield build
     for app in apps:
+        get_runtime(app).forget_searcher()  # its index files are open until closed
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -23,13 +23,18 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
-from whoosh import index
 from whoosh.writing import IndexWriter
 
 from forum.search import feed
 from forum.search.documents import CHUNK, thread_documents, visible_threads
 from forum.search.schema import make_analyzer, make_schema
-from forum.search.store import IndexStore, IndexUnavailable, ProcessLock, meta_document
+from forum.search.store import (
+    IndexStore,
+    IndexUnavailable,
+    ProcessLock,
+    meta_document,
+    storage,
+)
 from forum.threads.models import Thread
 
 log = logging.getLogger("forum.search")
@@ -149,7 +154,7 @@ def write_raw(directory: Path, documents: Iterable[dict[str, Any]]) -> int:
     """Only Whoosh's part of a rebuild: prepared documents into a fresh index (no database,
     no text extraction, a cold stemmer cache). The benchmark's ceiling; returns the count."""
     directory.mkdir(parents=True)
-    writer = index.create_in(str(directory), make_schema(make_analyzer())).writer(
+    writer = storage(directory).create_index(make_schema(make_analyzer())).writer(
         limitmb=WRITER_MEMORY_MB)
     count = 0
     for document in documents:

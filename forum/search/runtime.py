@@ -197,10 +197,12 @@ class SearchRuntime:
 
 @atexit.register
 def stop_background_threads(timeout: float = 10.0) -> None:
-    """Stop every indexer thread and wait for running rebuilds (at exit, or in tests)."""
+    """Stop every indexer thread, wait for running rebuilds and close the searchers (at
+    exit, or in tests)."""
     for runtime in list(_runtimes):
         runtime.stop_indexer_thread(timeout)
         runtime.wait_for_rebuild(timeout)
+        runtime.forget_searcher()
 
 
 def init_app(app: Flask) -> None:

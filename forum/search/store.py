@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from whoosh import index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 
 from forum.search.schema import META, META_KEY, SCHEMA_VERSION, make_schema
@@ -148,7 +148,7 @@ class IndexStore:
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / f"build-{secrets.token_hex(4)}"
         path.mkdir()
-        return path, index.create_in(str(path), make_schema())
+        return path, storage(path).create_index(make_schema())
 
     def publish(self, build: Path) -> str:
         """Make a finished build the current index, atomically."""
@@ -183,6 +183,17 @@ class IndexStore:
         return removed
 
 
+def storage(path: Path) -> FileStorage:
+    """An index directory, read with ordinary file reads.
+
+    With mmap (Whoosh's default), Whoosh-Reloaded copies each sub-file of a compound
+    segment into a BytesIO when it opens a reader: a search worker then held the whole
+    index in memory (about 400 MB at scale S, several GB at L). Plain reads leave the
+    caching to the operating system's page cache, shared by every process.
+    """
+    return FileStorage(str(path), supports_mmap=False)
+
+
 def _open(path: Path) -> tuple[FileIndex, dict[str, Any]]:
     """Open an index and read its meta document; IndexCorrupt for anything unreadable."""
     problem: IndexUnavailable | None = None
@@ -191,7 +202,7 @@ def _open(path: Path) -> tuple[FileIndex, dict[str, Any]]:
         # closed when the exception goes, at the end of the except clause below.
         warnings.simplefilter("ignore", ResourceWarning)
         try:
-            ix = index.open_dir(str(path))
+            ix = storage(path).open_index()
             return ix, read_meta(ix)
         except IndexUnavailable as unavailable:
             problem = unavailable

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from forum import content, policy
 from forum.companies.services import get_company
 from forum.errors import DomainError
-from forum.forms import attach_error
+from forum.forms import attach_error, page_form
 from forum.pagecache.cache import cached_for_visitors
 from forum.threads import categories, posting, queries
 from forum.threads.forms import AcceptForm, MoveForm, ReplyForm, ThreadForm
@@ -108,12 +108,12 @@ def render_thread(thread: Thread, template: str = "threads/thread.html",
                   reply_form: ReplyForm | None = None, **extra: object) -> str:
     """The thread page's data; ideas render their page through this too."""
     posts = queries.thread_posts(thread, _page())
-    form = reply_form or ReplyForm()
+    form = reply_form or page_form(ReplyForm)
     if quoted := request.args.get("quote", type=int):
         source = next((p for p in posts.items if p.id == quoted and not p.is_hidden), None)
         if source is not None and not form.body.data:
             form.body.data = content.quote(source.body_source, source.author.username)
-    move_form = MoveForm()
+    move_form = page_form(MoveForm)
     if policy.can(current_user, "move_thread", thread):
         move_form.category.choices = [
             (c.id, c.name) for c in categories.list_categories(thread.company)]
@@ -121,7 +121,7 @@ def render_thread(thread: Thread, template: str = "threads/thread.html",
     return render_template(
         template, company=thread.company, thread=thread, posts=posts,
         pages=queries.page_count(thread), accepted=queries.accepted_post(thread),
-        form=form, accept_form=AcceptForm(), move_form=move_form, **extra)
+        form=form, accept_form=page_form(AcceptForm), move_form=move_form, **extra)
 
 
 @bp.post("/c/<slug>/t/<int:thread_id>/reply")

@@ -47,12 +47,17 @@ def test_a_visitor_gets_the_kept_page_until_something_is_written(
 
 @pytest.mark.parametrize("path", [
     "/", "/c/{slug}", "/c/{slug}/forum", "/c/{slug}/ideas", "/ideas",
-    "/c/{slug}/roadmap", "{idea}", "/u/{author}",
+    "/c/{slug}/roadmap", "{idea}", "{thread}", "/u/{author}",
 ])
-def test_every_public_page_is_kept_and_holds_no_session_token(client, make_idea, path):
+def test_every_public_page_is_kept_and_holds_no_session_token(
+        app_factory, make_idea, make_thread, path):
     idea = make_idea()
+    thread = make_thread(idea.company)
     url = path.format(slug=idea.company.slug, idea=idea_page(idea),
+                      thread=f"/c/{idea.company.slug}/t/{thread.id}-{thread.slug}",
                       author=idea.thread.author.username)
+    # CSRF on, as in production: a form that made a token would make the page unshareable.
+    client = app_factory(WTF_CSRF_ENABLED=True, PAGE_CACHE_SECONDS=60).test_client()
     assert client.get(url).headers[CACHE] == "miss"
     kept = client.get(url)
     assert kept.status_code == 200 and kept.headers[CACHE] == "hit"
