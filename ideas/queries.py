@@ -121,11 +121,16 @@ def roadmap(company: Company, per_column: int = 50) -> list[RoadmapColumn]:
 
 
 def user_ideas(user: User, limit: int = 20) -> list[Idea]:
-    """What a customer asked for, across every company, with where it stands now."""
+    """What a customer asked for, across every company, with where it stands now.
+
+    Ordered by the thread's creation (the idea's own, same transaction), so the database
+    walks the author's threads newest first on (author_id, created_at) and stops after
+    `limit`, instead of sorting every thread a prolific author ever started.
+    """
     statement = _with_threads(select(Idea).where(Thread.author_id == user.id))
     return list(db.session.scalars(
         statement.options(joinedload(Idea.company))
-        .order_by(Idea.created_at.desc()).limit(limit)).unique())
+        .order_by(Thread.created_at.desc(), Thread.id.desc()).limit(limit)).unique())
 
 
 def user_votes(user: User, limit: int = 20) -> list[Idea]:
