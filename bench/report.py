@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,19 @@ def section(result: dict[str, Any]) -> list[str]:
 
 
 def _lat(m: dict[str, float]) -> str:
+    if not m["rps"]:
+        return "none finished"
     return f"{m['p50_ms']:.1f} / {m['p95_ms']:.1f} / {m['p99_ms']:.1f}"
+
+
+def _ms(m: dict[str, float], percentile: str) -> float:
+    """A latency, or infinity when no request finished within the measurement (wrk
+    then reports zeros, which must not read as fast)."""
+    return m[percentile] if m["rps"] else math.inf
+
+
+def _fmt(ms: float, digits: int = 0) -> str:
+    return f"{ms:.{digits}f} ms" if math.isfinite(ms) else "no request finished"
 
 
 def _load(values: list[float]) -> str:
@@ -118,12 +131,12 @@ def targets(results: list[dict[str, Any]]) -> list[str]:
                              f">= {wanted:.0f}%: " + verdict(
                                  got >= wanted, f"{got - wanted:+.1f} points"))
             if path["group"] == "search":
-                p95s = {c: m["p95_ms"] for c, m in path["results"].items()}
+                p95s = {c: _ms(m, "p95_ms") for c, m in path["results"].items()}
                 worst = p95s[min(p95s, key=int)]
-                lines.append(f"- {path['name']} p95 at c=1: {worst:.0f} ms, target "
+                lines.append(f"- {path['name']} p95 at c=1: {_fmt(worst)}, target "
                              f"<= {SEARCH_P95_MS:.0f} ms: " + verdict(
                                  worst <= SEARCH_P95_MS, f"{worst / SEARCH_P95_MS:.1f}x")
-                             + f" (at c={hi}: {p95s[hi]:.0f} ms)")
+                             + f" (at c={hi}: {_fmt(p95s[hi])})")
         peak = max(result["worker_peak_rss_mb"].values(), default=0)
         lines.append(f"- worker peak RSS {peak:.0f} MB, target < {RSS_MB:.0f} MB: "
                      + verdict(peak < RSS_MB, f"{peak / RSS_MB:.0%} of it"))
@@ -140,7 +153,7 @@ def by_dialect(results: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, A
 
 
 def p50s(result: dict[str, Any]) -> dict[str, float]:
-    return {key(p["name"]): p["results"]["1"]["p50_ms"] for p in result["paths"]
+    return {key(p["name"]): _ms(p["results"]["1"], "p50_ms") for p in result["paths"]
             if "1" in p["results"]}
 
 
@@ -158,7 +171,7 @@ def scaling(results: list[dict[str, Any]]) -> list[str]:
         for name in small:
             if name in large and small[name] > 0:
                 ratio = large[name] / small[name]
-                lines.append(f"  - {name}: {small[name]:.1f} -> {large[name]:.1f} ms = "
+                lines.append(f"  - {name}: {_fmt(small[name], 1)} -> {_fmt(large[name], 1)} = "
                              + verdict(ratio <= SCALING, f"{ratio:.2f}x"))
     return [*lines, ""]
 
@@ -194,7 +207,9 @@ def scale_chart(results: list[dict[str, Any]], path: Path) -> bool:
         order = [s for s in SCALE_ORDER if s in scales]
         names = list(dict.fromkeys(n for s in order for n in p50s(scales[s])))
         for name in names:
-            axis.plot(order, [p50s(scales[s]).get(name) for s in order], marker="o",
+            values = [p50s(scales[s]).get(name) for s in order]
+            axis.plot(order, [v if v is not None and math.isfinite(v) else None
+                              for v in values], marker="o",
                       label=name)
         axis.set_title(f"{dialect}: p50 latency (c=1) against scale")
         axis.set_ylabel("ms")
