@@ -34,7 +34,7 @@ _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 _WROTE = "cocreate_wrote"  # on a connection: this transaction changed something
 _CONNECTIONS = "cocreate_connections"  # on a session: the connections it uses
 _HEADER = "X-Page-Cache"
-_PER_USER_HEADERS = {"hx-current-url"}  # varies with the page a fragment is asked from
+_UNKEYED_HEADERS = {"hx-current-url"}  # the page a fragment is asked from: not its content
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Entry:
     version: int
     stored_at: float
     body: bytes
-    etag: str
+    etag: str  # unquoted
     content_type: str
 
 
@@ -54,9 +54,6 @@ class PageCache:
         self.size = 0
         self._entries: OrderedDict[tuple, Entry] = OrderedDict()
         self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
     def get(self, key: tuple, version: int, max_age: float) -> Entry | None:
         with self._lock:
@@ -114,8 +111,7 @@ def cached_for_visitors(view: Callable[..., Any]) -> Callable[..., Any]:
             return response
         body = response.get_data()
         entry = Entry(version, time.monotonic(), body,
-                      '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
-                      response.content_type)
+                      hashlib.blake2b(body, digest_size=12).hexdigest(), response.content_type)
         cache.put(key, entry)
         return _respond(entry, "miss")
 
@@ -131,7 +127,7 @@ def _shared_page_request() -> bool:
 def _key() -> tuple:
     htmx_headers = tuple(sorted(
         (name.lower(), value) for name, value in request.headers.items()
-        if name.lower().startswith("hx-") and name.lower() not in _PER_USER_HEADERS))
+        if name.lower().startswith("hx-") and name.lower() not in _UNKEYED_HEADERS))
     return request.url, htmx_headers
 
 
@@ -139,12 +135,13 @@ def _shareable(response: Response) -> bool:
     """Only a plain HTML page that holds nothing of this visitor's session."""
     return (response.status_code == 200 and response.mimetype == "text/html"
             and not response.is_streamed and "Set-Cookie" not in response.headers
-            and not session.modified and "csrf_token" not in g)
+            and not session.modified
+            and current_app.config["WTF_CSRF_FIELD_NAME"] not in g)  # no token was made
 
 
 def _respond(entry: Entry, outcome: str) -> Response:
     response = current_app.response_class(entry.body, content_type=entry.content_type)
-    response.set_etag(entry.etag.strip('"'))
+    response.set_etag(entry.etag)
     response.headers["Cache-Control"] = "no-cache"  # browsers keep it but ask each time
     response.headers[_HEADER] = outcome
     response.vary.add("Cookie")
