@@ -1,10 +1,10 @@
-"""Search fixtures: an index directory per test, a writer, the indexer, the search API."""
+"""Search fixtures: a writer, the indexer, the search API (the index directory of each
+test is tests/conftest.py's `search_index_dir`)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,14 +16,6 @@ from forum.companies.models import Company
 from forum.search import services
 from forum.search.runtime import stop_background_threads
 from tests.integration.search.helpers import Records, Writer
-
-
-@pytest.fixture(autouse=True)
-def index_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every app built in a search test (and every subprocess) uses this index directory."""
-    path = tmp_path / "search-index"
-    monkeypatch.setenv("SEARCH_INDEX_DIR", str(path))
-    return path
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def bulk_threads(write: Writer, count: int, word: str = "walrus") -> list[int]:
 
 
 def flask_env(database_uri: str, tmp_path: Path, **settings: str) -> dict[str, str]:
-    env = dict(os.environ)  # SEARCH_INDEX_DIR comes from the index_dir fixture
+    env = dict(os.environ)  # SEARCH_INDEX_DIR comes from the search_index_dir fixture
     env.update(FLASK_APP="wsgi", DATABASE_URL=database_uri, SECRET_KEY="test-secret",
                PYTHONUNBUFFERED="1", SEARCH_INDEXER_THREAD="0",
                COCREATE_INSTANCE_DIR=str(tmp_path / "instance"), **settings)
@@ -130,14 +130,14 @@ def test_a_second_worker_exits_with_a_clear_message_and_the_index_stays_whole(
 
 def test_a_reindex_while_people_write_loses_nothing(
     app: Flask, write: Writer, index: Callable[[], int], database_uri: str, tmp_path: Path,
-    index_dir: Path,
+    search_index_dir: Path,
 ) -> None:
     index()
     ids = bulk_threads(write, 1_500)
     reindex = start(flask_env(database_uri, tmp_path), "search", "reindex")
     written, during_build = [], 0
     while reindex.poll() is None:
-        building = any(index_dir.glob("build-*"))
+        building = any(search_index_dir.glob("build-*"))
         written.append(write.thread(f"Written meanwhile {len(written)}", "okapi").id)
         during_build += building
     output, _ = reindex.communicate()

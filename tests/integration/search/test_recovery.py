@@ -38,29 +38,29 @@ def current_dir(app: Flask) -> Path:
     return store.root / store.current_version()
 
 
-def break_missing(app: Flask, index_dir: Path) -> None:
-    shutil.rmtree(index_dir)
+def break_missing(app: Flask, search_index_dir: Path) -> None:
+    shutil.rmtree(search_index_dir)
 
 
-def break_pointer(app: Flask, index_dir: Path) -> None:
-    (index_dir / "current").write_text("../../etc/passwd\n")
+def break_pointer(app: Flask, search_index_dir: Path) -> None:
+    (search_index_dir / "current").write_text("../../etc/passwd\n")
 
 
-def break_version_dir(app: Flask, index_dir: Path) -> None:
+def break_version_dir(app: Flask, search_index_dir: Path) -> None:
     shutil.rmtree(current_dir(app))
 
 
-def break_table_of_contents(app: Flask, index_dir: Path) -> None:
+def break_table_of_contents(app: Flask, search_index_dir: Path) -> None:
     for toc in current_dir(app).glob("_MAIN_*.toc"):
         toc.write_bytes(b"\x80\x04 this is not a pickle")
 
 
-def break_segments(app: Flask, index_dir: Path) -> None:
+def break_segments(app: Flask, search_index_dir: Path) -> None:
     for segment in current_dir(app).glob("*.seg"):
         segment.unlink()
 
 
-def break_meta(app: Flask, index_dir: Path) -> None:
+def break_meta(app: Flask, search_index_dir: Path) -> None:
     writer = get_runtime(app).store.open_current().index.writer()
     writer.delete_by_term("key", META_KEY)
     writer.commit()
@@ -70,12 +70,12 @@ def break_meta(app: Flask, index_dir: Path) -> None:
                                     break_table_of_contents, break_segments, break_meta])
 def test_a_broken_index_is_rebuilt_while_the_site_keeps_serving(
     app: Flask, client: FlaskClient, write: Writer, index: Callable[[], int],
-    index_dir: Path, search_log: Records, damage: Callable[[Flask, Path], None],
+    search_index_dir: Path, search_log: Records, damage: Callable[[Flask, Path], None],
 ) -> None:
     write.thread("Burr grinder", "Conical burrs")
     index()
     assert client.get("/search?q=burr").status_code == 200
-    damage(app, index_dir)
+    damage(app, search_index_dir)
     get_runtime(app).forget_searcher()  # as a process starting now would
     response = client.get("/search?q=burr")
     assert response.status_code == 503
@@ -90,10 +90,10 @@ def test_a_broken_index_is_rebuilt_while_the_site_keeps_serving(
 
 
 def test_no_index_at_all_on_a_fresh_install(
-    client: FlaskClient, write: Writer, index_dir: Path, search_log: Records
+    client: FlaskClient, write: Writer, search_index_dir: Path, search_log: Records
 ) -> None:
     write.thread("First thread", "hello world")
-    assert not index_dir.exists()
+    assert not search_index_dir.exists()
     response = client.get("/search?q=hello", headers={"HX-Request": "true"})
     assert response.status_code == 503
     assert "temporarily unavailable" in response.get_data(as_text=True)
@@ -102,18 +102,18 @@ def test_no_index_at_all_on_a_fresh_install(
 
 
 def test_a_rebuild_keeps_the_previous_version_and_removes_older_ones(
-    app: Flask, write: Writer, index: Callable[[], int], index_dir: Path
+    app: Flask, write: Writer, index: Callable[[], int], search_index_dir: Path
 ) -> None:
     write.thread("Versions", "one")
     store = get_runtime(app).store
     versions = [rebuild(store, db.engine).version for _ in range(3)]
     assert store.current_version() == versions[-1]
-    assert sorted(path.name for path in index_dir.glob("v*")) == versions[1:]
-    assert not list(index_dir.glob("build-*"))
+    assert sorted(path.name for path in search_index_dir.glob("v*")) == versions[1:]
+    assert not list(search_index_dir.glob("build-*"))
 
 
 def test_an_automatic_rebuild_is_skipped_when_someone_else_rebuilt_first(
-    app: Flask, write: Writer, index_dir: Path
+    app: Flask, write: Writer, search_index_dir: Path
 ) -> None:
     write.thread("Only once", "built")
     store = get_runtime(app).store
