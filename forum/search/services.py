@@ -39,7 +39,6 @@ MAX_PAGE = 50  # deeper than this, people refine the search instead
 MAX_PER_PAGE = 50
 OVERFETCH = 4  # documents fetched per thread wanted, then four times more if short
 FEW_HITS = 3  # spelling suggestions are only worth their cost below this many results
-_THREADS = sorting.FieldFacet("thread_id")
 
 
 class SearchUnavailable(Exception):
@@ -73,6 +72,7 @@ class SearchResults:
     per_page: int = 20
     suggestion: str | None = None
     notices: tuple[str, ...] = ()
+    more: bool = False  # threads were counted up to `total`, and there are more than that
 
     @property
     def pages(self) -> int:
@@ -127,11 +127,12 @@ def search(
         if parsed.text or not filters.active:
             return _nothing_to_search(parsed, empty)
         sort = "newest" if sort == "relevance" else sort
-    stored, total, suggestion = _run(querying.filtered(text_query, filters), parsed,
-                                     sort, page, per_page)
+    stored, (total, more), suggestion = _run(querying.filtered(text_query, filters), parsed,
+                                             sort, page, per_page)
     hits = _hydrate(stored, parsed)
     total = max(len(hits), total - (len(stored) - len(hits)))  # hidden since indexing
-    return SearchResults(parsed.text, hits, total, page, per_page, suggestion, parsed.notices)
+    return SearchResults(parsed.text, hits, total, page, per_page, suggestion, parsed.notices,
+                         more)
 
 
 def _check(kind: str | None, sort: str, page: int, per_page: int) -> None:
@@ -175,8 +176,8 @@ def _sorting(sort: str) -> Any:
 
 def _run(
     whole_query: wq.Query, parsed: querying.ParsedQuery, sort: str, page: int, per_page: int,
-) -> tuple[list[_StoredHit], int, str | None]:
-    """One page of hits (one per thread), the number of threads, a spelling suggestion."""
+) -> tuple[list[_StoredHit], tuple[int, bool], str | None]:
+    """One page of hits (one per thread), the thread count, a spelling suggestion."""
     runtime = get_runtime()
     for attempt in (1, 2):
         try:
@@ -195,19 +196,20 @@ def _run(
 def _search_page(
     searcher: Searcher, whole_query: wq.Query, parsed: querying.ParsedQuery, sort: str,
     page: int, per_page: int,
-) -> tuple[list[_StoredHit], int, str | None]:
+) -> tuple[list[_StoredHit], tuple[int, bool], str | None]:
     """The page's threads, each with its first document in the sort order.
 
     Whoosh's own `collapse` removes documents from its heap one at a time, a linear cost
     each: a common word with many hits per thread took seconds. Here the top documents are
     fetched and the threads picked from them in Python, fetching more only when a page
-    needs more threads than the documents held.
+    needs more threads than the documents held. Threads are counted separately and only
+    as far as anyone can page: grouping every match by thread in the same pass made
+    Whoosh collect and categorize all of them.
     """
     wanted, limit = page * per_page, page * per_page * OVERFETCH
-    results = searcher.search(whole_query, limit=limit, sortedby=_sorting(sort),
-                              groupedby={"threads": _THREADS}, maptype=sorting.Count)
-    total = len(results.groups("threads"))
+    total, more = count_threads(searcher, whole_query, up_to=MAX_PAGE * per_page)
     while True:
+        results = searcher.search(whole_query, limit=limit, sortedby=_sorting(sort))
         firsts: dict[int, Any] = {}
         for hit in results:
             firsts.setdefault(int(hit["thread_id"]), hit)
@@ -216,14 +218,34 @@ def _search_page(
         if len(firsts) >= min(wanted, total) or results.scored_length() < limit:
             break
         limit *= OVERFETCH
-        results = searcher.search(whole_query, limit=limit, sortedby=_sorting(sort))
     stored = [
         _StoredHit(thread_id, int(hit.get("post_id") or 0), hit.get("title") or "",
                    hit.get("body") or "")
         for thread_id, hit in list(firsts.items())[(page - 1) * per_page: wanted]
     ]
     suggestion = suggest(searcher, parsed) if total < FEW_HITS else None
-    return stored, total, suggestion
+    return stored, (total, more), suggestion
+
+
+def count_threads(searcher: Searcher, whole_query: wq.Query, *, up_to: int) -> tuple[int, bool]:
+    """How many threads have a matching document, counting no further than `up_to`.
+
+    Returns (count, more): `more` says the count stopped at `up_to` with matches left.
+    Nobody pages past `MAX_PAGE`, so a common word stops after the first few thousand
+    documents instead of reading every posting unscored.
+    """
+    seen: set[bytes] = set()
+    for leaf, _offset in searcher.leaf_searchers():
+        thread_of = leaf.reader().column_reader("thread_id")
+        # Stepping the matcher, not `docs()`: an intersection's `docs()` first reads
+        # every id of both sides into sets.
+        matcher = whole_query.matcher(leaf)
+        while matcher.is_active():
+            seen.add(thread_of[matcher.id()])
+            if len(seen) > up_to:
+                return up_to, True
+            matcher.next()
+    return len(seen), False
 
 
 def suggest(searcher: Searcher, parsed: querying.ParsedQuery) -> str | None:

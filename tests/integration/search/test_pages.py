@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from forum.companies.models import Company
+from forum.search import services
 from tests.integration.search.helpers import Writer, slugify
 
 HTMX = {"HX-Request": "true"}
@@ -92,6 +93,18 @@ def test_pages_link_to_each_other(client: FlaskClient, write: Writer,
     assert next_link and "page=2" in next_link.group(1) and "sort=newest" in next_link.group(1)
     second = client.get(next_link.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert len(hit_titles(second)) == 5 and 'rel="prev"' in second
+
+
+def test_a_count_that_stopped_early_says_there_are_more(
+    client: FlaskClient, write: Writer, index: Callable[[], int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for number in range(21):
+        write.thread(f"Descaler {number}", "descaler tablets")
+    index()
+    monkeypatch.setattr(services, "MAX_PAGE", 1)  # so threads are counted up to 20
+    html = client.get("/search?q=descaler").get_data(as_text=True)
+    assert "More than 20 results" in html and len(hit_titles(html)) == 20
 
 
 def test_did_you_mean_links_to_the_corrected_search(client: FlaskClient, coffee: None) -> None:

@@ -70,6 +70,20 @@ def test_pages_and_totals_count_threads_not_posts(
     assert find("beans", per_page=10, page=5).hits == []
 
 
+@pytest.mark.parametrize("sort", ["relevance", "newest"])
+def test_threads_are_counted_only_as_far_as_anyone_can_page(
+    write: Writer, index: Callable[[], int], find: Callable, sort: str
+) -> None:
+    for number in range(53):
+        write.thread(f"Kettle {number:02d}", "the kettle whistles")
+    index()
+    capped = find("kettle", per_page=1, sort=sort)  # 50 pages of one: counting stops at 50
+    assert (capped.total, capped.more, capped.pages, capped.has_next) == (50, True, 50, True)
+    assert len(find("kettle", per_page=1, page=50, sort=sort).hits) == 1
+    exact = find("kettle", per_page=2, sort=sort)
+    assert (exact.total, exact.more, exact.pages) == (53, False, 27)
+
+
 @pytest.mark.parametrize("sort", ["relevance", "newest", "votes"])
 def test_a_thread_with_many_matching_posts_does_not_crowd_out_the_others(
     write: Writer, index: Callable[[], int], find: Callable, sort: str
