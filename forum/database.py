@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask
 from sqlalchemy import Engine, event
@@ -13,6 +15,9 @@ from sqlalchemy.sql.dml import Insert
 from forum.extensions import db
 
 WRITE_OPTION = "cocreate_write"
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def utcnow() -> datetime:
@@ -61,6 +66,35 @@ def begin_write() -> None:
             return  # already writing: a service composed of others keeps one transaction
         session.commit()
     session.connection(execution_options={WRITE_OPTION: True})
+
+
+def writes(view: Callable[P, R]) -> Callable[P, R]:
+    """For a view that writes: its transaction is the write one from the first statement.
+
+    The signed-in user, the thread and whatever the policy looks at are then read in the
+    transaction that writes, so `begin_write` has no read transaction to end, and nothing
+    loaded is expired and read a second time.
+    """
+    @functools.wraps(view)
+    def in_write_transaction(*args: P.args, **kwargs: P.kwargs) -> R:
+        begin_write()
+        return view(*args, **kwargs)
+
+    return in_write_transaction
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds, for a caller that shows it next.
+
+    Only for a service whose changes are on the loaded objects too (values a statement
+    returned, set with `set_committed_value`): the objects are then what was committed.
+    """
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def insert_ignoring_conflicts(table: Any) -> Insert:

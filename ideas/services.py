@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import policy
 from forum.accounts.models import User
@@ -24,9 +26,11 @@ TAG_NAME = re.compile(r"^[\w][\w &+./-]{0,38}[\w+]?$")
 
 def get_idea(company: Company, thread_id: int) -> Idea:
     """The idea whose thread id is in the URL, if it belongs to this company."""
-    idea = db.session.scalar(select(Idea).where(Idea.thread_id == thread_id))
+    idea = db.session.scalar(
+        select(Idea).where(Idea.thread_id == thread_id).options(joinedload(Idea.thread)))
     if idea is None or idea.company_id != company.id:
         raise NotFound("There is no such idea at this company.")
+    set_committed_value(idea, "company", company)  # the same row: no second read
     return idea
 
 

@@ -13,6 +13,7 @@ from forum import demo, policy
 from forum.accounts.models import User
 from forum.accounts.views import add_profile_section
 from forum.companies.services import get_company
+from forum.database import writes
 from forum.errors import DomainError
 from forum.forms import attach_error, page_form
 from forum.pagecache.cache import cached_for_visitors
@@ -151,6 +152,7 @@ def _idea_or_404(slug: str, thread_id: int) -> Idea:
 
 
 @bp.post("/c/<slug>/ideas/<int:thread_id>/vote")
+@writes
 def vote(slug: str, thread_id: int) -> str | Response | tuple[str, int]:
     """Toggle the viewer's vote: in place with htmx, or a POST and redirect back."""
     found = _idea_or_404(slug, thread_id)
@@ -159,13 +161,13 @@ def vote(slug: str, thread_id: int) -> str | Response | tuple[str, int]:
         if wants_fragment():
             return "", 401, {"HX-Redirect": target}
         return redirect(target)
-    if request.form.get("action") == "retract":
-        votes.retract_vote(current_user, found)
-    else:
+    voted = request.form.get("action") != "retract"  # a repeated cast leaves one vote
+    if voted:
         votes.cast_vote(current_user, found)
+    else:
+        votes.retract_vote(current_user, found)
     if wants_fragment():
-        return render_template("ideas/_vote_button.html", idea=found,
-                               voted=votes.has_voted(current_user, found))
+        return render_template("ideas/_vote_button.html", idea=found, voted=voted)
     return redirect(request.form.get("next") or thread_url(found.thread))
 
 

@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import policy
 from forum.accounts.models import User
-from forum.database import begin_write, insert_ignoring_conflicts, utcnow
+from forum.database import (
+    begin_write,
+    commit_keeping_loaded,
+    insert_ignoring_conflicts,
+    utcnow,
+)
 from forum.errors import NotAllowed
 from forum.extensions import db
 from forum.search.outbox import enqueue
@@ -50,7 +56,7 @@ def cast_vote(user: User, idea: Idea) -> bool:
     ).first()
     if inserted is not None:
         _change_count(idea, +1, weight)
-    db.session.commit()
+    commit_keeping_loaded()
     return inserted is not None
 
 
@@ -67,17 +73,23 @@ def retract_vote(user: User, idea: Idea) -> bool:
     ).first()
     if removed is not None:
         _change_count(idea, -1, -removed.weight)
-    db.session.commit()
+    commit_keeping_loaded()
     return removed is not None
 
 
 def _change_count(idea: Idea, delta: int, weight: float) -> None:
-    """Counters move in the vote's own transaction, in SQL: no read-modify-write."""
-    count = db.session.execute(
+    """Counters move in the vote's own transaction, in SQL: no read-modify-write.
+
+    The idea takes the counts the statement returned, so the voter sees the count their
+    vote made without the idea being read again.
+    """
+    count, score = db.session.execute(
         update(Idea).where(Idea.id == idea.id)
         .values(vote_count=Idea.vote_count + delta, trend_score=Idea.trend_score + weight)
-        .returning(Idea.vote_count)
-    ).scalar_one()
+        .returning(Idea.vote_count, Idea.trend_score)
+    ).one()
+    set_committed_value(idea, "vote_count", count)
+    set_committed_value(idea, "trend_score", score)
     # The index sorts by votes; refresh it when the count moved enough to matter.
     if count < 20 or count % 10 == 0:
         enqueue("thread", idea.thread_id)

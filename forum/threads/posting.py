@@ -7,11 +7,12 @@ import unicodedata
 from collections.abc import Iterable
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import content, policy
 from forum.accounts.models import User
 from forum.companies.models import Company
-from forum.database import begin_write, utcnow
+from forum.database import begin_write, commit_keeping_loaded, utcnow
 from forum.errors import Invalid, NotAllowed, NotFound
 from forum.extensions import db
 from forum.search.outbox import enqueue
@@ -31,6 +32,9 @@ from forum.threads.models import (
 MIN_TITLE = 5
 MAX_TITLE = 150
 MAX_BODY = content.MAX_SOURCE_LENGTH
+# What a reply changes on its thread, returned by the statement that changes it.
+COUNTED = (Thread.post_count, Thread.reply_count, Thread.last_posted_at,
+           Thread.last_poster_id, Thread.answered_at)
 
 
 def slugify(title: str) -> str:
@@ -123,21 +127,23 @@ def post_reply(author: User, thread: Thread, body: str, *, official: bool = Fals
         check_posting_limits(author, thread.company, body, new_thread=False)
     now = utcnow()
     # The row lock of this UPDATE serializes replies, so numbers never collide.
-    number = db.session.execute(
+    counted = db.session.execute(
         update(Thread).where(Thread.id == thread.id)
         .values(post_count=Thread.post_count + 1,
                 reply_count=Thread.reply_count + (1 if kind == PostKind.REPLY else 0),
                 last_posted_at=now, last_poster_id=author.id,
                 answered_at=func.coalesce(Thread.answered_at, now) if official
                 else Thread.answered_at)
-        .returning(Thread.post_count)
-    ).scalar_one()
-    post = _add_post(thread, author, body, number=number, official=official,
+        .returning(*COUNTED)
+    ).one()
+    for column, value in zip(COUNTED, counted, strict=True):
+        set_committed_value(thread, column.key, value)  # the thread as committed
+    post = _add_post(thread, author, body, number=thread.post_count, official=official,
                      created_at=now, kind=kind)
     enqueue("post", post.id)
     enqueue("thread", thread.id)
     if commit:
-        db.session.commit()
+        commit_keeping_loaded()  # the new post is shown next, as it was just written
     return post
 
 
@@ -159,14 +165,17 @@ def _add_post(thread: Thread, author: User, body: str, *, number: int, official:
                 created_at=created_at)
     db.session.add(post)
     db.session.flush()
-    _record_references(post, rendered)
+    _record_references(post, rendered, edited=False)
     return post
 
 
-def _record_references(post: Post, rendered: content.Rendered) -> None:
-    """Store who was @mentioned and which threads were linked, for notifications later."""
-    db.session.execute(Mention.__table__.delete().where(Mention.post_id == post.id))
-    db.session.execute(ThreadLink.__table__.delete().where(ThreadLink.post_id == post.id))
+def _record_references(post: Post, rendered: content.Rendered, *, edited: bool = True) -> None:
+    """Store who was @mentioned and which threads were linked, for notifications later.
+
+    An edited post's earlier references are replaced; a new post has none yet."""
+    if edited:
+        db.session.execute(Mention.__table__.delete().where(Mention.post_id == post.id))
+        db.session.execute(ThreadLink.__table__.delete().where(ThreadLink.post_id == post.id))
     if rendered.mentions:
         user_ids = db.session.scalars(select(User.id).where(
             func.lower(User.username).in_(rendered.mentions), User.id != post.author_id))

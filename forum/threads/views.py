@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from forum import content, policy
 from forum.companies.services import get_company
+from forum.database import writes
 from forum.errors import DomainError
 from forum.forms import attach_error, page_form
 from forum.pagecache.cache import cached_for_visitors
@@ -125,6 +126,7 @@ def render_thread(thread: Thread, template: str = "threads/thread.html",
 
 
 @bp.post("/c/<slug>/t/<int:thread_id>/reply")
+@writes  # first, so the signed-in user is read in the transaction that writes
 @login_required
 def reply(slug: str, thread_id: int) -> str | Response | tuple[str, int]:
     """Reply in place with htmx (the new post appears), or by a plain POST and redirect."""
