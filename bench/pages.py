@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.no_page_cache:
         env["PAGE_CACHE_SECONDS"] = "0"
     notes = [] if search else ["No search index for this database (generate.py builds one "
-                               "when `flask search reindex` exists): search not measured."]
+                               "unless run with --no-index): search not measured."]
     started = datetime.now(UTC)
     before = machine()
     echo(f"Measuring {label} with {args.client}, {args.duration:g}s per measurement")
