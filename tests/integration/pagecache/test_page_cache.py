@@ -4,11 +4,12 @@ after a write in any process, never one person's page shown to another."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from forum.accounts.models import User
 from forum.extensions import db
 from forum.pagecache.cache import current_version
+from forum.pagecache.models import ContentVersion
 from forum.threads.models import Thread
 from ideas import votes
 from ideas.models import Idea
@@ -170,3 +171,22 @@ def test_turned_off_every_page_is_rendered(app, client, make_idea):
     idea = make_idea()
     client.get(board(idea))
     assert CACHE not in client.get(board(idea)).headers
+
+
+def test_a_version_read_inside_a_snapshot_is_the_snapshots_own(app, app_factory, make_idea,
+                                                                make_user):
+    idea = make_idea()
+    voter_id, idea_id = make_user("erin").id, idea.id
+    db.session.commit()
+    before = current_version()  # no transaction open: read on a connection of its own
+    db.session.get(User, voter_id)  # the request's session has begun reading
+    other = app_factory()  # another worker writes meanwhile
+    with other.app_context():
+        votes.cast_vote(db.session.get(User, voter_id), db.session.get(Idea, idea_id))
+    # A page rendered from this session shows what its snapshot shows, so it must be kept
+    # under that snapshot's version (on PostgreSQL each statement sees the latest commit).
+    seen = current_version()
+    assert seen == db.session.scalar(select(ContentVersion.version))
+    assert seen == (before if db.engine.dialect.name == "sqlite" else before + 1)
+    db.session.rollback()
+    assert current_version() == before + 1
