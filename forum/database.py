@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
@@ -14,7 +16,14 @@ from sqlalchemy.sql.dml import Insert
 
 from forum.extensions import db
 
+try:
+    import fcntl
+except ImportError:  # not on Windows: writers then wait only on SQLite's busy timeout
+    fcntl = None  # type: ignore[assignment]
+
 WRITE_OPTION = "cocreate_write"
+BUSY_TIMEOUT_MS = 10_000
+_TURN_FD = "cocreate_writer_turn_fd"  # on a pooled connection: its writer-queue file
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -41,17 +50,78 @@ def _tune_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS:d}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    queue = _WriterQueue.beside(engine.url.database)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # A write transaction takes the write lock up front, so two processes writing at
         # once queue on busy_timeout instead of failing with "database is locked".
-        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not connection.get_execution_options().get(WRITE_OPTION, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        if queue is not None:
+            queue.wait_turn(connection.info)
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    if queue is not None:
+        event.listen(engine.pool, "checkin", lambda _c, record: queue.end_turn(record.info))
+        event.listen(engine.pool, "invalidate",
+                     lambda _c, record, _e: queue.close(record.info))
+        event.listen(engine.pool, "close", lambda _c, record: queue.close(record.info))
+
+
+class _WriterQueue:
+    """Writers to one SQLite file take turns on a lock file beside it, handed over at once.
+
+    SQLite makes a writer that finds its lock taken sleep and retry (1, 2, 5, 10 ms and
+    longer), so two workers voting at once spent most of their time asleep while the lock
+    was already free. A kernel file lock wakes the next writer the moment the last one
+    returns its connection to the pool, after its commit. It only shortens waits: a
+    writer that cannot get its turn within the busy timeout begins anyway and SQLite
+    decides, and transactions that do not take turns (the search indexer, deferred ones)
+    are still kept apart by SQLite's own lock.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    @classmethod
+    def beside(cls, database: str | None) -> _WriterQueue | None:
+        if fcntl is None or not database or database == ":memory:" \
+                or database.startswith("file:"):
+            return None
+        return cls(f"{database}-writers")
+
+    def wait_turn(self, info: dict[str, Any]) -> None:
+        descriptor = info.get(_TURN_FD)
+        if descriptor is None:
+            descriptor = info[_TURN_FD] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        pause = 0.0001
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return  # SQLite's busy timeout takes over
+                time.sleep(pause)  # far shorter than SQLite's sleeps
+                pause = min(pause * 2, 0.001)
+
+    def end_turn(self, info: dict[str, Any]) -> None:
+        descriptor = info.get(_TURN_FD)
+        if descriptor is not None:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+    def close(self, info: dict[str, Any]) -> None:
+        descriptor = info.pop(_TURN_FD, None)
+        if descriptor is not None:
+            os.close(descriptor)  # closing also ends any turn it held
 
 
 def begin_write() -> None:

@@ -183,7 +183,8 @@ def _note_write(connection: Connection, _cursor: Any, statement: str, *_: Any) -
 
 
 def _forget_write(connection: Connection) -> None:
-    connection.info.pop(_WROTE, None)
+    if not connection.invalidated:  # a lost connection has no info, and wrote nothing
+        connection.info.pop(_WROTE, None)
 
 
 def _forget_write_on_checkin(_dbapi_connection: Any, record: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import warnings
 
 import pytest
@@ -10,6 +12,9 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
+from forum import database
+from forum.accounts.models import User
+from forum.database import WRITE_OPTION, begin_write
 from forum.extensions import db
 
 
@@ -44,12 +49,16 @@ def test_sqlite_connections_are_safe_for_several_processes(app):
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
 
 
+def insert_orphan_membership() -> None:
+    db.session.execute(text(
+        "INSERT INTO memberships (user_id, company_id, role, created_at) "
+        "VALUES (999, 999, 'team', CURRENT_TIMESTAMP)"))
+    db.session.commit()
+
+
 def test_foreign_keys_are_enforced(app):
     with pytest.raises(Exception, match=r"(?i)foreign key"):
-        db.session.execute(text(
-            "INSERT INTO memberships (user_id, company_id, role, created_at) "
-            "VALUES (999, 999, 'team', CURRENT_TIMESTAMP)"))
-        db.session.commit()
+        insert_orphan_membership()
     db.session.rollback()
 
 
@@ -65,3 +74,71 @@ def test_migrations_go_down_to_nothing_and_up_again(app, make_user):
     with db.engine.connect() as connection:
         tables = set(db.inspect(connection).get_table_names())
     assert set(db.metadata.tables) <= tables
+
+
+# --- SQLite writers take turns on a file lock (forum.database._WriterQueue) ---------
+
+
+@pytest.fixture
+def database_file(app) -> str:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite writers only")
+    return db.engine.url.database
+
+
+def turn_is_free(database_file: str) -> bool:
+    """Whether another process could take the writers' turn now."""
+    descriptor = os.open(f"{database_file}-writers", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(descriptor)  # and with it the lock, if it was taken
+    return True
+
+
+def test_a_writer_keeps_its_turn_until_it_has_committed(app, database_file, make_user):
+    user = make_user("alice")
+    db.session.commit()
+    assert turn_is_free(database_file)
+    begin_write()
+    assert not turn_is_free(database_file)
+    user.bio = "Writes in turn."
+    db.session.commit()
+    assert turn_is_free(database_file)
+    db.session.scalar(text("SELECT count(*) FROM users"))  # a read takes no turn
+    assert turn_is_free(database_file)
+
+
+def test_a_writer_that_fails_gives_its_turn_back(app, database_file):
+    begin_write()
+    with pytest.raises(Exception, match=r"(?i)foreign key"):
+        insert_orphan_membership()
+    db.session.rollback()
+    assert turn_is_free(database_file)
+
+    connection = db.engine.connect().execution_options(**{WRITE_OPTION: True})
+    transaction = connection.begin()
+    assert not turn_is_free(database_file)
+    connection.invalidate()  # a connection lost mid-transaction
+    assert turn_is_free(database_file)
+    transaction.rollback()
+    connection.close()
+
+
+def test_a_turn_never_given_back_only_delays_a_writer(app, database_file, make_user,
+                                                      monkeypatch):
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 50)
+    user = make_user("alice")
+    db.session.commit()
+    holder = os.open(f"{database_file}-writers", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # taken by something that does not write
+    try:
+        begin_write()  # waits 50 ms, then SQLite alone decides, and nothing is in its way
+        user.bio = "Written anyway."
+        db.session.commit()
+    finally:
+        os.close(holder)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).bio == "Written anyway."
