@@ -5,18 +5,20 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import policy
 from forum.accounts.models import User
 from forum.companies.models import Company
+from forum.companies.services import get_company
 from forum.database import begin_write, insert_ignoring_conflicts, utcnow
 from forum.errors import Conflict, Invalid, NotFound
 from forum.extensions import db
 from forum.search.outbox import enqueue
 from forum.threads import posting
 from forum.threads.models import Kind, PostKind, Thread
+from forum.threads.queries import get_thread
 from ideas.models import Idea, IdeaTag, Status, StatusChange, Tag, Vote
 from ideas.votes import cast_vote
 
@@ -31,6 +33,26 @@ def get_idea(company: Company, thread_id: int) -> Idea:
     if idea is None or idea.company_id != company.id:
         raise NotFound("There is no such idea at this company.")
     set_committed_value(idea, "company", company)  # the same row: no second read
+    return idea
+
+
+def find_idea(viewer: object, slug: str, thread_id: int) -> Idea:
+    """The idea at /c/<slug>/ideas/<thread_id> with its company and thread, in one read.
+
+    For the vote button, whose request reads it in the write transaction: the company,
+    the thread and the idea were three statements. When something is missing or hidden,
+    they are read one by one to say which.
+    """
+    idea = db.session.scalar(
+        select(Idea).join(Idea.company)
+        .where(Idea.thread_id == thread_id, Company.slug == slug.lower())
+        .options(contains_eager(Idea.company),
+                 joinedload(Idea.thread).joinedload(Thread.author),
+                 joinedload(Idea.thread).joinedload(Thread.category)))
+    if idea is None or not policy.can(viewer, "view_thread", idea.thread):
+        company = get_company(slug)
+        get_thread(viewer, company, thread_id)
+        return get_idea(company, thread_id)
     return idea
 
 

@@ -145,17 +145,11 @@ def _merge_candidates(idea: Idea) -> list[Idea]:
     return queries.similar(idea.company, opening, exclude=idea)
 
 
-def _idea_or_404(slug: str, thread_id: int) -> Idea:
-    company = get_company(slug)
-    get_thread(current_user, company, thread_id)
-    return services.get_idea(company, thread_id)
-
-
 @bp.post("/c/<slug>/ideas/<int:thread_id>/vote")
 @writes
 def vote(slug: str, thread_id: int) -> str | Response | tuple[str, int]:
     """Toggle the viewer's vote: in place with htmx, or a POST and redirect back."""
-    found = _idea_or_404(slug, thread_id)
+    found = services.find_idea(current_user, slug, thread_id)
     if not current_user.is_authenticated:
         target = url_for("accounts.signin", next=thread_url(found.thread))
         if wants_fragment():

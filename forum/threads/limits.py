@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from forum import policy
 from forum.accounts.models import User
@@ -23,15 +23,19 @@ def check_posting_limits(user: User, company: Company, body: str, *, new_thread:
         return
     config = current_app.config
     now = utcnow()
-    last = db.session.scalar(
-        select(func.max(Post.created_at)).where(Post.author_id == user.id)
-    )
     gap = timedelta(seconds=config["POST_MIN_INTERVAL_SECONDS"])
+    day_ago = now - timedelta(days=1)
+    # One read for both: the last post (only a recent one matters) and today's count.
+    last, posts_today = db.session.execute(
+        select(func.max(Post.created_at),
+               func.count(case((Post.created_at >= day_ago, 1))))
+        .where(Post.author_id == user.id, Post.created_at >= min(day_ago, now - gap))
+    ).one()
     if last is not None and now - last < gap:
         wait = int((gap - (now - last)).total_seconds()) + 1
         raise TooMany(f"You are posting very quickly. Please wait {wait} seconds and try again.")
     _check_duplicate(user, body, now - timedelta(minutes=config["DUPLICATE_POST_MINUTES"]))
-    _check_daily_caps(user, now, new_thread=new_thread)
+    _check_daily_caps(user, now, posts_today or 0, new_thread=new_thread)
 
 
 def _check_duplicate(user: User, body: str, since: datetime) -> None:
@@ -44,14 +48,11 @@ def _check_duplicate(user: User, body: str, since: datetime) -> None:
                       "or say something new.")
 
 
-def _check_daily_caps(user: User, now: datetime, *, new_thread: bool) -> None:
+def _check_daily_caps(user: User, now: datetime, posts_today: int, *,
+                      new_thread: bool) -> None:
     config = current_app.config
     day_ago = now - timedelta(days=1)
     is_new = user.created_at > now - timedelta(hours=config["NEW_ACCOUNT_HOURS"])
-    posts_today = db.session.scalar(
-        select(func.count()).select_from(Post)
-        .where(Post.author_id == user.id, Post.created_at >= day_ago)
-    ) or 0
     cap = config["NEW_ACCOUNT_POSTS_PER_DAY"] if is_new else config["POSTS_PER_DAY"]
     if posts_today >= cap:
         who = "New accounts" if is_new else "Everyone"

@@ -14,6 +14,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from forum import policy
 from forum.accounts.models import User
 from forum.companies.models import Company
+from forum.companies.services import get_company
 from forum.database import utcnow
 from forum.errors import NotFound
 from forum.extensions import db
@@ -53,6 +54,22 @@ def get_thread(viewer: object, company: Company, thread_id: int) -> Thread:
     if thread is None or thread.company_id != company.id or not policy.can(
             viewer, "view_thread", thread):
         raise NotFound("That thread does not exist, or it was removed.")
+    return thread
+
+
+def find_thread(viewer: object, slug: str, thread_id: int) -> Thread:
+    """The thread at /c/<slug>/t/<thread_id> with its company, in one read.
+
+    For replies, whose request reads it in the write transaction. When the company or
+    the thread is missing, or the viewer may not see it, `get_thread` says which.
+    """
+    thread = db.session.scalar(
+        select(Thread).join(Thread.company)
+        .where(Thread.id == thread_id, Company.slug == slug.lower())
+        .options(contains_eager(Thread.company), joinedload(Thread.author),
+                 joinedload(Thread.category)))
+    if thread is None or not policy.can(viewer, "view_thread", thread):
+        return get_thread(viewer, get_company(slug), thread_id)
     return thread
 
 

@@ -130,8 +130,8 @@ def render_thread(thread: Thread, template: str = "threads/thread.html",
 @login_required
 def reply(slug: str, thread_id: int) -> str | Response | tuple[str, int]:
     """Reply in place with htmx (the new post appears), or by a plain POST and redirect."""
-    company = get_company(slug)
-    found = queries.get_thread(current_user, company, thread_id)
+    found = queries.find_thread(current_user, slug, thread_id)
+    company = found.company
     form = ReplyForm()
     error_status = 422
     if form.validate_on_submit():

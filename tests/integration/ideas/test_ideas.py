@@ -119,6 +119,37 @@ def test_votes_on_hidden_ideas_are_404(client, auth, make_user, make_idea):
     assert client.post(idea_url(idea, "/vote"), data={"action": "cast"}).status_code == 404
 
 
+def test_a_vote_at_another_companys_address_is_404(client, auth, make_user, make_idea,
+                                                   make_company):
+    idea = make_idea()
+    make_company("other")
+    make_user("bob")
+    auth.signin("bob")
+    for url, message in [(f"/c/other/ideas/{idea.thread_id}/vote", "does not exist"),
+                         (f"/c/nowhere/ideas/{idea.thread_id}/vote", "no company")]:
+        response = client.post(url, data={"action": "cast"})
+        assert response.status_code == 404 and message in response.get_data(as_text=True)
+    reload(idea)
+    assert idea.vote_count == 1
+
+
+def test_a_vote_reads_the_idea_once_and_writes_in_place(client, auth, make_user, make_idea,
+                                                        count_queries):
+    idea = make_idea()
+    make_user("bob")
+    auth.signin("bob")
+    url = idea_url(idea, "/vote")
+    for action in ("cast", "retract"):
+        with count_queries() as queries:
+            response = client.post(url, data={"action": action},
+                                   headers={"HX-Request": "true"})
+        assert response.status_code == 200
+        reads = [q for q in queries if q.lstrip().upper().startswith("SELECT")]
+        # The voter; the idea with its thread and company. Then the vote, the count, the
+        # search outbox and the content version.
+        assert (len(reads), len(queries)) == (2, 6)
+
+
 def test_staff_change_status_with_a_public_note(client, auth, make_idea, make_staff):
     idea = make_idea()
     make_staff(idea.company, "team", "theo")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from forum.extensions import db
 from forum.search.models import SearchOutbox
 from forum.threads.models import Post, Thread
 from forum.threads.posting import MAX_BODY
@@ -112,6 +113,34 @@ def test_reply_with_htmx_returns_the_post_and_a_fresh_form(client, auth, make_us
     assert 'id="post-2"' in body and "In place!" in body
     assert 'hx-swap-oob="true"' in body and "<html" not in body
     assert response.headers["Vary"].count("HX-Request") == 1
+
+
+def test_a_reply_reads_the_thread_once(client, auth, make_user, make_thread, count_queries):
+    thread = make_thread()
+    make_user("bob")
+    auth.signin("bob")
+    url = f"/c/{thread.company.slug}/t/{thread.id}/reply"
+    with count_queries() as queries:
+        response = client.post(url, data={"body": "Counted."}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    reads = [q for q in queries if q.lstrip().upper().startswith("SELECT")]
+    # The replier, the thread with its company, the replier's memberships (staff skip the
+    # limits), the last post and today's count, the recent bodies (no duplicate).
+    assert len(reads) == 5
+    assert sum("FROM threads" in q for q in reads) == 1
+
+
+def test_a_reply_at_a_wrong_address_is_404_and_saves_nothing(client, auth, make_user,
+                                                             make_thread, make_company):
+    thread = make_thread()
+    make_company("other")
+    make_user("bob")
+    auth.signin("bob")
+    for slug, message in [("other", "does not exist"), ("nowhere", "no company")]:
+        response = client.post(f"/c/{slug}/t/{thread.id}/reply", data={"body": "Lost?"})
+        assert response.status_code == 404 and message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Post)
+                             .where(Post.thread_id == thread.id)) == 1
 
 
 def test_an_empty_htmx_reply_swaps_errors_into_the_form(client, auth, make_user, make_thread):
