@@ -146,7 +146,7 @@ class DataSet:
                 "display_name": f"{first.title()} {last.title()}"
                 if self.rng.random() < 0.7 else "",
                 "bio": "", "is_site_admin": index == 1, "suspended_until": None,
-                "suspension_reason": "", "session_generation": 0,
+                "suspension_reason": "",
                 "created_at": self.now - timedelta(days=HISTORY_DAYS + 30,
                                                    seconds=self.rng.randint(0, 10**7)),
             })

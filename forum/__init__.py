@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 
 from forum import models
-from forum.accounts.services import load_session_user
+from forum.accounts.sessions import load_session_user
 from forum.accounts.views import bp as accounts_bp
 from forum.admin.views import bp as admin_bp
 from forum.cli import register_commands
@@ -17,6 +17,7 @@ from forum.database import configure_database
 from forum.errors import configure_errors
 from forum.extensions import csrf, db, htmx, limiter, login_manager, migrate
 from forum.pagecache.cache import configure_page_cache
+from forum.routing import configure_routing
 from forum.search.views import bp as search_bp
 from forum.templating import configure_templates
 from forum.threads.staff_views import bp as thread_staff_bp
@@ -38,6 +39,7 @@ def create_app(config: Any = None) -> Flask:
     app.config.from_object(config if config is not None else Config())
     configure_database(app)
     configure_extensions(app)
+    configure_routing(app)
     configure_blueprints(app)
     configure_templates(app)
     configure_errors(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +77,14 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        # Every sign-in is a row in user_sessions that signing out ends (see
+        # forum/accounts/sessions.py): "keep me signed in" lasts REMEMBER_DAYS, any other
+        # session SESSION_DAYS at most, and "last seen" is written at most every
+        # SESSION_TOUCH_SECONDS.
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", "365")))
+        self.SESSION_DAYS = int(os.environ.get("SESSION_DAYS", "30"))
+        self.SESSION_TOUCH_SECONDS = int(os.environ.get("SESSION_TOUCH_SECONDS", "300"))
+        self.PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
         # A tab left open for hours must still be able to post: the token lives as
         # long as the session instead of expiring after an hour.
         self.WTF_CSRF_TIME_LIMIT = None
@@ -102,3 +111,5 @@ class TestConfig(Config):
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.PREFERRED_URL_SCHEME = "http"
         self.SEARCH_INDEXER_THREAD = False  # tests run the indexer when they mean to
+        # scrypt took about half of the suite's time; tests check behaviour, not strength.
+        self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"  # noqa: S105 (a method, not a secret)

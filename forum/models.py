@@ -3,7 +3,7 @@
 The ideas tables register themselves when the app factory imports the ideas blueprint.
 """
 
-from forum.accounts.models import User
+from forum.accounts.models import User, UserSession
 from forum.companies.models import Company, Membership, Role
 from forum.pagecache.models import ContentVersion
 from forum.search.models import SearchOutbox
@@ -11,5 +11,5 @@ from forum.threads.models import Category, Mention, Post, Revision, Thread, Thre
 
 __all__ = [
     "Category", "Company", "ContentVersion", "Membership", "Mention", "Post", "Revision", "Role",
-    "SearchOutbox", "Thread", "ThreadLink", "User",
+    "SearchOutbox", "Thread", "ThreadLink", "User", "UserSession",
 ]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request, session
+from flask_login import current_user
 from sqlalchemy import text
 
 from forum.extensions import db, htmx
@@ -27,16 +28,39 @@ CSP = "; ".join(
 bp = Blueprint("web", __name__)
 
 
+# What htmx sends that changes what a page answers (see wants_fragment and error_page).
+HTMX_VARY = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
+PRIVATE = "private, no-store"
+_DECODINGS = 4  # a path still changing after this many decodings is refused outright
+
+
 def safe_next(target: str | None, default: str) -> str:
-    """A local path to go back to after signing in, never another site."""
-    if not target:
+    """The target if it is a path on this site, else default: no open redirects."""
+    if not target or not _is_local(target):
         return default
+    path = urlsplit(target).path
+    for _ in range(_DECODINGS):  # also what a proxy or server that decodes again sees
+        decoded = unquote(path)
+        if decoded == path:
+            return target
+        if not _is_local(decoded):
+            return default
+        path = decoded
+    return default
+
+
+def _is_local(target: str) -> bool:
+    """One slash then a path, with nothing a browser reads as a scheme or a host.
+
+    Browsers drop tabs and newlines and read a backslash as a slash, so control
+    characters, backslashes and a leading double slash are all refused.
+    """
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
+        return False
+    if "\\" in target or not target.startswith("/") or target.startswith("//"):
+        return False
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    if "\\" in target:
-        return default
-    return target
+    return not parts.scheme and not parts.netloc
 
 
 def wants_fragment() -> bool:
@@ -45,6 +69,7 @@ def wants_fragment() -> bool:
 
 
 def security_headers(response: Response) -> Response:
+    """Headers every answer carries: browser protections and what caches may keep."""
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
@@ -52,8 +77,21 @@ def security_headers(response: Response) -> Response:
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    response.vary.add("HX-Request")
+    response.vary.update(HTMX_VARY)
+    if _personal():
+        response.headers["Cache-Control"] = PRIVATE
     return response
+
+
+def _personal() -> bool:
+    """A signed-in person's answer, or one that changes the session: no cache keeps it.
+
+    The session check catches signing in and out, whose cookie is only written after
+    this runs. Static files are the same for everyone and are left to their own headers.
+    """
+    if request.endpoint == "static":
+        return False
+    return session.modified or bool(current_user.is_authenticated)
 
 
 @bp.get("/healthz")

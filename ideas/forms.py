@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from forum.forms import Form, IdField
 from forum.threads.posting import MAX_BODY, MAX_TITLE
 from ideas.models import Status
 from ideas.services import MAX_NOTE
 
 
-class ProposeForm(FlaskForm):
+class ProposeForm(Form):
     title = StringField("Your idea, in one line",
                         validators=[DataRequired(), Length(max=MAX_TITLE)])
     body = TextAreaField("Why would it help you?",
@@ -19,19 +19,20 @@ class ProposeForm(FlaskForm):
     tags = SelectMultipleField("Tags (optional)", coerce=int, validators=[Optional()])
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField("Status", choices=[SelectChoice(s.value, s.label) for s in Status])
     note = TextAreaField("Public note (optional)", validators=[Length(max=MAX_NOTE)])
 
 
-class TagsForm(FlaskForm):
+class TagsForm(Form):
     tags = SelectMultipleField("Tags", coerce=int, validators=[Optional()])
 
 
-class NewTagForm(FlaskForm):
+class NewTagForm(Form):
     name = StringField("New tag", validators=[DataRequired(), Length(max=40)])
 
 
-class MergeForm(FlaskForm):
-    into = StringField("Merge into idea number", validators=[DataRequired(), Length(max=12)])
+class MergeForm(Form):
+    into = IdField("Merge into idea number", validators=[DataRequired()],
+                   message="Give the number of the idea to merge into, as in its address.")
     note = TextAreaField("Public note (optional)", validators=[Length(max=MAX_NOTE)])

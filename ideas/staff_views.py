@@ -68,10 +68,9 @@ def merge(slug: str, thread_id: int) -> Response:
     """Merge a duplicate into another idea; its voters move across."""
     idea = _idea(slug, thread_id)
     form = MergeForm()
-    raw = (form.into.data or "").strip().lstrip("#")
-    if not form.validate() or not raw.isdigit():
+    if not form.validate():
         raise Invalid("Give the number of the idea to merge into, as in its address.")
-    into = services.get_idea(idea.company, int(raw))
+    into = services.get_idea(idea.company, form.into.data)
     services.merge_ideas(current_user, idea, into, form.note.data or "")
     flash(f"Merged into “{into.thread.title}”.", "success")
     return redirect(thread_url(into.thread))

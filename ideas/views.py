@@ -17,9 +17,10 @@ from forum.database import writes
 from forum.errors import DomainError
 from forum.forms import attach_error, page_form
 from forum.pagecache.cache import cached_for_visitors
+from forum.routing import parse_page
 from forum.threads.queries import get_thread
 from forum.threads.views import render_thread, thread_url
-from forum.web import wants_fragment
+from forum.web import safe_next, wants_fragment
 from ideas import demo as ideas_demo
 from ideas import (
     queries,
@@ -51,14 +52,14 @@ def _filters() -> dict[str, object]:
     return {"sort": sort if sort in queries.SORTS else "trending",
             "status": status if status in {s.value for s in Status} else None,
             "tag": request.args.get("tag") or None,
-            "page": request.args.get("page", 1, type=int) or 1}
+            "page": request.args.get("page", 1, type=parse_page)}
 
 
 @bp.get("/ideas")
 @cached_for_visitors
 def trending() -> str:
     """Trending ideas across every company."""
-    page = queries.trending(request.args.get("page", 1, type=int) or 1)
+    page = queries.trending(request.args.get("page", 1, type=parse_page))
     template = "ideas/_board_page.html" if wants_fragment() else "ideas/trending.html"
     return render_template(template, ideas=page, voted=queries.voted_ids(current_user,
                                                                           page.items),
@@ -124,7 +125,7 @@ def idea(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
     thread = get_thread(current_user, company, thread_id)
     found = services.get_idea(company, thread_id)
     if thread_slug != thread.slug:
-        return redirect(thread_url(thread, page=request.args.get("page", type=int)), 301)
+        return redirect(thread_url(thread, page=request.args.get("page", type=parse_page)), 301)
     history = queries.status_history(found)
     tags_form = page_form(TagsForm, data={"tags": [tag.id for tag in found.tags]})
     tags_form.tags.choices = [(t.id, t.name) for t in services.company_tags(company)]
@@ -162,7 +163,7 @@ def vote(slug: str, thread_id: int) -> str | Response | tuple[str, int]:
         votes.retract_vote(current_user, found)
     if wants_fragment():
         return render_template("ideas/_vote_button.html", idea=found, voted=voted)
-    return redirect(request.form.get("next") or thread_url(found.thread))
+    return redirect(safe_next(request.form.get("next"), thread_url(found.thread)))
 
 
 @bp.get("/c/<slug>/roadmap")

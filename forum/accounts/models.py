@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.database import utcnow
@@ -32,9 +32,6 @@ class User(UserMixin, db.Model):
     is_site_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     suspended_until: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     suspension_reason: Mapped[str] = mapped_column(String(500), default="")
-    # Bumped to end every session at once (suspension, password change): sessions and
-    # remember-me cookies carry the generation they were made in.
-    session_generation: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     # Loaded when asked for: policy asks about the signed-in user, not about every author
@@ -43,8 +40,14 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan"
     )
 
+    # The server-side session this object was signed in or loaded through (not a column):
+    # Flask-Login stores get_id() in the session and the remember-me cookie, so both name
+    # a session that signing out can end.
+    session_key = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_generation}"
+        assert self.session_key, "sign in through forum.accounts.sessions.start_session"
+        return f"{self.id}:{self.session_key}"
 
     @property
     def name(self) -> str:
@@ -64,6 +67,27 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser: signing out, a password change or a suspension ends it."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the key the cookies carry: a copy of this table opens no account.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    ip_address: Mapped[str] = mapped_column(String(45), default="")
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"
 
 
 # Usernames and emails are unique whatever their case: "Alice" and "alice" are one person.

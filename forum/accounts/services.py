@@ -6,22 +6,24 @@ import re
 from datetime import datetime
 
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum import policy
+from forum.accounts import sessions
 from forum.accounts.models import USERNAME_PATTERN, User
+from forum.accounts.passwords import (
+    check_new_password,
+    hash_password,
+    spend_a_check,
+    verify_password,
+)
 from forum.database import begin_write, utcnow
 from forum.errors import Invalid, NotAllowed, NotFound
 from forum.extensions import db
 
-MIN_PASSWORD = 8
-MAX_PASSWORD = 128
 MAX_BIO = 1000
 MAX_DISPLAY_NAME = 60
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 SIGN_IN_FAILED = "Wrong username or password."
-# Checked when no account matches, so a miss costs the same time as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def find_user(username: str) -> User | None:
@@ -59,21 +61,13 @@ def _check_email(email: str) -> str:
     return email
 
 
-def _check_password(password: str, field: str = "password") -> str:
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise Invalid(
-            f"Passwords are {MIN_PASSWORD} to {MAX_PASSWORD} characters long.", field=field
-        )
-    return password
-
-
 def register(username: str, email: str, password: str, *, site_admin: bool = False) -> User:
     """Create an account; the name and email are checked case-insensitively."""
     begin_write()
     user = User(
         username=_check_username(username),
         email=_check_email(email),
-        password_hash=generate_password_hash(_check_password(password)),
+        password_hash=hash_password(check_new_password(password)),
         is_site_admin=site_admin,
     )
     db.session.add(user)
@@ -87,9 +81,9 @@ def authenticate(login: str, password: str) -> User:
     column = User.email if "@" in login else User.username
     user = db.session.scalar(select(User).where(func.lower(column) == login.lower()))
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        spend_a_check(password)
         raise Invalid(SIGN_IN_FAILED)
-    if not check_password_hash(user.password_hash, password):
+    if not verify_password(user.password_hash, password):
         raise Invalid(SIGN_IN_FAILED)
     if user.is_suspended:
         assert user.suspended_until is not None
@@ -101,13 +95,12 @@ def authenticate(login: str, password: str) -> User:
 
 def change_password(user: User, current: str, new: str) -> None:
     """Set a new password and end every other session of this account."""
-    if not check_password_hash(user.password_hash, current):
+    if not verify_password(user.password_hash, current):
         raise Invalid("Your current password is not right.", field="current_password")
-    _check_password(new, field="new_password")
+    check_new_password(new, field="new_password")
     begin_write()
-    user.password_hash = generate_password_hash(new)
-    user.session_generation = User.session_generation + 1
-    db.session.commit()
+    user.password_hash = hash_password(new)
+    sessions.end_all_sessions(user, keep_current=True)  # commits both
 
 
 def update_profile(actor: User, user: User, display_name: str, bio: str) -> None:
@@ -145,16 +138,4 @@ def _apply_suspension(user: User, until: datetime | None, reason: str) -> None:
     begin_write()
     user.suspended_until = until
     user.suspension_reason = reason
-    user.session_generation = User.session_generation + 1
-    db.session.commit()
-
-
-def load_session_user(user_id: str) -> User | None:
-    """The user a session cookie names, if that session is still valid."""
-    ident, _, generation = user_id.partition(":")
-    if not ident.isdigit() or not generation.isdigit():
-        return None
-    user = db.session.get(User, int(ident))
-    if user is None or user.session_generation != int(generation) or user.is_suspended:
-        return None
-    return user
+    sessions.end_all_sessions(user)  # commits both

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +18,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from forum.accounts import services
+from forum.accounts import services, sessions
 from forum.accounts.forms import PasswordForm, ProfileForm, SignInForm, SignUpForm
 from forum.errors import DomainError, NotAllowed
 from forum.extensions import limiter
@@ -57,8 +56,18 @@ def _login_key() -> str:
 def _start_session(user: services.User, remember: bool) -> None:
     # A new session at sign-in: nothing a visitor had in the old one carries over.
     session.clear()
-    session["sid"] = secrets.token_urlsafe(16)
+    sessions.start_session(user, remember=remember)
     login_user(user, remember=remember)
+
+
+def _forget_this_browser() -> None:
+    """Drop the session cookie's contents and the remember-me cookie.
+
+    logout_user() asks for the remember-me cookie to be deleted by marking the session,
+    so it must come after clearing the session, not before.
+    """
+    session.clear()
+    logout_user()
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -111,11 +120,46 @@ def signin() -> str | Response | tuple[str, int]:
 
 @bp.post("/signout")
 def signout() -> Response:
-    """End this session (POST only: a link must never sign anyone out)."""
-    logout_user()
-    session.clear()
+    """End this session on the server and in the browser (POST only: a link must never
+    sign anyone out)."""
+    if current_user.is_authenticated:
+        sessions.end_current_session(current_user)
+    _forget_this_browser()
     flash("You are signed out.", "info")
     return redirect(url_for("companies.home"))
+
+
+@bp.get("/settings/sessions")
+@login_required
+def sessions_settings() -> str:
+    """Where this account is signed in, with a way to end each session."""
+    return render_template("accounts/settings_sessions.html",
+                           sessions=sessions.active_sessions(current_user))
+
+
+@bp.post("/settings/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int) -> Response:
+    """Sign one browser out; ending this one signs you out here."""
+    is_current = session_id == sessions.current_session_id(current_user)
+    ended = sessions.end_session(current_user, session_id)
+    if is_current:
+        _forget_this_browser()
+        flash("You are signed out.", "info")
+        return redirect(url_for("companies.home"))
+    flash(f"Signed out of {sessions.describe_device(ended.user_agent)}.", "success")
+    return redirect(url_for("accounts.sessions_settings"))
+
+
+@bp.post("/settings/sessions/end-all")
+@login_required
+def end_all_sessions() -> Response:
+    """Sign out everywhere, this browser included."""
+    count = sessions.end_all_sessions(current_user)
+    _forget_this_browser()
+    flash(f"You are signed out everywhere ({count} session{'' if count == 1 else 's'}).",
+          "info")
+    return redirect(url_for("accounts.signin"))
 
 
 @bp.route("/settings/profile", methods=["GET", "POST"])
@@ -142,13 +186,12 @@ def password_settings() -> str | Response | tuple[str, int]:
     """Change password; every other session of the account ends."""
     form = PasswordForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
         try:
-            services.change_password(user, form.current_password.data, form.new_password.data)
+            services.change_password(current_user, form.current_password.data,
+                                     form.new_password.data)
         except DomainError as error:
             attach_error(form, error)
         else:
-            _start_session(user, remember=False)
             flash("Password changed. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.profile_settings"))
     status = 422 if form.is_submitted() else 200

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 from wtforms import IntegerField, StringField
@@ -20,13 +19,13 @@ from forum.companies.forms import NewCompanyForm
 from forum.database import utcnow
 from forum.errors import DomainError, Invalid
 from forum.extensions import db
-from forum.forms import attach_error
+from forum.forms import Form, attach_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 USERS_PER_PAGE = 50
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(Form):
     days = IntegerField("Days", validators=[DataRequired(), NumberRange(1, 3650)], default=7)
     reason = StringField("Reason (shown to them)", validators=[Length(max=500)])
 

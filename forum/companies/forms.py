@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional
 
 from forum.companies.models import Role
 from forum.companies.services import MAX_DESCRIPTION, MAX_NAME, MAX_TAGLINE
+from forum.forms import Form
 
 
-class CompanyForm(FlaskForm):
+class CompanyForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=MAX_NAME)])
     tagline = StringField("Tagline", validators=[Length(max=MAX_TAGLINE)])
     description = TextAreaField("Description", validators=[Length(max=MAX_DESCRIPTION)])
@@ -23,7 +23,7 @@ class NewCompanyForm(CompanyForm):
     owner = StringField("First owner's username", validators=[Optional(), Length(max=30)])
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     username = StringField("Username", validators=[DataRequired(), Length(max=30)])
     role = SelectField(
         "Role", choices=[SelectChoice(role.value, role.value.title()) for role in Role]

@@ -13,6 +13,7 @@ from forum.companies.models import Company
 from forum.errors import DomainError
 from forum.forms import attach_error
 from forum.pagecache.cache import cached_for_visitors
+from forum.routing import parse_page
 from forum.threads import queries as threads
 
 bp = Blueprint("companies", __name__)
@@ -30,7 +31,7 @@ def _managed_company(slug: str, action: str = "view_manage") -> Company:
 @cached_for_visitors
 def home() -> str:
     """The company directory: where every customer starts."""
-    page = services.directory(request.args.get("page", 1, type=int) or 1)
+    page = services.directory(request.args.get("page", 1, type=parse_page))
     return render_template("companies/home.html", companies=page.items, page=page)
 
 

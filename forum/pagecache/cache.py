@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
+from forum.database import PRIVATE_WRITE
 from forum.extensions import db
 from forum.pagecache.models import SITE, ContentVersion
 
@@ -177,8 +178,10 @@ def _track_writes(engine: Engine) -> None:
     event.listen(engine.pool, "checkin", _forget_write_on_checkin)
 
 
-def _note_write(connection: Connection, _cursor: Any, statement: str, *_: Any) -> None:
-    if _WRITE.match(statement):
+def _note_write(connection: Connection, _cursor: Any, statement: str, _parameters: Any,
+                context: Any, _executemany: bool) -> None:
+    # PRIVATE_WRITE, on the statement or its connection: nothing a visitor sees changed.
+    if _WRITE.match(statement) and not context.execution_options.get(PRIVATE_WRITE):
         connection.info[_WROTE] = True
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -13,7 +11,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
+from forum.forms import Form, IdField
 from forum.threads.models import FORUM_KINDS
 from forum.threads.posting import MAX_BODY, MAX_TITLE
 
@@ -25,7 +25,7 @@ KIND_LABELS = {
 }
 
 
-class ThreadForm(FlaskForm):
+class ThreadForm(Form):
     kind = SelectField("What is it?", choices=[
         SelectChoice(kind.value, KIND_LABELS[kind.value]) for kind in FORUM_KINDS])
     category = SelectField("Category", coerce=int, validators=[InputRequired()])
@@ -34,25 +34,25 @@ class ThreadForm(FlaskForm):
     official = BooleanField("Post as the company")
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     body = TextAreaField("Your reply", validators=[DataRequired(), Length(max=MAX_BODY)])
     official = BooleanField("Post as the company (official answer)")
 
 
-class EditPostForm(FlaskForm):
+class EditPostForm(Form):
     title = StringField("Title", validators=[Optional(), Length(max=MAX_TITLE)])
     body = TextAreaField("Message", validators=[DataRequired(), Length(max=MAX_BODY)])
 
 
-class AcceptForm(FlaskForm):
-    post_id = HiddenField()
+class AcceptForm(Form):
+    post_id = IdField(widget=HiddenInput(), message="Choose the answer from this thread's posts.")
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     category = SelectField("Move to", coerce=int, validators=[InputRequired()])
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=60)])
     slug = StringField("Slug", validators=[DataRequired(), Length(max=40)])
     description = StringField("Description", validators=[Length(max=300)])

@@ -11,10 +11,12 @@ from forum.companies.models import Company
 from forum.companies.services import get_company
 from forum.errors import DomainError
 from forum.forms import attach_error
+from forum.routing import parse_id
 from forum.threads import categories, posting, queries, state
 from forum.threads.forms import AcceptForm, CategoryForm, EditPostForm, MoveForm
 from forum.threads.models import Post, Thread
 from forum.threads.views import post_url, thread_url
+from forum.web import safe_next
 
 bp = Blueprint("thread_staff", __name__)
 
@@ -25,7 +27,8 @@ def _thread_and_post(slug: str, thread_id: int, post_id: int) -> tuple[Thread, P
 
 
 def _back(thread: Thread) -> Response:
-    return redirect(request.form.get("next") or thread_url(thread))
+    """Back to the page the form was on, if it is one of ours, else to the thread."""
+    return redirect(safe_next(request.form.get("next"), thread_url(thread)))
 
 
 @bp.route("/c/<slug>/t/<int:thread_id>/posts/<int:post_id>/edit", methods=["GET", "POST"])
@@ -78,11 +81,9 @@ def accept(slug: str, thread_id: int) -> Response:
     """Mark (or clear) the accepted answer of a question."""
     thread = queries.get_thread(current_user, get_company(slug), thread_id)
     form = AcceptForm()
-    post = None
-    if form.post_id.data:
-        if not form.post_id.data.isdigit():
-            abort(400)
-        post = queries.get_post(thread, int(form.post_id.data))
+    if not form.validate():
+        abort(400, form.post_id.errors[0] if form.post_id.errors else None)
+    post = None if form.post_id.data is None else queries.get_post(thread, form.post_id.data)
     state.accept_answer(current_user, thread, post)
     flash("Accepted answer marked." if post else "Accepted answer cleared.", "success")
     return redirect(thread_url(thread))
@@ -129,7 +130,7 @@ def manage_categories(slug: str) -> str | Response | tuple[str, int]:
     """Owners and moderators add, rename and order categories."""
     company = _managed(slug)
     editing = None
-    if edit_id := request.args.get("edit", type=int):
+    if edit_id := request.args.get("edit", type=parse_id):
         editing = categories.get_category_by_id(company, edit_id)
     form = CategoryForm(obj=editing)
     if form.validate_on_submit():

@@ -12,6 +12,7 @@ from forum.database import writes
 from forum.errors import DomainError
 from forum.forms import attach_error, page_form
 from forum.pagecache.cache import cached_for_visitors
+from forum.routing import parse_id, parse_page
 from forum.threads import categories, posting, queries
 from forum.threads.forms import AcceptForm, MoveForm, ReplyForm, ThreadForm
 from forum.threads.models import Post, Thread
@@ -43,7 +44,7 @@ def url_for_post(post: Post) -> str:
 
 
 def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    return request.args.get("page", 1, type=parse_page)
 
 
 @bp.get("/c/<slug>/forum")
@@ -101,7 +102,7 @@ def thread(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
     company = get_company(slug)
     found = queries.get_thread(current_user, company, thread_id)
     if found.kind == "idea" or thread_slug != found.slug:
-        return redirect(thread_url(found, page=request.args.get("page", type=int)), 301)
+        return redirect(thread_url(found, page=request.args.get("page", type=parse_page)), 301)
     return render_thread(found)
 
 
@@ -110,7 +111,7 @@ def render_thread(thread: Thread, template: str = "threads/thread.html",
     """The thread page's data; ideas render their page through this too."""
     posts = queries.thread_posts(thread, _page())
     form = reply_form or page_form(ReplyForm)
-    if quoted := request.args.get("quote", type=int):
+    if quoted := request.args.get("quote", type=parse_id):
         source = next((p for p in posts.items if p.id == quoted and not p.is_hidden), None)
         if source is not None and not form.body.data:
             form.body.data = content.quote(source.body_source, source.author.username)

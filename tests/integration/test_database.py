@@ -34,8 +34,8 @@ def test_usernames_are_unique_whatever_their_case(app, make_user):
     with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
         db.session.execute(text(
             "INSERT INTO users (username, email, password_hash, display_name, bio, "
-            "is_site_admin, suspension_reason, session_generation, created_at) VALUES "
-            "('ALICE', 'x@example.com', 'x', '', '', false, '', 0, CURRENT_TIMESTAMP)"))
+            "is_site_admin, suspension_reason, created_at) VALUES "
+            "('ALICE', 'x@example.com', 'x', '', '', false, '', CURRENT_TIMESTAMP)"))
         db.session.commit()
     db.session.rollback()
 

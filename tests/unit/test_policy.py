@@ -20,7 +20,7 @@ OTHER = Company(id=2, slug="other", name="Other")
 
 def person(user_id: int, *, admin: bool = False, roles: dict[int, str] | None = None,
            suspended: bool = False) -> User:
-    user = User(id=user_id, username=f"u{user_id}", is_site_admin=admin, session_generation=0)
+    user = User(id=user_id, username=f"u{user_id}", is_site_admin=admin)
     user.memberships = [Membership(company_id=company_id, role=role)
                         for company_id, role in (roles or {}).items()]
     user.suspended_until = utcnow() + timedelta(days=1) if suspended else None

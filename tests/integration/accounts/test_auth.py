@@ -20,12 +20,12 @@ def signup(client, username="alice", email="alice@example.com", password=PASSWOR
                                         "password": password})
 
 
-def test_sign_up_creates_account_and_signs_in(client):
+def test_sign_up_creates_account_and_signs_in(app, client):
     response = signup(client)
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.username == "alice"))
     assert user is not None and user.password_hash != PASSWORD
-    assert user.password_hash.startswith("scrypt:")
+    assert user.password_hash.startswith(app.config["PASSWORD_HASH_METHOD"] + "$")
     page = client.get("/").get_data(as_text=True)
     assert "Account menu for alice" in page
 
@@ -93,7 +93,11 @@ def test_session_is_new_at_sign_in(client, auth, make_user):
     auth.signin("alice")
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session.get("sid")
+        first = session["_user_id"]
+    auth.signout()
+    auth.signin("alice")
+    with client.session_transaction() as session:
+        assert session["_user_id"] != first, "each sign-in names a session of its own"
 
 
 def test_suspended_account_is_told_until_when(client, auth, make_user, admin):

@@ -19,9 +19,7 @@ from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
-from forum.accounts import services as accounts
 from forum.extensions import db
 from ideas.models import Idea, Vote
 from ideas.services import propose_idea
@@ -29,9 +27,6 @@ from tests.conftest import PASSWORD
 from tests.helpers import csrf_token
 
 CUSTOMERS = 40
-# Eighty scrypt hashes (forty to register, forty to sign in) would be most of the run;
-# the customers get a cheap but real hash that the server's sign-in checks as usual.
-CHEAP_HASH = "pbkdf2:sha256:1000"
 T = TypeVar("T")
 
 
@@ -125,14 +120,8 @@ def assert_counted_exactly(idea_id: int, voters: set[int]) -> None:
     assert counted.trend_score == pytest.approx(sum(counted.weights), rel=1e-9)
 
 
-@pytest.fixture
-def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(accounts, "generate_password_hash",
-                        lambda password: generate_password_hash(password, CHEAP_HASH))
-
-
 def test_concurrent_votes_through_several_server_processes_count_exactly_once(
-    app, make_user, make_company, live_gunicorn, cheap_password_hashes
+    app, make_user, make_company, live_gunicorn
 ):
     company = make_company("acme")
     proposer = make_user("proposer")

@@ -1,0 +1,177 @@
+"""Signed-in sessions kept on the server, so that signing out really ends them.
+
+Flask-Login keeps `User.get_id()` in the session cookie and, with "keep me signed in",
+in the remember-me cookie. Here that id is `<user id>:<session key>`, and the key's hash
+names a row of `user_sessions`: a cookie is only good while its row is open. Signing
+out, "sign out everywhere", ending one session from the settings page, a password change
+and a suspension close rows, so a copy of an old cookie opens nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, request
+from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy.exc import OperationalError
+
+from forum.accounts.models import User, UserSession
+from forum.database import PRIVATE_WRITE, WRITE_OPTION, begin_write, utcnow
+from forum.errors import NotFound
+from forum.extensions import db
+
+log = logging.getLogger(__name__)
+
+# Sessions change nothing a visitor sees: their writes leave kept pages current.
+PRIVATE = {PRIVATE_WRITE: True}
+_SESSION_ID = re.compile(r"^([0-9]{1,18}):([A-Za-z0-9_-]{20,64})$")
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def start_session(user: User, *, remember: bool) -> None:
+    """Open a session row for this browser and name it on `user` before login_user."""
+    key = secrets.token_urlsafe(32)
+    now = utcnow()
+    lifetime = (current_app.config["REMEMBER_COOKIE_DURATION"] if remember
+                else timedelta(days=current_app.config["SESSION_DAYS"]))
+    begin_write()
+    db.session.execute(insert(UserSession).values(
+        user_id=user.id, key_hash=_hash(key), remember=remember,
+        user_agent=request.user_agent.string[:300], ip_address=(request.remote_addr or "")[:45],
+        created_at=now, last_seen_at=now, expires_at=now + lifetime), execution_options=PRIVATE)
+    db.session.commit()
+    user.session_key = key
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The user an open, unexpired session names; None for anything else."""
+    match = _SESSION_ID.match(session_id)
+    if match is None:
+        return None
+    user_id, key = int(match.group(1)), match.group(2)
+    row = db.session.execute(
+        select(User, UserSession.id, UserSession.last_seen_at)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == user_id, UserSession.key_hash == _hash(key),
+               UserSession.ended_at.is_(None), UserSession.expires_at > utcnow())
+    ).first()
+    if row is None or row.User.is_suspended:
+        return None
+    user = row.User
+    user.session_key = key
+    _note_seen(row.id, row.last_seen_at)
+    return user
+
+
+def _note_seen(session_row_id: int, last_seen_at: datetime) -> None:
+    """Keep "last seen" roughly current, writing at most once per SESSION_TOUCH_SECONDS.
+
+    On a connection of its own, so the request's read transaction stays a reader; the
+    write changes nothing anyone else sees, so it keeps kept pages (PRIVATE_WRITE).
+    """
+    now = utcnow()
+    if now - last_seen_at < timedelta(seconds=current_app.config["SESSION_TOUCH_SECONDS"]):
+        return
+    options = {WRITE_OPTION: True, PRIVATE_WRITE: True}
+    try:
+        with db.engine.connect().execution_options(**options) as connection:
+            connection.execute(update(UserSession).where(UserSession.id == session_row_id)
+                               .values(last_seen_at=now))
+            connection.commit()
+    except OperationalError:  # busy or read-only: the next request will try again
+        log.warning("could not note when session %s was last seen", session_row_id,
+                    exc_info=True)
+
+
+def current_session_id(user: User) -> int | None:
+    """The row id of the session `user` was loaded through."""
+    if not user.session_key:
+        return None
+    return db.session.scalar(select(UserSession.id).where(
+        UserSession.key_hash == _hash(user.session_key)))
+
+
+def end_current_session(user: User) -> None:
+    """Sign this browser out on the server: its cookies open nothing from now on."""
+    if user.session_key:
+        _end(UserSession.key_hash == _hash(user.session_key))
+
+
+def end_session(user: User, session_id: int) -> UserSession:
+    """End one of the person's own sessions, from the settings page."""
+    found = db.session.scalar(select(UserSession).where(
+        UserSession.id == session_id, UserSession.user_id == user.id,
+        UserSession.ended_at.is_(None)))
+    if found is None:
+        raise NotFound("That session has already ended.")
+    _end(UserSession.id == session_id)
+    return found
+
+
+def end_all_sessions(user: User, *, keep_current: bool = False) -> int:
+    """Sign out everywhere (or everywhere else): the count of sessions ended."""
+    condition = UserSession.user_id == user.id
+    if keep_current and user.session_key:
+        condition &= UserSession.key_hash != _hash(user.session_key)
+    return _end(condition)
+
+
+def _end(condition: ColumnElement[bool]) -> int:
+    begin_write()
+    result = db.session.execute(update(UserSession).where(
+        condition, UserSession.ended_at.is_(None)).values(ended_at=utcnow()),
+        execution_options=PRIVATE)
+    db.session.commit()
+    return result.rowcount
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    """One signed-in browser as the settings page lists it."""
+
+    id: int
+    device: str
+    ip_address: str
+    created_at: datetime
+    last_seen_at: datetime
+    remember: bool
+    is_current: bool
+
+
+def active_sessions(user: User) -> list[ActiveSession]:
+    """The person's open sessions, the one in use first, then most recently seen."""
+    current = _hash(user.session_key) if user.session_key else None
+    rows = db.session.scalars(
+        select(UserSession).where(UserSession.user_id == user.id,
+                                  UserSession.ended_at.is_(None),
+                                  UserSession.expires_at > utcnow())
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())).all()
+    sessions = [ActiveSession(row.id, describe_device(row.user_agent), row.ip_address,
+                              row.created_at, row.last_seen_at, row.remember,
+                              row.key_hash == current) for row in rows]
+    return sorted(sessions, key=lambda s: not s.is_current)
+
+
+_BROWSERS = [("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+             ("HeadlessChrome/", "Headless Chrome"), ("Chromium/", "Chromium"),
+             ("Chrome/", "Chrome"), ("Safari/", "Safari"), ("curl/", "curl")]
+_SYSTEMS = [("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"),
+            ("CrOS", "ChromeOS"), ("Windows", "Windows"), ("Mac OS X", "macOS"),
+            ("Macintosh", "macOS"), ("Linux", "Linux")]
+
+
+def describe_device(user_agent: str) -> str:
+    """'Firefox on Windows', from a User-Agent header; 'Unknown device' when it says nothing."""
+    browser = next((name for token, name in _BROWSERS if token in user_agent), None)
+    system = next((name for token, name in _SYSTEMS if token in user_agent), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown device"

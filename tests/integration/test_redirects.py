@@ -1,0 +1,218 @@
+"""Every POST route, asked to go back to another site, stays on this one.
+
+The walk covers every rule that accepts POST, as a site admin (who may do everything),
+as a customer and as a visitor, plainly, by htmx and by a boosted form. The routes that
+read `next` (pin, unpin, lock, unlock, vote, unvote, sign in, sign up) are given what
+makes them succeed, so they reach their redirect instead of a refusal.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from werkzeug.routing import Rule
+from werkzeug.routing.converters import AnyConverter
+
+from forum.accounts.models import UserSession
+from forum.companies.services import set_staff_role
+from forum.extensions import db
+from ideas.services import create_tag
+from tests.conftest import PASSWORD
+
+ELSEWHERE = ["https://elsewhere.example", "//elsewhere.example", "javascript:alert(1)"]
+HEADERS = {
+    "plain": {},
+    "htmx": {"HX-Request": "true"},
+    "boosted": {"HX-Request": "true", "HX-Boosted": "true"},
+}
+REDIRECT_HEADERS = ("Location", "HX-Redirect", "HX-Location")
+ACTION_ORDER = ["pin", "unpin", "lock", "unlock"]  # each one changes something
+SIGNS_OUT = {"accounts.signout", "accounts.end_session", "accounts.end_all_sessions"}
+
+
+@dataclass
+class World:
+    """Real rows for every id and slug a POST route can name."""
+
+    slug: str
+    thread_id: int
+    reply_id: int
+    idea_thread_id: int
+    duplicate_thread_id: int
+    general_id: int
+    other_id: int
+    spare_category_id: int
+    membership_id: int
+    tag_id: int
+    spare_user_id: int
+    spare_session_id: int
+
+
+@pytest.fixture
+def world(app, admin, make_user, make_company, make_category, make_thread, make_reply, make_idea,
+          make_staff) -> World:
+    company = make_company("acme")
+    carol = make_user("carol")
+    thread = make_thread(company, author=carol)
+    general_id = thread.category_id
+    reply = make_reply(thread, author=carol)
+    idea = make_idea(company)
+    duplicate = make_idea(company)
+    make_user("newstaff")
+    spare = make_user("spare")
+    app.test_client().post("/signin", data={"login": "spare", "password": PASSWORD})
+    spare_session_id = db.session.scalar(select(UserSession.id).where(
+        UserSession.user_id == spare.id))
+    return World(
+        slug=company.slug, thread_id=thread.id, reply_id=reply.id,
+        idea_thread_id=idea.thread_id, duplicate_thread_id=duplicate.thread_id,
+        general_id=general_id, other_id=make_category(company, "other").id,
+        spare_category_id=make_category(company, "spare").id,
+        membership_id=set_staff_role(admin, company, make_user("teamy").username, "team").id,
+        tag_id=create_tag(admin, company, "mobile").id, spare_user_id=spare.id,
+        spare_session_id=spare_session_id)
+
+
+def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
+    """What a person would submit to each POST endpoint; `{n}` makes a value unique."""
+    return {
+        "accounts.signin": [{"login": "carol", "password": PASSWORD}],
+        "accounts.signup": [{"username": "newcomer{n}", "email": "newcomer{n}@example.com",
+                             "password": PASSWORD}],
+        "accounts.signout": [{}],
+        "accounts.end_session": [{}],
+        "accounts.end_all_sessions": [{}],
+        "accounts.password_settings": [{"current_password": "not the password",
+                                        "new_password": "a brand new passphrase"}],
+        "accounts.profile_settings": [{"display_name": "Someone", "bio": "Hello."}],
+        "admin.new_company": [{"name": "Globex {n}", "slug": "globex{n}"}],
+        "admin.suspend": [{"days": "7", "reason": "Spam."}],
+        "admin.unsuspend": [{}],
+        "companies.settings": [{"name": "Acme", "tagline": "Kettles", "description": "Yes."}],
+        "companies.staff": [{"username": "newstaff", "role": "team"}],
+        "companies.remove_staff": [{}],
+        "threads.new_thread": [{"kind": "question", "category": str(world.general_id),
+                                "title": "Where is the filter {n}?", "body": "Cannot find it."}],
+        "threads.reply": [{"body": "Same here ({n})."}],
+        "threads.preview": [{"body": "**bold**"}],
+        "thread_staff.edit_post": [{"body": "Edited ({n})."}],
+        "thread_staff.delete_post": [{}],
+        "thread_staff.accept": [{"post_id": str(world.reply_id)}],
+        "thread_staff.move": [{"category": str(world.other_id)}],
+        "thread_staff.set_state": [{}],
+        "thread_staff.manage_categories": [{"name": "Extra {n}", "slug": "extra{n}"}],
+        "thread_staff.delete_category": [{}],
+        "ideas.vote": [{"action": "cast"}, {"action": "retract"}],
+        "ideas.propose": [{"title": "Dark mode for the app {n}", "body": "My eyes."}],
+        "ideas.staff.change_status": [{"status": "planned", "note": "Soon."}],
+        "ideas.staff.set_tags": [{"tags": str(world.tag_id)}],
+        "ideas.staff.merge": [{"into": str(world.idea_thread_id)}],
+        "ideas.staff.manage_tags": [{"name": "Beta {n}"}],
+        "ideas.staff.delete_tag": [{}],
+    }
+
+
+# Who gets through to the redirect that reads `next`, and where it then leads by default.
+SUCCEEDS = {
+    "thread_staff.set_state": {"admin"},
+    "ideas.vote": {"admin", "customer"},
+    "accounts.signin": {"visitor"},
+    "accounts.signup": {"visitor"},
+}
+
+
+def filled_paths(rule: Rule, world: World) -> list[str]:
+    """The rule's path for each value its converters take, with this world's rows."""
+    thread_id = {"ideas.vote": world.idea_thread_id,
+                 "ideas.staff.change_status": world.idea_thread_id,
+                 "ideas.staff.set_tags": world.idea_thread_id,
+                 "ideas.staff.merge": world.duplicate_thread_id}.get(rule.endpoint,
+                                                                     world.thread_id)
+    known = {"slug": [world.slug], "thread_id": [thread_id], "post_id": [world.reply_id],
+             "category_id": [world.spare_category_id], "membership_id": [world.membership_id],
+             "tag_id": [world.tag_id], "user_id": [world.spare_user_id],
+             "session_id": [world.spare_session_id]}
+    choices: list[list[tuple[str, object]]] = []
+    for name in sorted(rule.arguments):
+        converter = rule._converters[name]
+        if isinstance(converter, AnyConverter):
+            values: list[object] = [item for item in ACTION_ORDER if item in converter.items]
+            values += sorted(converter.items - set(ACTION_ORDER))
+        elif name in known:
+            values = list(known[name])
+        else:
+            pytest.fail(f"{rule.rule}: teach this test a real value for <{name}>")
+        choices.append([(name, value) for value in values])
+    adapter = rule.map.bind("localhost")
+    return [adapter.build(rule.endpoint, dict(combination))
+            for combination in itertools.product(*choices)]
+
+
+def on_site(location: str) -> bool:
+    """A relative path, or an absolute URL of this test server; never another origin."""
+    if any(ord(char) < 0x20 for char in location) or "\\" in location:
+        return False
+    if location.startswith("http://localhost/"):
+        return True
+    parts = urlsplit(location)
+    return (location.startswith("/") and not location.startswith("//")
+            and not parts.scheme and not parts.netloc)
+
+
+def expected_default(endpoint: str, world: World) -> str:
+    """Where a succeeding `next`-reading route goes when `next` is refused."""
+    if endpoint == "thread_staff.set_state":
+        return f"/c/{world.slug}/t/{world.thread_id}-"
+    if endpoint == "ideas.vote":
+        return f"/c/{world.slug}/ideas/{world.idea_thread_id}-"
+    return "/"
+
+
+def post_routes(app: Flask) -> list[Rule]:
+    return [rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())]
+
+
+def test_the_walk_knows_every_post_route(app, world):
+    assert {rule.endpoint for rule in post_routes(app)} == set(plausible_forms(world))
+    assert set(SUCCEEDS) <= set(plausible_forms(world))
+
+
+@pytest.mark.parametrize("style", list(HEADERS))
+@pytest.mark.parametrize("actor", ["admin", "customer", "visitor"])
+def test_no_post_route_redirects_to_another_site(app, auth, client, world, actor, style):
+    forms = plausible_forms(world)
+    login = {"admin": "root", "customer": "carol"}.get(actor)
+    counter = itertools.count()
+    escaped: list[str] = []
+    succeeded: set[str] = set()
+    if login is not None:
+        auth.signin(login)
+    for rule in post_routes(app):
+        for path, form, target in itertools.product(filled_paths(rule, world),
+                                                    forms[rule.endpoint], ELSEWHERE):
+            user = client if login is not None else app.test_client()  # visitors stay out
+            n = next(counter)
+            data = {key: value.replace("{n}", str(n)) for key, value in form.items()}
+            response = user.post(f"{path}?{urlencode({'next': target})}",
+                                 data={**data, "next": target}, headers=HEADERS[style])
+            for header in REDIRECT_HEADERS:
+                value = response.headers.get(header)
+                if value is not None and not on_site(value):
+                    escaped.append(f"{actor} {style} POST {path} next={target}: "
+                                   f"{response.status_code} {header}: {value}")
+            if actor in SUCCEEDS.get(rule.endpoint, ()):
+                fragment = rule.endpoint == "ideas.vote" and style == "htmx"
+                assert response.status_code == (200 if fragment else 302), (path, form)
+                if not fragment:
+                    default = expected_default(rule.endpoint, world)
+                    assert response.headers["Location"].startswith(default), (path, target)
+                succeeded.add(rule.endpoint)
+            if login is not None and rule.endpoint in SIGNS_OUT:
+                auth.signin(login)
+    assert not escaped, "\n".join(escaped)
+    assert succeeded == {endpoint for endpoint, actors in SUCCEEDS.items() if actor in actors}
