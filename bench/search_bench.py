@@ -37,11 +37,12 @@ from forum import create_app
 from forum.accounts.models import User
 from forum.companies.models import Company
 from forum.config import Config
-from forum.database import utcnow
+from forum.database import utcnow, write_transaction
+from forum.events.log import record
+from forum.events.types import POST_CREATED
 from forum.extensions import db
 from forum.search import services
 from forum.search.documents import thread_documents, visible_threads
-from forum.search.outbox import enqueue
 from forum.search.rebuild import count_threads, rebuild, write_raw
 from forum.search.runtime import get_runtime
 from forum.threads.models import Post, Thread
@@ -191,16 +192,15 @@ def commit_to_searchable(app: Flask, rounds: int) -> tuple[float, float]:
     runtime = get_runtime(app)
     runtime.start_indexer_thread()
     thread = db.session.scalar(select(Thread).order_by(Thread.id.desc()))
-    author = db.session.scalar(select(User.id))
+    author = db.session.scalar(select(User))
     samples = []
     for round_number in range(rounds):
         word = f"zzmarker{round_number}q"
-        post = Post(thread_id=thread.id, number=10_000 + round_number, author_id=author,
-                    body_source=word, body_html=f"<p>{word}</p>")
-        db.session.add(post)
-        db.session.flush()
-        enqueue("post", post.id)
-        db.session.commit()
+        with write_transaction():
+            post = Post(thread_id=thread.id, number=10_000 + round_number,
+                        author_id=author.id, body_source=word, body_html=f"<p>{word}</p>")
+            db.session.add(post)
+            record(POST_CREATED, author, post, thread.company_id)
         committed = time.perf_counter()
         while services.search(word, viewer=AnonymousUserMixin()).total == 0:
             db.session.rollback()

@@ -15,6 +15,8 @@ from forum.companies.views import bp as companies_bp
 from forum.config import INSTANCE_DIR, ROOT, Config
 from forum.database import configure_database
 from forum.errors import configure_errors
+from forum.events.types import FORUM_EVENT_TYPES, register_event_types
+from forum.events.views import bp as audit_bp
 from forum.extensions import csrf, db, htmx, limiter, login_manager, migrate
 from forum.pagecache.cache import configure_page_cache
 from forum.routing import configure_routing
@@ -38,6 +40,7 @@ def create_app(config: Any = None) -> Flask:
     )
     app.config.from_object(config if config is not None else Config())
     configure_database(app)
+    register_event_types(app, FORUM_EVENT_TYPES)
     configure_extensions(app)
     configure_routing(app)
     configure_blueprints(app)
@@ -64,8 +67,8 @@ def configure_extensions(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
-    for blueprint in (accounts_bp, companies_bp, admin_bp, threads_bp, thread_staff_bp,
-                      search_bp, ideas_bp):
+    for blueprint in (accounts_bp, companies_bp, admin_bp, audit_bp, threads_bp,
+                      thread_staff_bp, search_bp, ideas_bp):
         app.register_blueprint(blueprint)
 
 

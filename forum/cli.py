@@ -1,4 +1,4 @@
-"""Operator commands: `flask users ...`, `flask demo load`."""
+"""Operator commands: `flask users ...`, `flask demo load`, `flask worker`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from forum.accounts.models import User
 from forum.errors import DomainError
 from forum.extensions import db
 from forum.search.cli import search_cli
+from forum.search.cli import worker as search_worker
 
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data for trying Cocreate out.")
@@ -45,7 +46,16 @@ def load_demo(if_empty: bool) -> None:
     click.echo(f"Demo loaded. {demo.LOGIN_HINT}")
 
 
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Apply what is pending, then exit.")
+@click.pass_context
+def worker(context: click.Context, once: bool) -> None:
+    """Run every reader of the event log (the search indexer) beside gunicorn."""
+    context.invoke(search_worker, once=once)
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(worker)

@@ -59,8 +59,6 @@ class Config:
         self.SEARCH_POLL_INTERVAL = float(os.environ.get("SEARCH_POLL_INTERVAL", "0.5"))
         self.SEARCH_BATCH_SIZE = int(os.environ.get("SEARCH_BATCH_SIZE", "500"))
         self.SEARCH_WRITER_TIMEOUT = float(os.environ.get("SEARCH_WRITER_TIMEOUT", "30"))
-        self.SEARCH_OUTBOX_KEEP_SECONDS = float(
-            os.environ.get("SEARCH_OUTBOX_KEEP_SECONDS", "86400"))
         # How long each process keeps a company's 90-day responsiveness figures.
         self.RESPONSIVENESS_CACHE_SECONDS = float(
             os.environ.get("RESPONSIVENESS_CACHE_SECONDS", "300"))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import Engine, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 from forum.extensions import db
@@ -27,9 +28,9 @@ WRITE_OPTION = "cocreate_write"
 PRIVATE_WRITE = "cocreate_private_write"
 BUSY_TIMEOUT_MS = 10_000
 _TURN_FD = "cocreate_writer_turn_fd"  # on a pooled connection: its writer-queue file
+_DEPTH = "cocreate_write_depth"  # on a session: how many write_transaction()s are open
+_DOOMED = "cocreate_write_doomed"  # on a session: an inner block failed, roll back
 
-P = ParamSpec("P")
-R = TypeVar("R")
 
 
 def utcnow() -> datetime:
@@ -127,47 +128,67 @@ class _WriterQueue:
             os.close(descriptor)  # closing also ends any turn it held
 
 
-def begin_write() -> None:
-    """Start the current service's write transaction now (BEGIN IMMEDIATE on SQLite).
+def _begin_write(session: Session) -> None:
+    """Start the write transaction now (BEGIN IMMEDIATE on SQLite).
 
     Anything read earlier in the request (the signed-in user) ran in a read transaction;
     it is ended first, because a SQLite read transaction cannot safely become a writer.
     """
-    session = db.session()
     if session.in_transaction():
-        if session.connection().get_execution_options().get(WRITE_OPTION):
-            return  # already writing: a service composed of others keeps one transaction
         session.commit()
     session.connection(execution_options={WRITE_OPTION: True})
 
 
-def writes(view: Callable[P, R]) -> Callable[P, R]:
-    """For a view that writes: its transaction is the write one from the first statement.
+@contextmanager
+def write_transaction(*, keep_loaded: bool = False) -> Iterator[Session]:
+    """The one way to write: `with write_transaction():` commits once at the end.
 
-    The signed-in user, the thread and whatever the policy looks at are then read in the
-    transaction that writes, so `begin_write` has no read transaction to end, and nothing
-    loaded is expired and read a second time.
-    """
-    @functools.wraps(view)
-    def in_write_transaction(*args: P.args, **kwargs: P.kwargs) -> R:
-        begin_write()
-        return view(*args, **kwargs)
-
-    return in_write_transaction
-
-
-def commit_keeping_loaded() -> None:
-    """Commit without expiring what the session holds, for a caller that shows it next.
-
-    Only for a service whose changes are on the loaded objects too (values a statement
-    returned, set with `set_committed_value`): the objects are then what was committed.
+    Nestable: an inner one joins the outer, so a service built of other services (a
+    merge that moves votes, a view that reads the thread it writes to) writes once, and
+    nothing but the outermost block commits or rolls back. An exception out of an inner
+    block rolls the whole transaction back, even if an outer block catches it.
+    `keep_loaded` commits without expiring what the session holds, for a caller that
+    shows it next; only for changes that are on the loaded objects too (values a
+    statement returned, set with `set_committed_value`), so that the objects are what
+    was committed.
     """
     session = db.session()
-    expire, session.expire_on_commit = session.expire_on_commit, False
+    depth = session.info.get(_DEPTH, 0)
+    if depth:
+        session.info[_DEPTH] = depth + 1
+        try:
+            yield session
+        except BaseException:
+            # Caught further out or not, what the inner block wrote may be half done:
+            # the whole transaction is rolled back, never committed.
+            session.info[_DOOMED] = True
+            raise
+        finally:
+            session.info[_DEPTH] = depth
+        return
+    _begin_write(session)
+    session.info[_DEPTH] = 1
     try:
-        session.commit()
+        yield session
+        if session.info.get(_DOOMED):
+            session.rollback()
+            return
+        expire, session.expire_on_commit = session.expire_on_commit, not keep_loaded
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
+    except BaseException:
+        session.rollback()
+        raise
     finally:
-        session.expire_on_commit = expire
+        session.info.pop(_DEPTH, None)
+        session.info.pop(_DOOMED, None)
+
+
+def in_write_transaction() -> bool:
+    """True inside `with write_transaction():` (record() insists on it)."""
+    return bool(db.session().info.get(_DEPTH))
 
 
 def insert_ignoring_conflicts(table: Any) -> Insert:

@@ -13,7 +13,7 @@ from forum.accounts import services as accounts
 from forum.accounts.models import User
 from forum.companies import services as companies
 from forum.companies.models import Company
-from forum.database import utcnow
+from forum.database import utcnow, write_transaction
 from forum.extensions import db
 from forum.threads import categories, posting, state
 from forum.threads.models import Post, Thread
@@ -191,13 +191,13 @@ def _load_thread(people: dict[str, User], company: Company, category_slug: str, 
 
 def backdate(thread: Thread, days: int) -> None:
     """Spread a thread over the past: opened `days` ago, a reply every few hours."""
-    start = utcnow() - timedelta(days=days)
-    thread.created_at = start
-    posts = db.session.scalars(select(Post).where(Post.thread_id == thread.id)
-                               .order_by(Post.number)).all()
-    for post in posts:
-        post.created_at = start + timedelta(hours=5 * (post.number - 1))
-    thread.last_posted_at = posts[-1].created_at
-    official = [post.created_at for post in posts if post.official]
-    thread.answered_at = official[0] if official else None
-    db.session.commit()
+    with write_transaction():
+        start = utcnow() - timedelta(days=days)
+        thread.created_at = start
+        posts = db.session.scalars(select(Post).where(Post.thread_id == thread.id)
+                                   .order_by(Post.number)).all()
+        for post in posts:
+            post.created_at = start + timedelta(hours=5 * (post.number - 1))
+        thread.last_posted_at = posts[-1].created_at
+        official = [post.created_at for post in posts if post.official]
+        thread.answered_at = official[0] if official else None

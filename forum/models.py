@@ -5,11 +5,11 @@ The ideas tables register themselves when the app factory imports the ideas blue
 
 from forum.accounts.models import User, UserSession
 from forum.companies.models import Company, Membership, Role
+from forum.events.models import Event
 from forum.pagecache.models import ContentVersion
-from forum.search.models import SearchOutbox
 from forum.threads.models import Category, Mention, Post, Revision, Thread, ThreadLink
 
 __all__ = [
-    "Category", "Company", "ContentVersion", "Membership", "Mention", "Post", "Revision", "Role",
-    "SearchOutbox", "Thread", "ThreadLink", "User", "UserSession",
+    "Category", "Company", "ContentVersion", "Event", "Membership", "Mention", "Post", "Revision",
+    "Role", "Thread", "ThreadLink", "User", "UserSession",
 ]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from forum import demo
 from forum.accounts.models import User
 from forum.companies.services import get_company
-from forum.database import utcnow
+from forum.database import utcnow, write_transaction
 from forum.extensions import db
 from forum.threads import posting
 from ideas import services, votes
@@ -100,19 +100,19 @@ def _load_idea(people: dict[str, User], slug: str, proposer: str, title: str, bo
 
 def _backdate(idea: Idea, days: int) -> None:
     """Move the idea's thread, votes and status changes into the past, in order."""
-    demo.backdate(idea.thread, days=days)
-    start = idea.thread.created_at
-    idea.created_at = start
-    for number, vote in enumerate(db.session.scalars(
-            select(Vote).where(Vote.idea_id == idea.id).order_by(Vote.id))):
-        vote.created_at = start + timedelta(hours=3 * number)
-        vote.weight = votes.vote_weight(vote.created_at)
-    db.session.flush()
-    idea.trend_score = sum(db.session.scalars(select(Vote.weight).where(
-        Vote.idea_id == idea.id)))
-    changes = db.session.scalars(select(StatusChange).where(StatusChange.idea_id == idea.id)
-                                 .order_by(StatusChange.id)).all()
-    for change in changes:
-        change.created_at = change.post.created_at if change.post else utcnow()
-    idea.status_changed_at = changes[-1].created_at if changes else None
-    db.session.commit()
+    with write_transaction():
+        demo.backdate(idea.thread, days=days)
+        start = idea.thread.created_at
+        idea.created_at = start
+        for number, vote in enumerate(db.session.scalars(
+                select(Vote).where(Vote.idea_id == idea.id).order_by(Vote.id))):
+            vote.created_at = start + timedelta(hours=3 * number)
+            vote.weight = votes.vote_weight(vote.created_at)
+        db.session.flush()
+        idea.trend_score = sum(db.session.scalars(select(Vote.weight).where(
+            Vote.idea_id == idea.id)))
+        changes = db.session.scalars(select(StatusChange).where(
+            StatusChange.idea_id == idea.id).order_by(StatusChange.id)).all()
+        for change in changes:
+            change.created_at = change.post.created_at if change.post else utcnow()
+        idea.status_changed_at = changes[-1].created_at if changes else None

@@ -12,13 +12,14 @@ from forum import policy
 from forum.accounts.models import User
 from forum.companies.models import Company
 from forum.companies.services import get_company
-from forum.database import begin_write, insert_ignoring_conflicts, utcnow
+from forum.database import insert_ignoring_conflicts, utcnow, write_transaction
 from forum.errors import Conflict, Invalid, NotFound
+from forum.events.log import record
 from forum.extensions import db
-from forum.search.outbox import enqueue
 from forum.threads import posting
 from forum.threads.models import Kind, PostKind, Thread
 from forum.threads.queries import get_thread
+from ideas import events
 from ideas.models import Idea, IdeaTag, Status, StatusChange, Tag, Vote
 from ideas.votes import cast_vote
 
@@ -76,14 +77,17 @@ def propose_idea(author: User, company: Company, *, title: str, body: str,
     """A customer proposes an idea: a thread of kind idea, its Idea row and their vote."""
     policy.require(author, "propose_idea", company, "Sign in to propose an idea.")
     tags = _tags_of(company, tag_ids or [])
-    thread = posting.start_thread(author, company, title=title, body=body, kind=Kind.IDEA,
-                                  commit=False)
-    idea = Idea(thread_id=thread.id, company_id=company.id, created_at=thread.created_at)
-    db.session.add(idea)
-    db.session.flush()
-    db.session.add_all(IdeaTag(idea_id=idea.id, tag_id=tag.id) for tag in tags)
-    db.session.flush()
-    cast_vote(author, idea)  # commits the thread, the idea, its tags and the vote together
+    # The thread, the idea, its tags and the proposer's vote are committed together.
+    with write_transaction(keep_loaded=True):
+        thread = posting.start_thread(author, company, title=title, body=body,
+                                      kind=Kind.IDEA)
+        idea = Idea(thread_id=thread.id, company_id=company.id, created_at=thread.created_at)
+        db.session.add(idea)
+        db.session.flush()
+        db.session.add_all(IdeaTag(idea_id=idea.id, tag_id=tag.id) for tag in tags)
+        record(events.IDEA_PROPOSED, author, idea, company,
+               {"title": thread.title, "tags": [tag.slug for tag in tags]})
+        cast_vote(author, idea)
     return idea
 
 
@@ -106,19 +110,20 @@ def change_status(actor: User, idea: Idea, status: str, note: str = "") -> Statu
 
 
 def _record_status(actor: User, idea: Idea, new: Status, note: str) -> StatusChange:
-    old = idea.status
-    thread = db.session.get(Thread, idea.thread_id)
-    assert thread is not None
-    post = posting.post_reply(actor, thread, note, official=True,
-                              kind=PostKind.STATUS_CHANGE, commit=False)
-    now = utcnow()
-    change = StatusChange(idea_id=idea.id, actor_id=actor.id, from_status=old,
-                          to_status=new.value, post_id=post.id, created_at=now)
-    db.session.add(change)
-    idea.status = new.value
-    idea.status_changed_at = now
-    enqueue("thread", idea.thread_id)
-    db.session.commit()
+    with write_transaction():
+        old = idea.status
+        thread = db.session.get(Thread, idea.thread_id)
+        assert thread is not None
+        post = posting.post_reply(actor, thread, note, official=True,
+                                  kind=PostKind.STATUS_CHANGE)
+        now = utcnow()
+        change = StatusChange(idea_id=idea.id, actor_id=actor.id, from_status=old,
+                              to_status=new.value, post_id=post.id, created_at=now)
+        db.session.add(change)
+        idea.status = new.value
+        idea.status_changed_at = now
+        record(events.IDEA_STATUS_CHANGED, actor, idea, idea.company_id,
+               {"status": [old, new.value], "post_id": post.id})
     return change
 
 
@@ -129,37 +134,39 @@ def merge_ideas(actor: User, idea: Idea, into: Idea, note: str = "") -> None:
         raise Invalid("Merge into a different idea of the same company.", field="into")
     if into.merged_into_id is not None or idea.merged_into_id is not None:
         raise Conflict("One of these ideas is already merged.")
-    begin_write()
-    voters = db.session.execute(select(Vote.user_id, Vote.weight, Vote.created_at)
-                                .where(Vote.idea_id == idea.id)).all()
-    moved = 0
-    weight = 0.0
-    for user_id, vote_weight, created_at in voters:
-        inserted = db.session.execute(
-            insert_ignoring_conflicts(Vote.__table__).values(
-                user_id=user_id, idea_id=into.id, weight=vote_weight, created_at=created_at)
-            .returning(Vote.__table__.c.id)).first()
-        if inserted is not None:
-            moved += 1
-            weight += vote_weight
-    db.session.execute(update(Idea).where(Idea.id == into.id).values(
-        vote_count=Idea.vote_count + moved, trend_score=Idea.trend_score + weight))
-    idea.merged_into_id = into.id
-    enqueue("thread", into.thread_id)
-    link = f"Merged into [{into.thread.title}](/c/{into.company.slug}/ideas/{into.thread_id}-" \
-           f"{into.thread.slug}). {note}".strip()
-    _record_status(actor, idea, Status.DUPLICATE, link)
+    with write_transaction():
+        voters = db.session.execute(select(Vote.user_id, Vote.weight, Vote.created_at)
+                                    .where(Vote.idea_id == idea.id)).all()
+        moved = 0
+        weight = 0.0
+        for user_id, vote_weight, created_at in voters:
+            inserted = db.session.execute(
+                insert_ignoring_conflicts(Vote.__table__).values(
+                    user_id=user_id, idea_id=into.id, weight=vote_weight,
+                    created_at=created_at)
+                .returning(Vote.__table__.c.id)).first()
+            if inserted is not None:
+                moved += 1
+                weight += vote_weight
+        db.session.execute(update(Idea).where(Idea.id == into.id).values(
+            vote_count=Idea.vote_count + moved, trend_score=Idea.trend_score + weight))
+        idea.merged_into_id = into.id
+        record(events.IDEA_MERGED, actor, idea, idea.company_id,
+               {"into": into.id, "thread_ids": [into.thread_id], "votes_moved": moved})
+        link = f"Merged into [{into.thread.title}](/c/{into.company.slug}/ideas/" \
+               f"{into.thread_id}-{into.thread.slug}). {note}".strip()
+        _record_status(actor, idea, Status.DUPLICATE, link)
 
 
 def set_idea_tags(actor: User, idea: Idea, tag_ids: list[int]) -> None:
     """Staff relabel an idea."""
     policy.require(actor, "tag_idea", idea, "Only the company's staff tag ideas.")
     tags = _tags_of(idea.company, tag_ids)
-    begin_write()
-    db.session.execute(IdeaTag.__table__.delete().where(IdeaTag.idea_id == idea.id))
-    db.session.add_all(IdeaTag(idea_id=idea.id, tag_id=tag.id) for tag in tags)
-    enqueue("thread", idea.thread_id)
-    db.session.commit()
+    with write_transaction():
+        db.session.execute(IdeaTag.__table__.delete().where(IdeaTag.idea_id == idea.id))
+        db.session.add_all(IdeaTag(idea_id=idea.id, tag_id=tag.id) for tag in tags)
+        record(events.IDEA_TAGGED, actor, idea, idea.company_id,
+               {"tags": [tag.slug for tag in tags]})
 
 
 def create_tag(actor: User, company: Company, name: str) -> Tag:
@@ -169,26 +176,25 @@ def create_tag(actor: User, company: Company, name: str) -> Tag:
     if not TAG_NAME.match(name):
         raise Invalid("Tags are 1 to 40 letters, digits, spaces and - & + . /", field="name")
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "tag"
-    begin_write()
-    if db.session.scalar(select(Tag.id).where(Tag.company_id == company.id,
-                                              Tag.slug == slug)) is not None:
-        raise Conflict("That tag already exists.", field="name")
-    tag = Tag(company_id=company.id, name=name, slug=slug)
-    db.session.add(tag)
-    db.session.commit()
+    with write_transaction():
+        if db.session.scalar(select(Tag.id).where(Tag.company_id == company.id,
+                                                  Tag.slug == slug)) is not None:
+            raise Conflict("That tag already exists.", field="name")
+        tag = Tag(company_id=company.id, name=name, slug=slug)
+        db.session.add(tag)
+        record(events.TAG_CREATED, actor, tag, company, {"name": name})
     return tag
 
 
 def delete_tag(actor: User, company: Company, tag_id: int) -> None:
     """Remove a label; ideas keep everything else."""
     policy.require(actor, "manage_tags", company)
-    begin_write()
-    tag = db.session.get(Tag, tag_id)
-    if tag is None or tag.company_id != company.id:
-        raise NotFound("There is no such tag at this company.")
-    idea_threads = db.session.scalars(select(Idea.thread_id).join(IdeaTag).where(
-        IdeaTag.tag_id == tag.id))
-    for thread_id in idea_threads:
-        enqueue("thread", thread_id)
-    db.session.delete(tag)
-    db.session.commit()
+    with write_transaction():
+        tag = db.session.get(Tag, tag_id)
+        if tag is None or tag.company_id != company.id:
+            raise NotFound("There is no such tag at this company.")
+        idea_threads = list(db.session.scalars(select(Idea.thread_id).join(IdeaTag).where(
+            IdeaTag.tag_id == tag.id)))
+        record(events.TAG_DELETED, actor, tag, company,
+               {"name": tag.name, "thread_ids": idea_threads})
+        db.session.delete(tag)

@@ -6,6 +6,7 @@ The blueprint is registered by forum's app factory, the one place forum knows of
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -13,8 +14,9 @@ from forum import demo, policy
 from forum.accounts.models import User
 from forum.accounts.views import add_profile_section
 from forum.companies.services import get_company
-from forum.database import writes
+from forum.database import write_transaction
 from forum.errors import DomainError
+from forum.events.types import register_event_types
 from forum.forms import attach_error, page_form
 from forum.pagecache.cache import cached_for_visitors
 from forum.routing import parse_page
@@ -28,12 +30,18 @@ from ideas import (
     services,
     votes,
 )
+from ideas.events import IDEA_EVENT_TYPES
 from ideas.forms import MergeForm, ProposeForm, StatusForm, TagsForm
 from ideas.models import Idea, Status
 from ideas.staff_views import bp as staff_bp
 
 bp = Blueprint("ideas", __name__)
 bp.register_blueprint(staff_bp)
+
+
+@bp.record_once
+def _register_event_types(state: BlueprintSetupState) -> None:
+    register_event_types(state.app, IDEA_EVENT_TYPES)
 
 
 def _profile_ideas(user: User) -> tuple[str, dict[str, object]]:
@@ -147,20 +155,22 @@ def _merge_candidates(idea: Idea) -> list[Idea]:
 
 
 @bp.post("/c/<slug>/ideas/<int:thread_id>/vote")
-@writes
 def vote(slug: str, thread_id: int) -> str | Response | tuple[str, int]:
     """Toggle the viewer's vote: in place with htmx, or a POST and redirect back."""
-    found = services.find_idea(current_user, slug, thread_id)
-    if not current_user.is_authenticated:
-        target = url_for("accounts.signin", next=thread_url(found.thread))
-        if wants_fragment():
-            return "", 401, {"HX-Redirect": target}
-        return redirect(target)
-    voted = request.form.get("action") != "retract"  # a repeated cast leaves one vote
-    if voted:
-        votes.cast_vote(current_user, found)
-    else:
-        votes.retract_vote(current_user, found)
+    # The voter, the idea and the vote are read and written in one transaction, and the
+    # button below shows the idea as committed, without reading it again.
+    with write_transaction(keep_loaded=True):
+        found = services.find_idea(current_user, slug, thread_id)
+        if not current_user.is_authenticated:
+            target = url_for("accounts.signin", next=thread_url(found.thread))
+            if wants_fragment():
+                return "", 401, {"HX-Redirect": target}
+            return redirect(target)
+        voted = request.form.get("action") != "retract"  # a repeated cast leaves one vote
+        if voted:
+            votes.cast_vote(current_user, found)
+        else:
+            votes.retract_vote(current_user, found)
     if wants_fragment():
         return render_template("ideas/_vote_button.html", idea=found, voted=voted)
     return redirect(safe_next(request.form.get("next"), thread_url(found.thread)))

@@ -9,15 +9,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import policy
 from forum.accounts.models import User
-from forum.database import (
-    begin_write,
-    commit_keeping_loaded,
-    insert_ignoring_conflicts,
-    utcnow,
-)
+from forum.database import insert_ignoring_conflicts, utcnow, write_transaction
 from forum.errors import NotAllowed
+from forum.events.log import record
 from forum.extensions import db
-from forum.search.outbox import enqueue
+from ideas import events
 from ideas.models import Idea, Vote
 
 # A vote's trending weight doubles every week after this moment, so recent votes count
@@ -46,17 +42,17 @@ def cast_vote(user: User, idea: Idea) -> bool:
     """Add the user's vote; True if it was new, False if they had already voted."""
     if not policy.can(user, "vote", idea):
         raise NotAllowed(_why_no_vote(user, idea))
-    begin_write()
-    now = utcnow()
-    weight = vote_weight(now)
-    inserted = db.session.execute(
-        insert_ignoring_conflicts(Vote.__table__)
-        .values(user_id=user.id, idea_id=idea.id, weight=weight, created_at=now)
-        .returning(Vote.__table__.c.id)
-    ).first()
-    if inserted is not None:
-        _change_count(idea, +1, weight)
-    commit_keeping_loaded()
+    with write_transaction(keep_loaded=True):
+        now = utcnow()
+        weight = vote_weight(now)
+        inserted = db.session.execute(
+            insert_ignoring_conflicts(Vote.__table__)
+            .values(user_id=user.id, idea_id=idea.id, weight=weight, created_at=now)
+            .returning(Vote.__table__.c.id)
+        ).first()
+        if inserted is not None:
+            _change_count(idea, +1, weight)
+            record(events.VOTE_CAST, user, idea, idea.company_id)
     return inserted is not None
 
 
@@ -66,14 +62,14 @@ def retract_vote(user: User, idea: Idea) -> bool:
         raise NotAllowed("Sign in to vote.")
     if idea.is_closed:
         raise NotAllowed(_why_no_vote(user, idea))
-    begin_write()
-    removed = db.session.execute(
-        delete(Vote).where(Vote.user_id == user.id, Vote.idea_id == idea.id)
-        .returning(Vote.weight)
-    ).first()
-    if removed is not None:
-        _change_count(idea, -1, -removed.weight)
-    commit_keeping_loaded()
+    with write_transaction(keep_loaded=True):
+        removed = db.session.execute(
+            delete(Vote).where(Vote.user_id == user.id, Vote.idea_id == idea.id)
+            .returning(Vote.weight)
+        ).first()
+        if removed is not None:
+            _change_count(idea, -1, -removed.weight)
+            record(events.VOTE_RETRACTED, user, idea, idea.company_id)
     return removed is not None
 
 
@@ -90,9 +86,6 @@ def _change_count(idea: Idea, delta: int, weight: float) -> None:
     ).one()
     set_committed_value(idea, "vote_count", count)
     set_committed_value(idea, "trend_score", score)
-    # The index sorts by votes; refresh it when the count moved enough to matter.
-    if count < 20 or count % 10 == 0:
-        enqueue("thread", idea.thread_id)
 
 
 def has_voted(user: User, idea: Idea) -> bool:

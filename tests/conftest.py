@@ -93,7 +93,7 @@ def search_index_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def run_indexer(app: Flask) -> Callable[[], int]:
-    """`run_indexer()`: build the index if there is none, then apply the whole outbox."""
+    """`run_indexer()`: build the index if there is none, then apply the whole event log."""
 
     def run() -> int:
         indexer = get_runtime(app).indexer()

@@ -16,8 +16,10 @@ from forum.accounts.passwords import (
     spend_a_check,
     verify_password,
 )
-from forum.database import begin_write, utcnow
+from forum.database import utcnow, write_transaction
 from forum.errors import Invalid, NotAllowed, NotFound
+from forum.events import types as events
+from forum.events.log import record
 from forum.extensions import db
 
 MAX_BIO = 1000
@@ -63,15 +65,16 @@ def _check_email(email: str) -> str:
 
 def register(username: str, email: str, password: str, *, site_admin: bool = False) -> User:
     """Create an account; the name and email are checked case-insensitively."""
-    begin_write()
-    user = User(
-        username=_check_username(username),
-        email=_check_email(email),
-        password_hash=hash_password(check_new_password(password)),
-        is_site_admin=site_admin,
-    )
-    db.session.add(user)
-    db.session.commit()
+    with write_transaction():
+        user = User(
+            username=_check_username(username),
+            email=_check_email(email),
+            password_hash=hash_password(check_new_password(password)),
+            is_site_admin=site_admin,
+        )
+        db.session.add(user)
+        record(events.USER_REGISTERED, user, user, None,
+               {"username": user.username, "site_admin": site_admin})
     return user
 
 
@@ -98,9 +101,10 @@ def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
         raise Invalid("Your current password is not right.", field="current_password")
     check_new_password(new, field="new_password")
-    begin_write()
-    user.password_hash = hash_password(new)
-    sessions.end_all_sessions(user, keep_current=True)  # commits both
+    with write_transaction():
+        user.password_hash = hash_password(new)
+        sessions.end_all_sessions(user, keep_current=True)
+        record(events.USER_PASSWORD_CHANGED, user, user)
 
 
 def update_profile(actor: User, user: User, display_name: str, bio: str) -> None:
@@ -111,10 +115,12 @@ def update_profile(actor: User, user: User, display_name: str, bio: str) -> None
         raise Invalid(f"Display names are at most {MAX_DISPLAY_NAME} characters.", "display_name")
     if len(bio) > MAX_BIO:
         raise Invalid(f"The bio is at most {MAX_BIO} characters.", field="bio")
-    begin_write()
-    user.display_name = display_name
-    user.bio = bio.strip()
-    db.session.commit()
+    with write_transaction():
+        changed = {"display_name": [user.display_name, display_name]} \
+            if user.display_name != display_name else {}
+        user.display_name = display_name
+        user.bio = bio.strip()
+        record(events.USER_PROFILE_UPDATED, actor, user, None, {"changed": changed})
 
 
 def suspend(actor: User, user: User, until: datetime, reason: str = "") -> None:
@@ -122,20 +128,23 @@ def suspend(actor: User, user: User, until: datetime, reason: str = "") -> None:
     policy.require(actor, "suspend_user", user)
     if until <= utcnow():
         raise Invalid("A suspension must end in the future.", field="until")
-    _apply_suspension(user, until, reason.strip()[:500])
+    with write_transaction():
+        _apply_suspension(user, until, reason.strip()[:500])
+        record(events.USER_SUSPENDED, actor, user, None,
+               {"username": user.username, "until": until.isoformat(timespec="minutes"),
+                "reason": user.suspension_reason})
 
 
 def lift_suspension(actor: User, user: User) -> None:
     """Let a suspended account sign in again."""
     policy.require(actor, "suspend_user", user)
-    begin_write()
-    user.suspended_until = None
-    user.suspension_reason = ""
-    db.session.commit()
+    with write_transaction():
+        user.suspended_until = None
+        user.suspension_reason = ""
+        record(events.USER_UNSUSPENDED, actor, user, None, {"username": user.username})
 
 
 def _apply_suspension(user: User, until: datetime | None, reason: str) -> None:
-    begin_write()
     user.suspended_until = until
     user.suspension_reason = reason
-    sessions.end_all_sessions(user)  # commits both
+    sessions.end_all_sessions(user)

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from forum.accounts.models import User, UserSession
-from forum.database import PRIVATE_WRITE, WRITE_OPTION, begin_write, utcnow
+from forum.database import PRIVATE_WRITE, WRITE_OPTION, utcnow, write_transaction
 from forum.errors import NotFound
 from forum.extensions import db
 
@@ -42,12 +42,12 @@ def start_session(user: User, *, remember: bool) -> None:
     now = utcnow()
     lifetime = (current_app.config["REMEMBER_COOKIE_DURATION"] if remember
                 else timedelta(days=current_app.config["SESSION_DAYS"]))
-    begin_write()
-    db.session.execute(insert(UserSession).values(
-        user_id=user.id, key_hash=_hash(key), remember=remember,
-        user_agent=request.user_agent.string[:300], ip_address=(request.remote_addr or "")[:45],
-        created_at=now, last_seen_at=now, expires_at=now + lifetime), execution_options=PRIVATE)
-    db.session.commit()
+    with write_transaction():
+        db.session.execute(insert(UserSession).values(
+            user_id=user.id, key_hash=_hash(key), remember=remember,
+            user_agent=request.user_agent.string[:300],
+            ip_address=(request.remote_addr or "")[:45], created_at=now, last_seen_at=now,
+            expires_at=now + lifetime), execution_options=PRIVATE)
     user.session_key = key
 
 
@@ -125,11 +125,10 @@ def end_all_sessions(user: User, *, keep_current: bool = False) -> int:
 
 
 def _end(condition: ColumnElement[bool]) -> int:
-    begin_write()
-    result = db.session.execute(update(UserSession).where(
-        condition, UserSession.ended_at.is_(None)).values(ended_at=utcnow()),
-        execution_options=PRIVATE)
-    db.session.commit()
+    with write_transaction():
+        result = db.session.execute(update(UserSession).where(
+            condition, UserSession.ended_at.is_(None)).values(ended_at=utcnow()),
+            execution_options=PRIVATE)
     return result.rowcount
 
 

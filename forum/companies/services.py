@@ -11,8 +11,10 @@ from forum import policy
 from forum.accounts.models import User
 from forum.accounts.services import find_user
 from forum.companies.models import SLUG_PATTERN, Company, Membership, Role
-from forum.database import begin_write
+from forum.database import write_transaction
 from forum.errors import Conflict, Invalid, NotFound
+from forum.events import types as events
+from forum.events.log import record
 from forum.extensions import db
 from forum.pagination import Page, paginate
 
@@ -74,17 +76,19 @@ def create_company(
     slug = slug.strip().lower()
     if not re.match(SLUG_PATTERN, slug) or slug in RESERVED_SLUGS:
         raise Invalid("Slugs are lower-case letters, digits and dashes, up to 40.", "slug")
-    begin_write()
-    if db.session.scalar(select(Company.id).where(Company.slug == slug)) is not None:
-        raise Conflict("Another company already has that address.", field="slug")
-    company = Company(
-        name=name.strip(), slug=slug, tagline=tagline.strip(), description=description.strip(),
-        website=_clean_website(website), logo_url=_clean_website(logo_url),
-    )
-    db.session.add(company)
-    if owner is not None:
-        db.session.add(Membership(user=owner, company=company, role=Role.OWNER.value))
-    db.session.commit()
+    with write_transaction():
+        if db.session.scalar(select(Company.id).where(Company.slug == slug)) is not None:
+            raise Conflict("Another company already has that address.", field="slug")
+        company = Company(
+            name=name.strip(), slug=slug, tagline=tagline.strip(),
+            description=description.strip(), website=_clean_website(website),
+            logo_url=_clean_website(logo_url),
+        )
+        db.session.add(company)
+        if owner is not None:
+            db.session.add(Membership(user=owner, company=company, role=Role.OWNER.value))
+        record(events.COMPANY_CREATED, actor, company, company,
+               {"slug": slug, "owner": owner.username if owner else None})
     return company
 
 
@@ -95,13 +99,22 @@ def update_company(
     """An owner edits how the company presents itself."""
     policy.require(actor, "edit_company", company)
     _check_fields(name, tagline, description)
-    begin_write()
-    company.name = name.strip()
-    company.tagline = tagline.strip()
-    company.description = description.strip()
-    company.website = _clean_website(website)
-    company.logo_url = _clean_website(logo_url)
-    db.session.commit()
+    with write_transaction():
+        before = _settings(company)
+        company.name = name.strip()
+        company.tagline = tagline.strip()
+        company.description = description.strip()
+        company.website = _clean_website(website)
+        company.logo_url = _clean_website(logo_url)
+        after = _settings(company)
+        changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+        record(events.COMPANY_UPDATED, actor, company, company, {"changed": changed})
+
+
+def _settings(company: Company) -> dict[str, str]:
+    return {"name": company.name, "tagline": company.tagline,
+            "description": company.description, "website": company.website,
+            "logo_url": company.logo_url}
 
 
 def list_staff(company: Company) -> list[Membership]:
@@ -122,31 +135,34 @@ def set_staff_role(actor: User, company: Company, username: str, role: str) -> M
     user = find_user(username.strip())
     if user is None:
         raise Invalid("There is no one with that username.", field="username")
-    begin_write()
-    membership = db.session.scalar(
-        select(Membership).where(Membership.company_id == company.id,
-                                 Membership.user_id == user.id)
-    )
-    if membership is None:
-        membership = Membership(user_id=user.id, company_id=company.id, role=role)
-        db.session.add(membership)
-    else:
-        _keep_an_owner(company, membership, role)
-        membership.role = role
-    db.session.commit()
+    with write_transaction():
+        membership = db.session.scalar(
+            select(Membership).where(Membership.company_id == company.id,
+                                     Membership.user_id == user.id)
+        )
+        before = membership.role if membership else None
+        if membership is None:
+            membership = Membership(user_id=user.id, company_id=company.id, role=role)
+            db.session.add(membership)
+        else:
+            _keep_an_owner(company, membership, role)
+            membership.role = role
+        record(events.STAFF_ROLE_SET, actor, user, company,
+               {"username": user.username, "role": [before, role]})
     return membership
 
 
 def remove_staff(actor: User, company: Company, membership_id: int) -> None:
     """Take a person off the staff; they stay a customer."""
     policy.require(actor, "manage_staff", company)
-    begin_write()
-    membership = db.session.get(Membership, membership_id)
-    if membership is None or membership.company_id != company.id:
-        raise NotFound("That person is not on this company's staff.")
-    _keep_an_owner(company, membership, None)
-    db.session.delete(membership)
-    db.session.commit()
+    with write_transaction():
+        membership = db.session.get(Membership, membership_id)
+        if membership is None or membership.company_id != company.id:
+            raise NotFound("That person is not on this company's staff.")
+        _keep_an_owner(company, membership, None)
+        record(events.STAFF_REMOVED, actor, membership.user, company,
+               {"username": membership.user.username, "role": [membership.role, None]})
+        db.session.delete(membership)
 
 
 def _keep_an_owner(company: Company, membership: Membership, new_role: str | None) -> None:

@@ -1,1 +1,1 @@
-"""Search: a Whoosh index derived from the database, fed by a transactional outbox."""
+"""Search: a Whoosh index derived from the database, following the event log."""

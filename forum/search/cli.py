@@ -43,12 +43,12 @@ def reindex() -> None:
     rate = result.documents / result.seconds if result.seconds > 0 else 0.0
     click.echo(f"Indexed {result.threads:,} threads as {result.documents:,} documents in "
                f"{result.seconds:.1f}s ({rate:,.0f} documents/s).")
-    click.echo(f"Index {result.version} is now current, up to outbox id {result.last_applied}.")
+    click.echo(f"Index {result.version} is now current, up to event {result.last_applied}.")
 
 
 @search_cli.command("status")
 def status() -> None:
-    """Show the current index: documents, last applied outbox id, backlog."""
+    """Show the current index: documents, last applied event, backlog."""
     store = get_runtime().store
     try:
         opened = store.open_current()
@@ -63,15 +63,15 @@ def status() -> None:
     path = store.root / opened.version
     click.echo(f"Index: {path}")
     click.echo(f"Documents: {threads + posts:,} ({threads:,} threads, {posts:,} posts)")
-    click.echo(f"Last applied outbox id: {opened.last_applied}")
-    click.echo(f"Backlog: {backlog:,} outbox rows")
+    click.echo(f"Last applied event: {opened.last_applied}")
+    click.echo(f"Backlog: {backlog:,} events")
     click.echo(f"Size on disk: {_size(path) / 1_048_576:.1f} MB")
 
 
 @search_cli.command("worker")
 @click.option("--once", is_flag=True, help="Apply what is pending, then exit.")
 def worker(once: bool) -> None:
-    """Apply the outbox to the index continuously (run one per index directory)."""
+    """Follow the event log into the index (run one per index directory)."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     runtime = get_runtime()
@@ -87,7 +87,7 @@ def worker(once: bool) -> None:
         else:
             stop = threading.Event()
             _stop_on_signals(stop)
-            click.echo(f"Search worker {os.getpid()} applying the outbox to "
+            click.echo(f"Search worker {os.getpid()} following the event log into "
                        f"{runtime.store.root} every {indexer.settings.poll_interval}s; "
                        "Ctrl-C or SIGTERM stops it.")
             indexer.run_forever(stop)

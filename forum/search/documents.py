@@ -1,7 +1,7 @@
-"""What the index holds, built from the database's current state (never from the outbox).
+"""What the index holds, built from the database's current state (never from the log).
 
 The indexer and the rebuild both come here, so a document always says what the database
-says now: a thread that was hidden, merged or deleted since its outbox row was written
+says now: a thread that was hidden, merged or deleted since its event was recorded
 simply produces no document, and its old ones are deleted.
 
 Forum never imports ideas, so what only ideas have (status, tags, votes, merged) arrives
@@ -269,7 +269,7 @@ def _post_changes(
     Threads in `rewritten` already had their own document rebuilt in this batch, and
     those in `changes.threads_to_clear` all of their documents. A thread document
     rewritten here keeps the shared fields its replies were indexed with: they are not
-    reindexed here, so the thread's own outbox row must still find them out of date.
+    reindexed here, so the thread's own event must still find them out of date.
     """
     posts = [post for post in posts if post.thread_id not in changes.threads_to_clear
              and not (post.number == 1 and post.thread_id in rewritten)]

@@ -1,88 +1,45 @@
-"""Reading the search outbox: what is pending after the index's last applied id.
+"""What the index must refresh next: the events after its last applied id.
 
-The index remembers the last outbox id it contains and asks for the rows after it, so it
-relies on ids becoming visible in order. On SQLite that holds by construction: one writer
-at a time, and the id is taken inside the write transaction. On PostgreSQL a transaction
-that took id 100 may commit after one that took id 101, so `horizon` first takes a SHARE
-lock on the table: it waits for every transaction still inserting into the outbox, then
-any id at or below the max it reads is committed, and later inserts get higher ids.
-The lock is held for one statement, and only when there is something to read.
+The search index follows the event log (forum/events/log.py) like every other reader,
+with its cursor stored inside the index itself. An event names the thread it concerns
+(and, for a post, the post), so the indexer learns which documents to rebuild from the
+database; events that concern no thread (a new account, company settings) only move the
+cursor on.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from forum.database import utcnow
-from forum.search.models import SearchOutbox
+from forum.events import log
 
-LOCK_TIMEOUT = "5s"  # a writer holding the outbox longer than this: try again next poll
-
-
-@dataclass(frozen=True)
-class OutboxRow:
-    id: int
-    doc_type: str
-    doc_id: int
-    op: str
+horizon = log.horizon
+backlog = log.backlog
 
 
-def newest_id(session: Session) -> int:
-    return int(session.scalar(select(func.max(SearchOutbox.id))) or 0)
+@dataclass
+class Pending:
+    """A batch of events: the ids it covers and the threads and posts they touched."""
+
+    first_id: int
+    last_id: int
+    events: int
+    threads: set[int] = field(default_factory=set)
+    posts: set[int] = field(default_factory=set)
 
 
-def horizon(session: Session) -> int:
-    """The highest outbox id below which every row is committed (see the module docstring)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-        session.execute(text("LOCK TABLE search_outbox IN SHARE MODE"))
-    return newest_id(session)
-
-
-def pending(session: Session, after: int, limit: int) -> list[OutboxRow]:
-    """Up to `limit` committed rows after `after`, in id order; ends the transaction."""
-    if newest_id(session) <= after:
-        session.rollback()
-        return []
-    upto = horizon(session)
-    rows = session.execute(
-        select(SearchOutbox.id, SearchOutbox.doc_type, SearchOutbox.doc_id, SearchOutbox.op)
-        .where(SearchOutbox.id > after, SearchOutbox.id <= upto)
-        .order_by(SearchOutbox.id)
-        .limit(limit)
-    ).all()
-    session.commit()  # release the lock before anything slow happens
-    return [OutboxRow(*row) for row in rows]
-
-
-def backlog(session: Session, after: int) -> int:
-    """How many outbox rows the index has not applied yet."""
-    return int(session.scalar(
-        select(func.count()).select_from(SearchOutbox).where(SearchOutbox.id > after)) or 0)
-
-
-def prune(session: Session, applied_through: int, keep_seconds: float, limit: int) -> int:
-    """Delete up to `limit` applied rows older than `keep_seconds`; returns how many.
-
-    The newest row is always kept: on SQLite the id is the rowid, which restarts from
-    max(id) + 1, so deleting the newest row would hand its id out again, below the
-    index's last applied id, where the indexer would never look.
-    """
-    cutoff = utcnow() - timedelta(seconds=keep_seconds)
-    newest = newest_id(session)
-    doomed = (
-        select(SearchOutbox.id)
-        .where(SearchOutbox.id <= applied_through, SearchOutbox.id < newest,
-               SearchOutbox.created_at <= cutoff)
-        .order_by(SearchOutbox.id)
-        .limit(limit)
-    )
-    ids = list(session.scalars(doomed))
-    if ids:
-        session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(ids)))
-    session.commit()
-    return len(ids)
+def pending(session: Session, after: int, limit: int) -> Pending | None:
+    """Up to `limit` committed events after `after`; None when there are none."""
+    events = log.pending(session, after, limit)
+    if not events:
+        return None
+    batch = Pending(events[0].id, events[-1].id, len(events))
+    for event in events:
+        if event.thread_id is not None:
+            batch.threads.add(event.thread_id)
+        batch.threads.update(int(thread_id) for thread_id in event.data.get("thread_ids", ()))
+        if event.subject_type == "posts" and event.subject_id is not None:
+            batch.posts.add(event.subject_id)
+    return batch

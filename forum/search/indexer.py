@@ -1,23 +1,21 @@
-"""The indexer: applies the search outbox to the index, one batch per Whoosh commit.
+"""The indexer: follows the event log into the index, one batch per Whoosh commit.
 
-Each batch reads the outbox rows after the index's last applied id, re-reads the current
+Each batch reads the events after the index's last applied id, re-reads the current
 state of the threads and posts they name, ends its database transaction, and only then
 writes Whoosh: deletions, documents, and the meta document holding the batch's last
-outbox id, all in one commit. Whoosh commits atomically (a new table of contents replaces
+event id, all in one commit. Whoosh commits atomically (a new table of contents replaces
 the old one), so after a crash or kill -9 the index either has the whole batch and its id
 or neither, and the next run starts again right after the last id it does have. Applying
 a batch again is harmless anyway: every document is rebuilt from the database.
 
 Only one indexer runs at a time per index directory (`indexer.lock`, plus Whoosh's own
-write lock underneath). Applied rows are kept for SEARCH_OUTBOX_KEEP_SECONDS and then
-pruned in small batches, never while a rebuild is running (it replays them after its swap).
+write lock underneath). The event log is kept, so nothing is pruned here.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -40,15 +38,10 @@ from forum.search.store import (
 
 log = logging.getLogger("forum.search")
 
-PRUNE_EVERY = 60.0  # seconds between two prunes
-PRUNE_LIMIT = 5_000  # rows per prune
-
-
 @dataclass(frozen=True)
 class IndexerSettings:
     batch_size: int = 500
     writer_timeout: float = 30.0
-    keep_seconds: float = 86_400.0
     poll_interval: float = 0.5
 
     @classmethod
@@ -56,18 +49,17 @@ class IndexerSettings:
         return cls(
             batch_size=int(config.get("SEARCH_BATCH_SIZE", 500)),
             writer_timeout=float(config.get("SEARCH_WRITER_TIMEOUT", 30.0)),
-            keep_seconds=float(config.get("SEARCH_OUTBOX_KEEP_SECONDS", 86_400)),
             poll_interval=float(config.get("SEARCH_POLL_INTERVAL", 0.5)),
         )
 
 
 @dataclass(frozen=True)
 class Batch:
-    """One applied batch: the outbox ids it covered and what it wrote."""
+    """One applied batch: the event ids it covered and what it wrote."""
 
     first_id: int
     last_id: int
-    rows: int
+    rows: int  # events read
     documents: int
 
 
@@ -92,14 +84,13 @@ class AlreadyRunning(Exception):
 
 
 class Indexer:
-    """Applies the outbox to the index in `store`; hold `lock()` around its use."""
+    """Follows the event log into the index in `store`; hold `lock()` around its use."""
 
     def __init__(self, store: IndexStore, engine: Engine, settings: IndexerSettings) -> None:
         self.store = store
         self.engine = engine
         self.settings = settings
         self._lock = store.indexer_lock()
-        self._last_prune = 0.0
 
     def lock(self) -> None:
         """Take the indexer lock or raise AlreadyRunning naming the holder."""
@@ -112,23 +103,22 @@ class Indexer:
         self._lock.release()
 
     def run_once(self) -> Batch | None:
-        """Apply one batch; None when the outbox has nothing after the index's last id."""
+        """Apply one batch; None when the log has nothing after the index's last id."""
         return self.apply(self.store.open_current())
 
     def apply(self, opened: OpenIndex) -> Batch | None:
         with Session(self.engine) as session:
-            rows = feed.pending(session, opened.last_applied, self.settings.batch_size)
-            if not rows:
+            batch = feed.pending(session, opened.last_applied, self.settings.batch_size)
+            if batch is None:
                 return None
-            threads = {row.doc_id for row in rows if row.doc_type == "thread"}
-            posts = {row.doc_id for row in rows if row.doc_type == "post"}
-            changes = changes_for(session, threads, posts, replies_shared_reader(opened))
+            changes = changes_for(session, batch.threads, batch.posts,
+                                  replies_shared_reader(opened))
         # The database transaction is over: Whoosh is never written inside one.
-        self._write(opened.index, changes, rows[-1].id)
-        return Batch(rows[0].id, rows[-1].id, len(rows), len(changes.documents))
+        self._write(opened.index, changes, batch.last_id)
+        return Batch(batch.first_id, batch.last_id, batch.events, len(changes.documents))
 
     def run_until_idle(self, max_batches: int | None = None) -> int:
-        """Apply batches until the outbox is drained; returns how many were applied."""
+        """Apply batches until the log is drained; returns how many were applied."""
         applied = 0
         while max_batches is None or applied < max_batches:
             if self.run_once() is None:
@@ -151,22 +141,6 @@ class Indexer:
             raise
         writer.commit()
 
-    def prune(self, applied_through: int, force: bool = False) -> int:
-        """Delete old applied outbox rows, at most every PRUNE_EVERY seconds."""
-        now = time.monotonic()
-        if not force and now - self._last_prune < PRUNE_EVERY:
-            return 0
-        self._last_prune = now
-        rebuild_lock = self.store.rebuild_lock()
-        if not rebuild_lock.acquire():
-            return 0  # a rebuild replays rows after its horizon: keep them all for now
-        try:
-            with Session(self.engine) as session:
-                return feed.prune(session, applied_through, self.settings.keep_seconds,
-                                  PRUNE_LIMIT)
-        finally:
-            rebuild_lock.release()
-
     def open_or_rebuild(self) -> OpenIndex | None:
         """The current index; built first when missing or unreadable (logged, not raised)."""
         try:
@@ -186,27 +160,25 @@ class Indexer:
         return self.store.open_current()
 
     def step(self) -> Batch | None:
-        """One turn of the worker loop: make sure there is an index, apply, prune."""
+        """One turn of the worker loop: make sure there is an index, then apply."""
         try:
             opened = self.open_or_rebuild()
             if opened is None:
                 return None
             batch = self.apply(opened)
-            if batch is None:
-                self.prune(opened.last_applied)
-            else:
-                log.info("Search index: applied outbox ids %d-%d (%d rows, %d documents)",
+            if batch is not None:
+                log.info("Search index: applied events %d-%d (%d events, %d documents)",
                          batch.first_id, batch.last_id, batch.rows, batch.documents)
             return batch
         except IndexUnavailable as problem:
             log.warning("Search indexer paused: %s", problem.reason)
         except OperationalError as error:
-            log.warning("Search indexer could not read the outbox (will retry): %s",
+            log.warning("Search indexer could not read the event log (will retry): %s",
                         error.orig if error.orig is not None else error)
         return None
 
     def run_forever(self, stop: threading.Event) -> None:
-        """Poll until `stop` is set; a busy outbox is drained without sleeping."""
+        """Poll until `stop` is set; a busy log is drained without sleeping."""
         while not stop.is_set():
             try:
                 batch = self.step()

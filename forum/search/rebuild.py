@@ -2,11 +2,11 @@
 
 The order is what makes a rebuild safe while people keep writing:
 
-1. read the outbox horizon H (every change up to H is committed and thus visible);
+1. read the event log's horizon H (every change up to H is committed and thus visible);
 2. read every visible thread and post, in chunks, each in a short transaction;
 3. commit the new index with H as its last applied id, and publish it.
 
-A change made during step 2 has an outbox id above H, so the indexer applies it to the
+A change made during step 2 has an event id above H, so the indexer applies it to the
 new index after the swap, whether or not step 2 saw it; re-applying is harmless because
 documents are rebuilt from the database. Searches keep using the old index until the swap.
 """
@@ -40,7 +40,7 @@ from forum.threads.models import Thread
 log = logging.getLogger("forum.search")
 
 WRITER_MEMORY_MB = 256
-LOCK_WAIT = 10.0  # seconds: long enough for a prune to finish, short enough to say why
+LOCK_WAIT = 10.0  # seconds to wait for another rebuild before saying why not
 
 
 class RebuildRunning(Exception):
@@ -124,7 +124,7 @@ def _build_and_publish(
     version = store.publish(build)
     store.remove_stale()
     seconds = time.monotonic() - started
-    log.info("Search index %s built: %d threads, %d documents, up to outbox id %d",
+    log.info("Search index %s built: %d threads, %d documents, up to event %d",
              version, threads, documents, horizon)
     return RebuildResult(version, threads, documents, horizon, seconds)
 

@@ -23,7 +23,7 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the index's cursor counts events, not outbox rows
 
 META_KEY = "__meta__"
 THREAD, POST, META = "thread", "post", "meta"

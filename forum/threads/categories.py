@@ -9,8 +9,10 @@ from sqlalchemy import select
 from forum import policy
 from forum.accounts.models import User
 from forum.companies.models import Company
-from forum.database import begin_write
+from forum.database import write_transaction
 from forum.errors import Conflict, Invalid, NotFound
+from forum.events import types as events
+from forum.events.log import record
 from forum.extensions import db
 from forum.threads.models import Category
 
@@ -59,20 +61,20 @@ def save_category(actor: User, company: Company, *, name: str, slug: str,
     """Create a category, or change one (same function: same rules)."""
     policy.require(actor, "manage_categories", company)
     name, slug, description = _check(name, slug, description, position)
-    begin_write()
-    clash = db.session.scalar(select(Category.id).where(
-        Category.company_id == company.id, Category.slug == slug,
-        Category.id != (category.id if category else -1)))
-    if clash is not None:
-        raise Conflict("Another category already uses that slug.", field="slug")
-    if category is None:
-        category = Category(company_id=company.id)
-        db.session.add(category)
-    elif category.company_id != company.id:
-        raise NotFound("That category is not part of this company's forum.")
-    category.name, category.slug = name, slug
-    category.description, category.position = description, position
-    db.session.commit()
+    with write_transaction():
+        clash = db.session.scalar(select(Category.id).where(
+            Category.company_id == company.id, Category.slug == slug,
+            Category.id != (category.id if category else -1)))
+        if clash is not None:
+            raise Conflict("Another category already uses that slug.", field="slug")
+        if category is None:
+            category = Category(company_id=company.id)
+            db.session.add(category)
+        elif category.company_id != company.id:
+            raise NotFound("That category is not part of this company's forum.")
+        category.name, category.slug = name, slug
+        category.description, category.position = description, position
+        record(events.CATEGORY_SAVED, actor, category, company, {"name": name, "slug": slug})
     return category
 
 
@@ -83,6 +85,7 @@ def delete_category(actor: User, company: Company, category: Category) -> None:
         raise NotFound("That category is not part of this company's forum.")
     if category.thread_count > 0:
         raise Conflict("Move this category's threads elsewhere before removing it.")
-    begin_write()
-    db.session.delete(category)
-    db.session.commit()
+    with write_transaction():
+        record(events.CATEGORY_DELETED, actor, category, company,
+               {"name": category.name, "slug": category.slug})
+        db.session.delete(category)

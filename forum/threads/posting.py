@@ -12,10 +12,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from forum import content, policy
 from forum.accounts.models import User
 from forum.companies.models import Company
-from forum.database import begin_write, commit_keeping_loaded, utcnow
+from forum.database import utcnow, write_transaction
 from forum.errors import Invalid, NotAllowed, NotFound
+from forum.events import types as events
+from forum.events.log import record
 from forum.extensions import db
-from forum.search.outbox import enqueue
 from forum.threads.limits import check_posting_limits
 from forum.threads.models import (
     FORUM_KINDS,
@@ -76,10 +77,10 @@ def known_usernames(candidates: Iterable[str]) -> set[str]:
 
 def start_thread(
     author: User, company: Company, *, title: str, body: str, kind: str = Kind.DISCUSSION,
-    category: Category | None = None, official: bool = False, commit: bool = True,
+    category: Category | None = None, official: bool = False,
 ) -> Thread:
-    """Open a thread with its first post; ideas.services opens idea threads with
-    commit=False, to add the Idea row in the same transaction."""
+    """Open a thread with its first post; ideas.services opens idea threads inside its
+    own write transaction, to add the Idea row in the same one."""
     policy.require(author, "start_thread", company, "Sign in to start a thread.")
     title = check_title(title)
     body = check_body(body)
@@ -89,29 +90,28 @@ def start_thread(
         raise NotFound("That category is not part of this company's forum.")
     if official:
         policy.require(author, "post_official", company, "Only staff post as the company.")
-    begin_write()
-    check_posting_limits(author, company, body, new_thread=True)
-    now = utcnow()
-    thread = Thread(
-        company_id=company.id, category_id=category.id if category else None,
-        author_id=author.id, kind=str(kind), title=title, slug=slugify(title),
-        created_at=now, last_posted_at=now, last_poster_id=author.id, post_count=1,
-        answered_at=now if official else None,
-    )
-    db.session.add(thread)
-    db.session.flush()
-    _add_post(thread, author, body, number=1, official=official, created_at=now)
-    if category is not None:
-        db.session.execute(update(Category).where(Category.id == category.id)
-                           .values(thread_count=Category.thread_count + 1))
-    enqueue("thread", thread.id)
-    if commit:
-        db.session.commit()
+    with write_transaction():
+        check_posting_limits(author, company, body, new_thread=True)
+        now = utcnow()
+        thread = Thread(
+            company_id=company.id, category_id=category.id if category else None,
+            author_id=author.id, kind=str(kind), title=title, slug=slugify(title),
+            created_at=now, last_posted_at=now, last_poster_id=author.id, post_count=1,
+            answered_at=now if official else None,
+        )
+        db.session.add(thread)
+        db.session.flush()
+        _add_post(thread, author, body, number=1, official=official, created_at=now)
+        if category is not None:
+            db.session.execute(update(Category).where(Category.id == category.id)
+                               .values(thread_count=Category.thread_count + 1))
+        record(events.THREAD_STARTED, author, thread, company,
+               {"kind": str(kind), "title": title, "official": official})
     return thread
 
 
 def post_reply(author: User, thread: Thread, body: str, *, official: bool = False,
-               kind: str = PostKind.REPLY, commit: bool = True) -> Post:
+               kind: str = PostKind.REPLY) -> Post:
     """Add a post at the end of a thread; an official one answers for the company.
 
     Status-change events are checked by their own service (ideas), so a locked idea can
@@ -122,28 +122,27 @@ def post_reply(author: User, thread: Thread, body: str, *, official: bool = Fals
     if official:
         policy.require(author, "post_official", thread.company,
                        "Only the company's staff post as the company.")
-    begin_write()
-    if kind == PostKind.REPLY:
-        check_posting_limits(author, thread.company, body, new_thread=False)
-    now = utcnow()
-    # The row lock of this UPDATE serializes replies, so numbers never collide.
-    counted = db.session.execute(
-        update(Thread).where(Thread.id == thread.id)
-        .values(post_count=Thread.post_count + 1,
-                reply_count=Thread.reply_count + (1 if kind == PostKind.REPLY else 0),
-                last_posted_at=now, last_poster_id=author.id,
-                answered_at=func.coalesce(Thread.answered_at, now) if official
-                else Thread.answered_at)
-        .returning(*COUNTED)
-    ).one()
-    for column, value in zip(COUNTED, counted, strict=True):
-        set_committed_value(thread, column.key, value)  # the thread as committed
-    post = _add_post(thread, author, body, number=thread.post_count, official=official,
-                     created_at=now, kind=kind)
-    enqueue("post", post.id)
-    enqueue("thread", thread.id)
-    if commit:
-        commit_keeping_loaded()  # the new post is shown next, as it was just written
+    # The new post is shown next, as it was just written: keep what is loaded.
+    with write_transaction(keep_loaded=True):
+        if kind == PostKind.REPLY:
+            check_posting_limits(author, thread.company, body, new_thread=False)
+        now = utcnow()
+        # The row lock of this UPDATE serializes replies, so numbers never collide.
+        counted = db.session.execute(
+            update(Thread).where(Thread.id == thread.id)
+            .values(post_count=Thread.post_count + 1,
+                    reply_count=Thread.reply_count + (1 if kind == PostKind.REPLY else 0),
+                    last_posted_at=now, last_poster_id=author.id,
+                    answered_at=func.coalesce(Thread.answered_at, now) if official
+                    else Thread.answered_at)
+            .returning(*COUNTED)
+        ).one()
+        for column, value in zip(COUNTED, counted, strict=True):
+            set_committed_value(thread, column.key, value)  # the thread as committed
+        post = _add_post(thread, author, body, number=thread.post_count, official=official,
+                         created_at=now, kind=kind)
+        record(events.POST_CREATED, author, post, thread.company_id,
+               {"number": post.number, "kind": str(kind), "official": official})
     return post
 
 
@@ -194,22 +193,22 @@ def edit_post(editor: User, post: Post, body: str, *, title: str | None = None) 
     new_title = check_title(title) if title is not None and post.number == 1 else None
     if body == post.body_source and (new_title is None or new_title == thread.title):
         return post
-    begin_write()
-    db.session.add(Revision(post_id=post.id, editor_id=editor.id,
-                            body_source=post.body_source, created_at=post.edited_at
-                            or post.created_at))
-    rendered = content.render(body, known_users=known_usernames)
-    post.body_source = body
-    post.body_html = rendered.html
-    post.edited_at = utcnow()
-    post.revision_count = Post.revision_count + 1
-    if new_title is not None:
-        thread.title = new_title
-        thread.slug = slugify(new_title)
-    _record_references(post, rendered)
-    enqueue("post", post.id)
-    enqueue("thread", thread.id)
-    db.session.commit()
+    with write_transaction():
+        db.session.add(Revision(post_id=post.id, editor_id=editor.id,
+                                body_source=post.body_source, created_at=post.edited_at
+                                or post.created_at))
+        rendered = content.render(body, known_users=known_usernames)
+        post.body_source = body
+        post.body_html = rendered.html
+        post.edited_at = utcnow()
+        post.revision_count = Post.revision_count + 1
+        data = {"number": post.number, "by_author": editor.id == post.author_id}
+        if new_title is not None:
+            data["title"] = [thread.title, new_title]
+            thread.title = new_title
+            thread.slug = slugify(new_title)
+        _record_references(post, rendered)
+        record(events.POST_EDITED, editor, post, thread.company_id, data)
     return post
 
 
@@ -221,23 +220,23 @@ def delete_post(actor: User, post: Post, reason: str = "") -> None:
             actor, "manage_categories", thread.company):
         raise Invalid("Others have replied to this thread, so its opening post stays. "
                       "Edit it instead, or ask a moderator.")
-    begin_write()
-    now = utcnow()
-    post.hidden_at = now
-    post.hidden_by_id = actor.id
-    post.hidden_reason = reason.strip()[:300]
-    if post.number == 1:
-        thread.hidden_at = now
-        thread.hidden_by_id = actor.id
-        thread.hidden_reason = post.hidden_reason
-        if thread.category_id is not None:
-            db.session.execute(update(Category).where(Category.id == thread.category_id)
-                               .values(thread_count=Category.thread_count - 1))
-    elif post.kind == PostKind.REPLY:
-        db.session.execute(update(Thread).where(Thread.id == thread.id)
-                           .values(reply_count=Thread.reply_count - 1))
-    if thread.accepted_post_id == post.id:
-        thread.accepted_post_id = None
-    enqueue("post", post.id, "delete")
-    enqueue("thread", thread.id)
-    db.session.commit()
+    with write_transaction():
+        now = utcnow()
+        post.hidden_at = now
+        post.hidden_by_id = actor.id
+        post.hidden_reason = reason.strip()[:300]
+        if post.number == 1:
+            thread.hidden_at = now
+            thread.hidden_by_id = actor.id
+            thread.hidden_reason = post.hidden_reason
+            if thread.category_id is not None:
+                db.session.execute(update(Category).where(Category.id == thread.category_id)
+                                   .values(thread_count=Category.thread_count - 1))
+        elif post.kind == PostKind.REPLY:
+            db.session.execute(update(Thread).where(Thread.id == thread.id)
+                               .values(reply_count=Thread.reply_count - 1))
+        if thread.accepted_post_id == post.id:
+            thread.accepted_post_id = None
+        record(events.POST_HIDDEN, actor, post, thread.company_id,
+               {"number": post.number, "by_author": actor.id == post.author_id,
+                "reason": post.hidden_reason})

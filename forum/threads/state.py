@@ -6,27 +6,30 @@ from sqlalchemy import update
 
 from forum import policy
 from forum.accounts.models import User
-from forum.database import begin_write
+from forum.database import write_transaction
 from forum.errors import Invalid, NotFound
+from forum.events import types as events
+from forum.events.log import record
 from forum.extensions import db
-from forum.search.outbox import enqueue
 from forum.threads.models import Category, Post, PostKind, State, Thread
 
 
 def set_pinned(actor: User, thread: Thread, pinned: bool) -> None:
     """Pinned threads stay at the top of their category."""
     policy.require(actor, "pin_thread", thread)
-    begin_write()
-    thread.pinned = pinned
-    db.session.commit()
+    with write_transaction():
+        thread.pinned = pinned
+        record(events.THREAD_PINNED if pinned else events.THREAD_UNPINNED, actor, thread,
+               thread.company_id)
 
 
 def set_locked(actor: User, thread: Thread, locked: bool) -> None:
     """A locked thread keeps its posts and takes no new replies."""
     policy.require(actor, "lock_thread", thread)
-    begin_write()
-    thread.state = State.LOCKED.value if locked else State.OPEN.value
-    db.session.commit()
+    with write_transaction():
+        thread.state = State.LOCKED.value if locked else State.OPEN.value
+        record(events.THREAD_LOCKED if locked else events.THREAD_UNLOCKED, actor, thread,
+               thread.company_id)
 
 
 def move_thread(actor: User, thread: Thread, category: Category) -> None:
@@ -36,16 +39,16 @@ def move_thread(actor: User, thread: Thread, category: Category) -> None:
         raise NotFound("That category is not part of this company's forum.")
     if category.id == thread.category_id:
         return
-    begin_write()
-    if thread.category_id is not None and not thread.is_hidden:
-        db.session.execute(update(Category).where(Category.id == thread.category_id)
-                           .values(thread_count=Category.thread_count - 1))
-    if not thread.is_hidden:
-        db.session.execute(update(Category).where(Category.id == category.id)
-                           .values(thread_count=Category.thread_count + 1))
-    thread.category_id = category.id
-    enqueue("thread", thread.id)
-    db.session.commit()
+    with write_transaction():
+        if thread.category_id is not None and not thread.is_hidden:
+            db.session.execute(update(Category).where(Category.id == thread.category_id)
+                               .values(thread_count=Category.thread_count - 1))
+        if not thread.is_hidden:
+            db.session.execute(update(Category).where(Category.id == category.id)
+                               .values(thread_count=Category.thread_count + 1))
+        record(events.THREAD_MOVED, actor, thread, thread.company_id,
+               {"category": [thread.category_id, category.id]})
+        thread.category_id = category.id
 
 
 def accept_answer(actor: User, thread: Thread, post: Post | None) -> None:
@@ -57,6 +60,7 @@ def accept_answer(actor: User, thread: Thread, post: Post | None) -> None:
             raise NotFound("That post is not part of this thread.")
         if post.number == 1 or post.is_hidden or post.kind != PostKind.REPLY:
             raise Invalid("Only a visible reply can be the accepted answer.")
-    begin_write()
-    thread.accepted_post_id = post.id if post is not None else None
-    db.session.commit()
+    with write_transaction():
+        thread.accepted_post_id = post.id if post is not None else None
+        record(events.ANSWER_ACCEPTED if post is not None else events.ANSWER_CLEARED, actor,
+               thread, thread.company_id, {"post_id": post.id if post is not None else None})

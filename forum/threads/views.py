@@ -8,8 +8,9 @@ from werkzeug.wrappers import Response
 
 from forum import content, policy
 from forum.companies.services import get_company
-from forum.database import writes
+from forum.database import write_transaction
 from forum.errors import DomainError
+from forum.extensions import login_manager
 from forum.forms import attach_error, page_form
 from forum.pagecache.cache import cached_for_visitors
 from forum.routing import parse_id, parse_page
@@ -127,28 +128,31 @@ def render_thread(thread: Thread, template: str = "threads/thread.html",
 
 
 @bp.post("/c/<slug>/t/<int:thread_id>/reply")
-@writes  # first, so the signed-in user is read in the transaction that writes
-@login_required
 def reply(slug: str, thread_id: int) -> str | Response | tuple[str, int]:
     """Reply in place with htmx (the new post appears), or by a plain POST and redirect."""
-    found = queries.find_thread(current_user, slug, thread_id)
+    # The replier and the thread are read in the transaction that writes the reply, and
+    # shown as committed, so nothing is read twice.
+    with write_transaction(keep_loaded=True):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        found = queries.find_thread(current_user, slug, thread_id)
+        form = ReplyForm()
+        error_status = 422
+        post = None
+        if form.validate_on_submit():
+            try:
+                post = posting.post_reply(current_user, found, form.body.data,
+                                          official=form.official.data)
+            except DomainError as error:
+                attach_error(form, error)
+                error_status = error.status if error.status != 400 else 422
     company = found.company
-    form = ReplyForm()
-    error_status = 422
-    if form.validate_on_submit():
-        try:
-            post = posting.post_reply(current_user, found, form.body.data,
-                                      official=form.official.data)
-        except DomainError as error:
-            attach_error(form, error)
-            error_status = error.status if error.status != 400 else 422
-        else:
-            if wants_fragment():
-                return render_template("threads/_reply_created.html", post=post,
-                                       thread=found, company=company, form=ReplyForm(
-                                           formdata=None))
-            flash("Your reply is posted.", "success")
-            return redirect(post_url(post))
+    if post is not None:
+        if wants_fragment():
+            return render_template("threads/_reply_created.html", post=post, thread=found,
+                                   company=company, form=ReplyForm(formdata=None))
+        flash("Your reply is posted.", "success")
+        return redirect(post_url(post))
     if wants_fragment():
         response = render_template("threads/_reply_form.html", form=form, thread=found,
                                    company=company)

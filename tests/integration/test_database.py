@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from forum import database
 from forum.accounts.models import User
-from forum.database import WRITE_OPTION, begin_write
+from forum.database import WRITE_OPTION, write_transaction
 from forum.extensions import db
 
 
@@ -102,20 +102,17 @@ def test_a_writer_keeps_its_turn_until_it_has_committed(app, database_file, make
     user = make_user("alice")
     db.session.commit()
     assert turn_is_free(database_file)
-    begin_write()
-    assert not turn_is_free(database_file)
-    user.bio = "Writes in turn."
-    db.session.commit()
+    with write_transaction():
+        assert not turn_is_free(database_file)
+        user.bio = "Writes in turn."
     assert turn_is_free(database_file)
     db.session.scalar(text("SELECT count(*) FROM users"))  # a read takes no turn
     assert turn_is_free(database_file)
 
 
 def test_a_writer_that_fails_gives_its_turn_back(app, database_file):
-    begin_write()
-    with pytest.raises(Exception, match=r"(?i)foreign key"):
+    with pytest.raises(Exception, match=r"(?i)foreign key"), write_transaction():
         insert_orphan_membership()
-    db.session.rollback()
     assert turn_is_free(database_file)
 
     connection = db.engine.connect().execution_options(**{WRITE_OPTION: True})
@@ -135,10 +132,36 @@ def test_a_turn_never_given_back_only_delays_a_writer(app, database_file, make_u
     holder = os.open(f"{database_file}-writers", os.O_RDWR | os.O_CREAT)
     fcntl.flock(holder, fcntl.LOCK_EX)  # taken by something that does not write
     try:
-        begin_write()  # waits 50 ms, then SQLite alone decides, and nothing is in its way
-        user.bio = "Written anyway."
-        db.session.commit()
+        # Waits 50 ms, then SQLite alone decides, and nothing is in its way.
+        with write_transaction():
+            user.bio = "Written anyway."
     finally:
         os.close(holder)
     db.session.expire_all()
     assert db.session.get(User, user.id).bio == "Written anyway."
+
+
+def test_a_nested_write_transaction_commits_once_with_the_outer_one(app, make_user):
+    user = make_user("alice")
+    with write_transaction():
+        user.bio = "outer"
+        with write_transaction():
+            user.display_name = "Inner"
+        assert db.session().in_transaction(), "the inner block did not commit"
+    db.session.rollback()
+    db.session.expire_all()
+    assert (user.bio, user.display_name) == ("outer", "Inner")
+
+
+def test_a_failure_inside_rolls_everything_back_even_when_caught_outside(app, make_user):
+    user = make_user("alice")
+    with write_transaction():
+        user.bio = "half done"
+        try:
+            with write_transaction():
+                user.display_name = "Never"
+                raise ValueError("refused")
+        except ValueError:
+            pass  # the caller shows the refusal; nothing of it may be committed
+    db.session.expire_all()
+    assert (user.bio, user.display_name) == ("", "")

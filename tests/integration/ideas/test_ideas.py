@@ -146,7 +146,7 @@ def test_a_vote_reads_the_idea_once_and_writes_in_place(client, auth, make_user,
         assert response.status_code == 200
         reads = [q for q in queries if q.lstrip().upper().startswith("SELECT")]
         # The voter; the idea with its thread and company. Then the vote, the count, the
-        # search outbox and the content version.
+        # event and the content version.
         assert (len(reads), len(queries)) == (2, 6)
 
 

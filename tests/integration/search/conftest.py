@@ -30,7 +30,7 @@ def write(company: Company, make_user: Callable[..., User]) -> Writer:
 
 @pytest.fixture
 def index(run_indexer: Callable[[], int]) -> Callable[[], int]:
-    """`index()`: build the index if there is none, then apply the whole outbox."""
+    """`index()`: build the index if there is none, then apply the whole event log."""
     return run_indexer
 
 

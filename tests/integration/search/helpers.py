@@ -1,6 +1,6 @@
-"""Search test helpers. Writer behaves like the services: a change and its outbox row in
-one commit. It inserts model rows directly and call `enqueue` as the thread and idea services do,
-so these tests do not depend on those services.
+"""Search test helpers. Writer behaves like the services: a change and its event in one
+commit. It inserts model rows directly and calls `record` as the thread and idea services
+do, so these tests do not depend on those services.
 """
 
 from __future__ import annotations
@@ -10,21 +10,26 @@ import re
 from collections import Counter
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select, update
 
 import ideas.search_fields  # noqa: F401 (registers idea status, tags and votes with search)
 from forum import content
 from forum.accounts.models import User
 from forum.companies.models import Company
-from forum.database import utcnow
+from forum.database import utcnow, write_transaction
+from forum.events import types as events
+from forum.events.log import newest_id, record
+from forum.events.types import register_event_types
 from forum.extensions import db
 from forum.search import services
-from forum.search.outbox import enqueue
 from forum.search.runtime import get_runtime
 from forum.search.schema import META_KEY
 from forum.threads.models import Post, Thread
+from ideas.events import IDEA_STATUS_CHANGED
 from ideas.models import Idea, IdeaTag, Tag
+
+THREAD_CHANGED = "test.thread_changed"  # any column of a thread, as a service would change it
 
 
 def slugify(title: str) -> str:
@@ -32,17 +37,18 @@ def slugify(title: str) -> str:
 
 
 class Writer:
-    """Writes content the way services do: the change and its outbox row in one commit."""
+    """Writes content the way services do: the change and its event in one commit."""
 
     def __init__(self, company: Company, author: User) -> None:
         self.company = company
         self.author = author
+        register_event_types(current_app, {THREAD_CHANGED: "changed a thread in a test"})
 
     def thread(self, title: str, body: str = "", *, kind: str = "discussion",
                company: Company | None = None, author: User | None = None) -> Thread:
-        thread = self._new_thread(title, body, kind, company, author)
-        enqueue("thread", thread.id)
-        db.session.commit()
+        with write_transaction():
+            thread = self._new_thread(title, body, kind, company, author)
+            record(events.THREAD_STARTED, self.author, thread, thread.company_id)
         return thread
 
     def _new_thread(self, title: str, body: str, kind: str, company: Company | None,
@@ -60,6 +66,11 @@ class Writer:
     def idea(self, title: str, body: str = "", *, status: str = "open", votes: int = 0,
              tags: tuple[str, ...] = (), company: Company | None = None,
              author: User | None = None) -> Thread:
+        with write_transaction():
+            return self._idea(title, body, status, votes, tags, company, author)
+
+    def _idea(self, title: str, body: str, status: str, votes: int, tags: tuple[str, ...],
+              company: Company | None, author: User | None) -> Thread:
         thread = self._new_thread(title, body, "idea", company, author)
         idea = Idea(thread_id=thread.id, company_id=thread.company_id, status=status,
                     vote_count=votes)
@@ -73,48 +84,46 @@ class Writer:
                 db.session.add(tag)
                 db.session.flush()
             db.session.add(IdeaTag(idea_id=idea.id, tag_id=tag.id))
-        enqueue("thread", thread.id)
-        db.session.commit()
+        record(events.THREAD_STARTED, self.author, thread, thread.company_id)
         return thread
 
     def reply(self, thread: Thread, body: str, *, author: User | None = None) -> Post:
-        number = (db.session.get(Thread, thread.id).post_count or 1) + 1
-        post = Post(thread_id=thread.id, number=number, author_id=(author or self.author).id,
-                    body_source=body, body_html=content.render(body).html)
-        db.session.add(post)
-        db.session.execute(update(Thread).where(Thread.id == thread.id).values(
-            reply_count=Thread.reply_count + 1, post_count=Thread.post_count + 1))
-        db.session.flush()
-        enqueue("post", post.id)
-        enqueue("thread", thread.id)
-        db.session.commit()
+        with write_transaction():
+            number = (db.session.get(Thread, thread.id).post_count or 1) + 1
+            post = Post(thread_id=thread.id, number=number,
+                        author_id=(author or self.author).id, body_source=body,
+                        body_html=content.render(body).html)
+            db.session.add(post)
+            db.session.execute(update(Thread).where(Thread.id == thread.id).values(
+                reply_count=Thread.reply_count + 1, post_count=Thread.post_count + 1))
+            record(events.POST_CREATED, self.author, post, thread.company_id)
         return post
 
     def edit_post(self, post: Post, body: str) -> None:
-        post.body_source, post.body_html = body, content.render(body).html
-        post.edited_at = utcnow()
-        enqueue("post", post.id)
-        db.session.commit()
+        with write_transaction():
+            post.body_source, post.body_html = body, content.render(body).html
+            post.edited_at = utcnow()
+            record(events.POST_EDITED, self.author, post, self.company)
 
     def change_thread(self, thread: Thread, **values: Any) -> None:
-        """Hide, move, retitle...: any column of the thread, then a thread outbox row."""
-        for name, value in values.items():
-            setattr(thread, name, value)
-        enqueue("thread", thread.id)
-        db.session.commit()
+        """Hide, move, retitle...: any column of the thread, then its event."""
+        with write_transaction():
+            for name, value in values.items():
+                setattr(thread, name, value)
+            record(THREAD_CHANGED, self.author, thread, thread.company_id)
 
     def hide_post(self, post: Post) -> None:
-        post.hidden_at = utcnow()
-        enqueue("post", post.id, "delete")
-        db.session.commit()
+        with write_transaction():
+            post.hidden_at = utcnow()
+            record(events.POST_HIDDEN, self.author, post, self.company)
 
     def change_idea(self, thread: Thread, **values: Any) -> None:
-        """Status, votes, merge target...: any column of the idea, then a thread outbox row."""
-        idea = idea_of(thread)
-        for name, value in values.items():
-            setattr(idea, name, value)
-        enqueue("thread", thread.id)
-        db.session.commit()
+        """Status, votes, merge target...: any column of the idea, then its event."""
+        with write_transaction():
+            idea = idea_of(thread)
+            for name, value in values.items():
+                setattr(idea, name, value)
+            record(IDEA_STATUS_CHANGED, self.author, idea, thread.company_id)
 
 
 def idea_of(thread: Thread) -> Idea:
@@ -134,6 +143,12 @@ def index_keys(app: Flask) -> Counter[str]:
         keys = Counter(fields["key"] for fields in searcher.all_stored_fields())
     keys.pop(META_KEY, None)
     return keys
+
+
+def newest_event() -> int:
+    """The id of the last committed event."""
+    db.session.rollback()  # see what is committed now
+    return newest_id(db.session)
 
 
 def last_applied(app: Flask) -> int:

@@ -8,12 +8,18 @@ from flask import Flask
 from sqlalchemy import delete, select
 
 from forum.companies.models import Company
-from forum.database import utcnow
+from forum.database import utcnow, write_transaction
+from forum.events.log import record
 from forum.extensions import db
-from forum.search.outbox import enqueue
 from forum.search.runtime import get_runtime
 from forum.threads.models import Post, Thread
-from tests.integration.search.helpers import Writer, found_titles, idea_of, index_keys
+from tests.integration.search.helpers import (
+    THREAD_CHANGED,
+    Writer,
+    found_titles,
+    idea_of,
+    index_keys,
+)
 
 
 def test_a_new_thread_is_found_by_title_and_body(
@@ -141,9 +147,9 @@ def test_a_deleted_thread_leaves_the_index(
     thread = write.thread("Temporary", "To be deleted")
     write.reply(thread, "deleted too")
     index()
-    db.session.execute(delete(Thread).where(Thread.id == thread.id))
-    enqueue("thread", thread.id, "delete")
-    db.session.commit()
+    with write_transaction():
+        db.session.execute(delete(Thread).where(Thread.id == thread.id))
+        record(THREAD_CHANGED, None, thread, thread.company_id)
     index()
     assert index_keys(app) == {}
     assert find("deleted").total == 0
@@ -177,11 +183,14 @@ def test_replies_follow_a_status_change_even_when_its_thread_document_moved_firs
     index()
     opening = db.session.scalars(select(Post).where(Post.thread_id == idea.id,
                                                     Post.number == 1)).one()
-    write.edit_post(opening, "Cold brew on tap, please")  # an outbox row for the post only
-    write.change_idea(idea, status="planned")  # then one for the thread
+    write.edit_post(opening, "Cold brew on tap, please")  # an event for the opening post
+    write.change_idea(idea, status="planned")  # then one for the idea
     one_by_one = get_runtime(app_factory(SEARCH_BATCH_SIZE=1)).indexer()
-    first = one_by_one.run_once()  # rewrites the thread document, status already planned
-    assert first is not None and first.documents == 1
-    assert one_by_one.run_once() is not None  # the replies are found out of date
+    # The post's event names its thread, whose status is already planned: the first
+    # batch finds the replies out of date and rewrites them with the thread document.
+    first = one_by_one.run_once()
+    assert first is not None and first.documents == 2
+    second = one_by_one.run_once()  # the idea's own event: nothing left out of date
+    assert second is not None and second.documents == 1
     assert find("nitro", status="planned").total == 1
     assert find("nitro", status="open").total == 0

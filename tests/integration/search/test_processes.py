@@ -14,34 +14,42 @@ from pathlib import Path
 
 from flask import Flask
 
-from forum.database import utcnow
+from forum.database import utcnow, write_transaction
+from forum.events import types as events
+from forum.events.log import record
 from forum.extensions import db
-from forum.search.outbox import enqueue
 from forum.search.rebuild import rebuild
 from forum.search.runtime import get_runtime
 from forum.search.store import IndexUnavailable
 from forum.threads.models import Post, Thread
-from tests.integration.search.helpers import Writer, found_titles, index_keys, last_applied
+from tests.integration.search.helpers import (
+    Writer,
+    found_titles,
+    index_keys,
+    last_applied,
+    newest_event,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 DEADLINE = 120.0  # seconds for a few thousand documents on a slow machine
 
 
 def bulk_threads(write: Writer, count: int, word: str = "walrus") -> list[int]:
-    """`count` threads with their opening posts and outbox rows, in one transaction."""
-    threads = [Thread(company_id=write.company.id, author_id=write.author.id,
-                      kind="discussion", title=f"Backlog {number} {word}",
-                      slug=f"backlog-{number}") for number in range(count)]
-    db.session.add_all(threads)
-    db.session.flush()
-    db.session.add_all([
-        Post(thread_id=thread.id, number=1, author_id=write.author.id, body_source="x",
-             body_html=f"<p>The {word} number {thread.id} likes coffee.</p>")
-        for thread in threads])
-    for thread in threads:
-        enqueue("thread", thread.id)
-    db.session.commit()
+    """`count` threads with their opening posts and events, in one transaction."""
+    with write_transaction():
+        threads = [Thread(company_id=write.company.id, author_id=write.author.id,
+                          kind="discussion", title=f"Backlog {number} {word}",
+                          slug=f"backlog-{number}") for number in range(count)]
+        db.session.add_all(threads)
+        db.session.flush()
+        db.session.add_all([
+            Post(thread_id=thread.id, number=1, author_id=write.author.id, body_source="x",
+                 body_html=f"<p>The {word} number {thread.id} likes coffee.</p>")
+            for thread in threads])
+        for thread in threads:
+            record(events.THREAD_STARTED, write.author, thread, write.company)
     return [thread.id for thread in threads]
+
 
 
 def flask_env(database_uri: str, tmp_path: Path, **settings: str) -> dict[str, str]:
@@ -85,7 +93,7 @@ def test_kill_9_in_the_middle_of_a_backlog_loses_nothing_and_duplicates_nothing(
 ) -> None:
     index()
     ids = bulk_threads(write, 2_000)
-    newest = ids[-1]  # one outbox row per thread, ids 1..2000
+    newest = newest_event()  # one event per thread
     env = flask_env(database_uri, tmp_path, SEARCH_BATCH_SIZE="40", SEARCH_POLL_INTERVAL="0.05")
     worker = start(env, "search", "worker")
     try:
@@ -110,17 +118,18 @@ def test_a_second_worker_exits_with_a_clear_message_and_the_index_stays_whole(
 ) -> None:
     index()
     ids = bulk_threads(write, 400)
+    newest = newest_event()
     env = flask_env(database_uri, tmp_path, SEARCH_BATCH_SIZE="20", SEARCH_POLL_INTERVAL="0.05")
     first = start(env, "search", "worker")
     try:
         assert first.stdout is not None
-        assert "applying the outbox" in first.stdout.readline()
+        assert "following the event log" in first.stdout.readline()
         second = subprocess.run([sys.executable, "-m", "flask", "search", "worker"], cwd=ROOT,
                                 env=env, capture_output=True, text=True, timeout=60)
         assert second.returncode == 1
         assert f"another search indexer is running (pid {first.pid}" in second.stderr
         assert "Not starting a second one." in second.stderr
-        eventually(lambda: safe_last_applied(app) == ids[-1], "the first worker to finish")
+        eventually(lambda: safe_last_applied(app) == newest, "the first worker to finish")
     finally:
         stop(first)
     keys = index_keys(app)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from forum.events.models import Event
 from forum.extensions import db
-from forum.search.models import SearchOutbox
 from forum.threads.models import Post, Thread
 from forum.threads.posting import MAX_BODY
 from tests.helpers import reload
@@ -172,11 +172,15 @@ def test_every_post_goes_through_the_content_pipeline(client, auth, make_user, m
     assert "&lt;script&gt;alert(1)&lt;/script&gt; [x](javascript:alert(1))" in html
 
 
-def test_search_outbox_is_written_with_the_change(make_thread, make_reply):
-    thread = make_thread()
-    before = db_count(SearchOutbox)
-    make_reply(thread)
-    assert db_count(SearchOutbox) == before + 2  # the post and its thread
+def test_a_reply_records_its_event_with_the_change(make_thread, make_reply, make_user):
+    thread, author = make_thread(), make_user()
+    before = db_count(Event)
+    post = make_reply(thread, author=author)
+    assert db_count(Event) == before + 1
+    newest = db.session.scalars(select(Event).order_by(Event.id.desc())).first()
+    assert (newest.type, newest.subject_type, newest.subject_id, newest.thread_id,
+            newest.company_id, newest.actor_id) == (
+        "post.created", "posts", post.id, thread.id, thread.company_id, post.author_id)
 
 
 def test_live_preview_renders_through_the_pipeline(client):

@@ -1,0 +1,67 @@
+"""Event types: each named once, with the words the audit log shows for it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+
+THREAD_STARTED = "thread.started"
+POST_CREATED = "post.created"
+POST_EDITED = "post.edited"
+POST_HIDDEN = "post.hidden"
+THREAD_PINNED = "thread.pinned"
+THREAD_UNPINNED = "thread.unpinned"
+THREAD_LOCKED = "thread.locked"
+THREAD_UNLOCKED = "thread.unlocked"
+THREAD_MOVED = "thread.moved"
+ANSWER_ACCEPTED = "thread.answer_accepted"
+ANSWER_CLEARED = "thread.answer_cleared"
+CATEGORY_SAVED = "category.saved"
+CATEGORY_DELETED = "category.deleted"
+COMPANY_CREATED = "company.created"
+COMPANY_UPDATED = "company.updated"
+STAFF_ROLE_SET = "staff.role_set"
+STAFF_REMOVED = "staff.removed"
+USER_REGISTERED = "user.registered"
+USER_PROFILE_UPDATED = "user.profile_updated"
+USER_PASSWORD_CHANGED = "user.password_changed"  # noqa: S105 (an event name)
+USER_SUSPENDED = "user.suspended"
+USER_UNSUSPENDED = "user.unsuspended"
+
+FORUM_EVENT_TYPES: Mapping[str, str] = {
+    THREAD_STARTED: "started a thread",
+    POST_CREATED: "replied",
+    POST_EDITED: "edited a post",
+    POST_HIDDEN: "removed a post",
+    THREAD_PINNED: "pinned a thread",
+    THREAD_UNPINNED: "unpinned a thread",
+    THREAD_LOCKED: "locked a thread",
+    THREAD_UNLOCKED: "unlocked a thread",
+    THREAD_MOVED: "moved a thread",
+    ANSWER_ACCEPTED: "accepted an answer",
+    ANSWER_CLEARED: "cleared an accepted answer",
+    CATEGORY_SAVED: "saved a category",
+    CATEGORY_DELETED: "removed a category",
+    COMPANY_CREATED: "opened a company",
+    COMPANY_UPDATED: "changed company settings",
+    STAFF_ROLE_SET: "gave a staff role",
+    STAFF_REMOVED: "removed a staff member",
+    USER_REGISTERED: "joined",
+    USER_PROFILE_UPDATED: "edited a profile",
+    USER_PASSWORD_CHANGED: "changed a password",
+    USER_SUSPENDED: "suspended an account",
+    USER_UNSUSPENDED: "lifted a suspension",
+}
+
+_KEY = "cocreate_event_types"
+
+
+def register_event_types(app: Flask, types: Mapping[str, str]) -> None:
+    """Make these types known to `record` and the audit log of this app."""
+    app.extensions.setdefault(_KEY, {}).update(types)
+
+
+def event_types(app: Flask) -> Mapping[str, str]:
+    """Every type this app records, with its audit-log label."""
+    return app.extensions.get(_KEY, {})

@@ -1,0 +1,25 @@
+"""The event types ideas records, with the words the audit log shows for each."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+IDEA_PROPOSED = "idea.proposed"
+IDEA_STATUS_CHANGED = "idea.status_changed"
+IDEA_MERGED = "idea.merged"
+IDEA_TAGGED = "idea.tagged"
+TAG_CREATED = "tag.created"
+TAG_DELETED = "tag.deleted"
+VOTE_CAST = "vote.cast"
+VOTE_RETRACTED = "vote.retracted"
+
+IDEA_EVENT_TYPES: Mapping[str, str] = {
+    IDEA_PROPOSED: "proposed an idea",
+    IDEA_STATUS_CHANGED: "changed an idea's status",
+    IDEA_MERGED: "merged an idea",
+    IDEA_TAGGED: "tagged an idea",
+    TAG_CREATED: "added a tag",
+    TAG_DELETED: "removed a tag",
+    VOTE_CAST: "voted",
+    VOTE_RETRACTED: "took a vote back",
+}
