@@ -23,9 +23,6 @@ except ImportError:  # not on Windows: writers then wait only on SQLite's busy t
     fcntl = None  # type: ignore[assignment]
 
 WRITE_OPTION = "cocreate_write"
-# On a connection whose writes change nothing a visitor can see (when a session was last
-# seen): kept pages stay current, so the page cache's content version is not bumped.
-PRIVATE_WRITE = "cocreate_private_write"
 BUSY_TIMEOUT_MS = 10_000
 _TURN_FD = "cocreate_writer_turn_fd"  # on a pooled connection: its writer-queue file
 _DEPTH = "cocreate_write_depth"  # on a session: how many write_transaction()s are open

@@ -21,14 +21,12 @@ from sqlalchemy import ColumnElement, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from forum.accounts.models import User, UserSession
-from forum.database import PRIVATE_WRITE, WRITE_OPTION, utcnow, write_transaction
+from forum.database import WRITE_OPTION, utcnow, write_transaction
 from forum.errors import NotFound
 from forum.extensions import db
 
 log = logging.getLogger(__name__)
 
-# Sessions change nothing a visitor sees: their writes leave kept pages current.
-PRIVATE = {PRIVATE_WRITE: True}
 _SESSION_ID = re.compile(r"^([0-9]{1,18}):([A-Za-z0-9_-]{20,64})$")
 
 
@@ -47,7 +45,7 @@ def start_session(user: User, *, remember: bool) -> None:
             user_id=user.id, key_hash=_hash(key), remember=remember,
             user_agent=request.user_agent.string[:300],
             ip_address=(request.remote_addr or "")[:45], created_at=now, last_seen_at=now,
-            expires_at=now + lifetime), execution_options=PRIVATE)
+            expires_at=now + lifetime))
     user.session_key = key
 
 
@@ -74,15 +72,14 @@ def load_session_user(session_id: str) -> User | None:
 def _note_seen(session_row_id: int, last_seen_at: datetime) -> None:
     """Keep "last seen" roughly current, writing at most once per SESSION_TOUCH_SECONDS.
 
-    On a connection of its own, so the request's read transaction stays a reader; the
-    write changes nothing anyone else sees, so it keeps kept pages (PRIVATE_WRITE).
+    On a connection of its own, so the request's read transaction stays a reader. It
+    records no event: nobody else sees it, and kept pages stay current.
     """
     now = utcnow()
     if now - last_seen_at < timedelta(seconds=current_app.config["SESSION_TOUCH_SECONDS"]):
         return
-    options = {WRITE_OPTION: True, PRIVATE_WRITE: True}
     try:
-        with db.engine.connect().execution_options(**options) as connection:
+        with db.engine.connect().execution_options(**{WRITE_OPTION: True}) as connection:
             connection.execute(update(UserSession).where(UserSession.id == session_row_id)
                                .values(last_seen_at=now))
             connection.commit()
@@ -127,8 +124,7 @@ def end_all_sessions(user: User, *, keep_current: bool = False) -> int:
 def _end(condition: ColumnElement[bool]) -> int:
     with write_transaction():
         result = db.session.execute(update(UserSession).where(
-            condition, UserSession.ended_at.is_(None)).values(ended_at=utcnow()),
-            execution_options=PRIVATE)
+            condition, UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
     return result.rowcount
 
 

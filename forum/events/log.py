@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from forum.database import in_write_transaction, utcnow
 from forum.events.models import Event
-from forum.events.types import event_types
+from forum.events.types import SHOWN_EVERYWHERE, event_types
 from forum.extensions import db
+from forum.pagecache.cache import mark_changed
 
 LOCK_TIMEOUT = "5s"  # a writer holding the log longer than this: the reader tries again
 
@@ -41,11 +42,14 @@ def record(type: str, actor: Any, subject: Any, company: Any = None,
         db.session.flush()  # a row added in this transaction gets its id
     thread_id = subject.id if subject.__tablename__ == "threads" else getattr(
         subject, "thread_id", None)
+    company_id = company if isinstance(company, int) or company is None else company.id
+    data = dict(data or {})
     db.session.execute(insert(Event).values(
-        type=type, actor_id=getattr(actor, "id", None),
-        company_id=company if isinstance(company, int) or company is None else company.id,
+        type=type, actor_id=getattr(actor, "id", None), company_id=company_id,
         thread_id=thread_id, subject_type=subject.__tablename__, subject_id=subject.id,
-        data=dict(data or {}), created_at=utcnow()))
+        data=data, created_at=utcnow()))
+    mark_changed(company_id, {thread_id, *data.get("thread_ids", ())} - {None},
+                 everywhere=type in SHOWN_EVERYWHERE)
 
 
 @dataclass(frozen=True)

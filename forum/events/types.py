@@ -54,6 +54,10 @@ FORUM_EVENT_TYPES: Mapping[str, str] = {
     USER_UNSUSPENDED: "lifted a suspension",
 }
 
+# Changes that show on pages everywhere (a person's name next to their posts, a company's
+# name and logo): kept pages of every company are stale after them, not only their own.
+SHOWN_EVERYWHERE = frozenset({USER_PROFILE_UPDATED, COMPANY_UPDATED})
+
 _KEY = "cocreate_event_types"
 
 

@@ -1,19 +1,22 @@
-"""What visitors without an account see, kept by each process until anything changes.
+"""What visitors without an account see, kept by each process until it may have changed.
 
 A signed-in person always gets a page rendered for them. Everyone signed out sees the
-same page at the same URL, so each worker keeps that page with the site's content
-version, read from the database before rendering. Every transaction that writes bumps
-the version as its last statement, atomically with what it wrote: the next request in
-any process reads a new version and renders again, so nobody is shown a page older than
-the last commit. Pages also expire after PAGE_CACHE_SECONDS, because they say "5 minutes
-ago". Each carries an ETag, so a browser revalidating gets a 304 without the body.
+same page at the same URL, so each worker keeps that page with the versions of what it
+shows: a thread page depends on its thread, a company's pages (board, forum, roadmap) on
+the company, and every page on the site as a whole. A service that changes something
+people see records an event (forum/events), which names its company and thread; the
+transaction bumps those scopes' versions as its last statement, atomically with the
+change, so the next request in any process renders again, and only the pages that write
+could have changed. A vote at one company leaves every other company's pages kept.
+Pages that span every company (the start page, /ideas, profiles) are kept only for
+PLATFORM_PAGE_SECONDS; every page expires after PAGE_CACHE_SECONDS, because pages say
+"5 minutes ago". Each carries an ETag, so a browser revalidating gets a 304.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -24,24 +27,34 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
-from sqlalchemy import Connection, Engine, event, select
+from sqlalchemy import event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
-from forum.database import PRIVATE_WRITE
+from forum.companies.models import Company
 from forum.extensions import db
-from forum.pagecache.models import SITE, ContentVersion
+from forum.pagecache.models import ContentVersion
 
-_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
-_WROTE = "cocreate_wrote"  # on a connection: this transaction changed something
-_CONNECTIONS = "cocreate_connections"  # on a session: the connections it uses
+SITE = "site"
+_CHANGED = "cocreate_changed_scopes"  # on a session: scopes this transaction changed
 _HEADER = "X-Page-Cache"
 _UNKEYED_HEADERS = {"hx-current-url"}  # the page a fragment is asked from: not its content
 
 
+Versions = tuple[int, ...]
+
+
+def company_scope(company_id: int) -> str:
+    return f"company:{company_id}"
+
+
+def thread_scope(thread_id: int) -> str:
+    return f"thread:{thread_id}"
+
+
 @dataclass(frozen=True)
 class Entry:
-    version: int
+    version: Versions
     stored_at: float
     body: bytes
     etag: str  # unquoted
@@ -57,7 +70,7 @@ class PageCache:
         self._entries: OrderedDict[tuple, Entry] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple, version: int, max_age: float) -> Entry | None:
+    def get(self, key: tuple, version: Versions, max_age: float) -> Entry | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -85,30 +98,51 @@ class PageCache:
 
 def configure_page_cache(app: Flask) -> None:
     app.extensions["page_cache"] = PageCache(app.config["PAGE_CACHE_BYTES"])
-    with app.app_context():
-        _track_writes(db.engine)
+    app.extensions["page_cache_companies"] = {}  # slug -> id: slugs never change
 
 
-_READ_VERSION = select(ContentVersion.__table__.c.version).where(
-    ContentVersion.__table__.c.id == SITE)
-
-
-def current_version() -> int:
-    """The site's content version; 0 until the first write creates the row.
+def current_versions(scopes: tuple[str, ...]) -> Versions:
+    """The versions of these scopes, in order; 0 for a scope never written.
 
     Read on a pooled connection of its own, outside the request's session: on a hit this
     is the request's only statement, and going through the session (ORM execution, its
     transaction, its teardown) cost twice as much as the rest of the hit. If the page is
     rendered, the view's session begins after this read, so what it shows is never older
-    than the version it is kept under. A session that has already begun (a cookie of an
-    account that is gone was looked up) gives the version of the snapshot it reads.
+    than the versions it is kept under. A session that has already begun (a cookie of an
+    account that is gone was looked up) gives the versions of the snapshot it reads.
     """
+    statement = select(ContentVersion.scope, ContentVersion.version).where(
+        ContentVersion.scope.in_(scopes))
     session = db.session()
     if session.in_transaction():
-        return session.scalar(_READ_VERSION) or 0
-    with db.engine.connect() as connection:
-        row = connection.execute(_READ_VERSION).first()
-    return row[0] if row else 0
+        found = {scope: version for scope, version in session.execute(statement)}
+    else:
+        with db.engine.connect() as connection:
+            found = {scope: version for scope, version in connection.execute(statement)}
+    return tuple(found.get(scope, 0) for scope in scopes)
+
+
+def _page_scopes(view_args: dict[str, Any]) -> tuple[str, ...] | None:
+    """What a page at these URL arguments shows: its thread's, else its company's
+    content (plus the site's), or None for a page that spans every company."""
+    if (thread_id := view_args.get("thread_id")) is not None:
+        return SITE, thread_scope(thread_id)
+    if (slug := view_args.get("slug")) is not None:
+        company_id = _company_id(str(slug))
+        return (SITE, company_scope(company_id)) if company_id is not None else (SITE,)
+    return None
+
+
+def _company_id(slug: str) -> int | None:
+    known: dict[str, int] = current_app.extensions["page_cache_companies"]
+    if slug not in known:
+        with db.engine.connect() as connection:
+            found = connection.execute(
+                select(Company.id).where(Company.slug == slug.lower())).scalar()
+        if found is None:
+            return None  # the view answers 404; nothing to remember
+        known[slug] = found
+    return known[slug]
 
 
 def cached_for_visitors(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -116,11 +150,15 @@ def cached_for_visitors(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        max_age = current_app.config["PAGE_CACHE_SECONDS"]
+        config = current_app.config
+        max_age = config["PAGE_CACHE_SECONDS"]
         if max_age <= 0 or not _shared_page_request():
             return view(*args, **kwargs)
+        scopes = _page_scopes(request.view_args or {})
+        if scopes is None:
+            scopes, max_age = (SITE,), min(max_age, config["PLATFORM_PAGE_SECONDS"])
         cache: PageCache = current_app.extensions["page_cache"]
-        key, version = _key(), current_version()
+        key, version = _key(), current_versions(scopes)
         entry = cache.get(key, version, max_age)
         if entry is not None:
             return _respond(entry, "hit")
@@ -166,58 +204,48 @@ def _respond(entry: Entry, outcome: str) -> Response:
     return response.make_conditional(request)
 
 
-# --- the content version: bumped last by every transaction that wrote ---------------
+# --- the versions: bumped last by every transaction that recorded a change -----------
 
 
-def _track_writes(engine: Engine) -> None:
-    if event.contains(engine, "before_cursor_execute", _note_write):
-        return
-    event.listen(engine, "before_cursor_execute", _note_write)
-    event.listen(engine, "commit", _forget_write)
-    event.listen(engine, "rollback", _forget_write)
-    event.listen(engine.pool, "checkin", _forget_write_on_checkin)
+def mark_changed(company_id: int | None, thread_ids: set[int], *,
+                 everywhere: bool = False) -> None:
+    """Note, in the current transaction, which kept pages its change makes stale.
 
-
-def _note_write(connection: Connection, _cursor: Any, statement: str, _parameters: Any,
-                context: Any, _executemany: bool) -> None:
-    # PRIVATE_WRITE, on the statement or its connection: nothing a visitor sees changed.
-    if _WRITE.match(statement) and not context.execution_options.get(PRIVATE_WRITE):
-        connection.info[_WROTE] = True
-
-
-def _forget_write(connection: Connection) -> None:
-    if not connection.invalidated:  # a lost connection has no info, and wrote nothing
-        connection.info.pop(_WROTE, None)
-
-
-def _forget_write_on_checkin(_dbapi_connection: Any, record: Any) -> None:
-    record.info.pop(_WROTE, None)
-
-
-@event.listens_for(Session, "after_begin")
-def _remember_connection(session: Session, _transaction: SessionTransaction,
-                         connection: Connection) -> None:
-    session.info.setdefault(_CONNECTIONS, []).append(connection)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_connections(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_CONNECTIONS, None)
+    Called by `forum.events.log.record`: a change at a company makes that company's
+    pages stale, a change in a thread that thread's page, and a change that shows
+    everywhere (a person's or a company's name) every page. Anything else (a new
+    account, a password) is on no kept page.
+    """
+    scopes = db.session().info.setdefault(_CHANGED, set())
+    if everywhere:
+        scopes.add(SITE)
+    if company_id is not None:
+        scopes.add(company_scope(company_id))
+    scopes.update(thread_scope(thread_id) for thread_id in thread_ids)
 
 
 @event.listens_for(Session, "before_commit")
-def _bump_if_written(session: Session) -> None:
-    # Flush first, so the version row is the last lock a writer takes and two writers
-    # never wait on each other in opposite orders.
+def _bump_changed(session: Session) -> None:
+    scopes = session.info.pop(_CHANGED, None)
+    if not scopes:
+        return
+    # Flush first, so the versions are the last locks a writer takes; bump them in one
+    # sorted statement, so two writers never wait on each other in opposite orders.
     session.flush()
-    for connection in session.info.get(_CONNECTIONS, []):
-        if connection.info.get(_WROTE):
-            connection.execute(_bump(connection.dialect.name))
+    session.execute(_bump(session.get_bind().dialect.name),
+                    [{"scope": scope, "version": 1} for scope in sorted(scopes)])
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_changed(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_CHANGED, None)  # rolled back: nothing changed after all
 
 
 @functools.cache  # built once per dialect: it runs in every writing transaction
 def _bump(dialect: str) -> Any:
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(ContentVersion).values(id=SITE, version=1).on_conflict_do_update(
-        index_elements=[ContentVersion.id], set_={"version": ContentVersion.version + 1})
+    statement = module.insert(ContentVersion)
+    return statement.on_conflict_do_update(
+        index_elements=[ContentVersion.scope],
+        set_={"version": ContentVersion.version + 1})

@@ -4,13 +4,16 @@ after a write in any process, never one person's page shown to another."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from forum.accounts import services as accounts
 from forum.accounts.models import User
+from forum.companies import services as companies
+from forum.database import write_transaction
 from forum.extensions import db
-from forum.pagecache.cache import current_version
+from forum.pagecache.cache import SITE, company_scope, current_versions, thread_scope
 from forum.pagecache.models import ContentVersion
-from forum.threads.models import Thread
+from forum.threads import state
 from ideas import votes
 from ideas.models import Idea
 
@@ -38,7 +41,7 @@ def test_a_visitor_gets_the_kept_page_until_something_is_written(
     with count_queries() as queries:
         again = client.get(board(idea))
     assert again.headers[CACHE] == "hit" and again.data == first.data
-    assert len(queries) == 1  # the content version, nothing else
+    assert len(queries) == 1  # the site's and the company's versions, nothing else
 
     votes.cast_vote(make_user("bob"), idea)
     after = client.get(board(idea))
@@ -148,22 +151,80 @@ def test_an_htmx_fragment_and_the_full_page_are_kept_apart(client, make_idea):
     assert client.get(board(idea) + "?page=1").data == page.data
 
 
-def test_only_committed_writes_change_the_version(app, client, make_idea):
+def versions(idea) -> tuple[int, ...]:
+    db.session.rollback()  # see what is committed now
+    return current_versions((SITE, company_scope(idea.company_id),
+                             thread_scope(idea.thread_id)))
+
+
+def test_only_committed_changes_move_their_own_versions(app, client, make_idea, make_user):
     idea = make_idea()
-    db.session.rollback()
-    before = current_version()
+    staff = make_user(admin=True)
+    before = versions(idea)
     client.get(board(idea))
     client.get(idea_page(idea))
-    db.session.rollback()
-    assert current_version() == before  # reading changes nothing
+    assert versions(idea) == before  # reading changes nothing
 
-    db.session.execute(update(Thread).where(Thread.id == idea.thread_id).values(pinned=True))
-    db.session.rollback()
-    assert current_version() == before  # a rolled-back write leaves no trace
+    with pytest.raises(RuntimeError), write_transaction():
+        state.set_pinned(staff, idea.thread, True)  # joins the outer transaction
+        raise RuntimeError("rolled back")
+    assert versions(idea) == before  # a rolled-back write leaves no trace
 
-    db.session.execute(update(Thread).where(Thread.id == idea.thread_id).values(pinned=True))
-    db.session.commit()
-    assert current_version() == before + 1
+    state.set_pinned(staff, idea.thread, True)
+    site, company, thread = before
+    assert versions(idea) == (site, company + 1, thread + 1)  # the site's pages are kept
+
+
+def test_a_vote_at_one_company_keeps_every_other_companys_pages(
+        client, make_idea, make_user):
+    """The site-wide version used to be bumped by every write: on an active site no
+    visitor ever got a kept page."""
+    here, elsewhere = make_idea(), make_idea()
+    for idea in (here, elsewhere):
+        assert client.get(board(idea)).headers[CACHE] == "miss"
+        assert client.get(idea_page(idea)).headers[CACHE] == "miss"
+    votes.cast_vote(make_user("hana"), here)
+    assert client.get(board(elsewhere)).headers[CACHE] == "hit"
+    assert client.get(idea_page(elsewhere)).headers[CACHE] == "hit"
+    fresh = client.get(board(here))
+    assert fresh.headers[CACHE] == "miss"
+    assert '<span class="vote-count">2</span>' in fresh.get_data(as_text=True)
+    assert client.get(idea_page(here)).headers[CACHE] == "miss"
+
+
+def test_a_reply_keeps_the_other_threads_of_its_company(client, make_idea, make_thread,
+                                                         make_reply):
+    idea = make_idea()
+    thread = make_thread(idea.company)
+    thread_page = f"/c/{idea.company.slug}/t/{thread.id}-{thread.slug}"
+    for page in (idea_page(idea), thread_page):
+        client.get(page)
+    make_reply(thread, body="A new reply here")
+    assert client.get(idea_page(idea)).headers[CACHE] == "hit"
+    assert "A new reply here" in client.get(thread_page).get_data(as_text=True)
+
+
+def test_a_change_that_shows_everywhere_reaches_every_page(client, admin, make_idea):
+    idea = make_idea()
+    client.get(idea_page(idea))
+    accounts.update_profile(idea.thread.author, idea.thread.author, "Renamed Person", "")
+    assert client.get(idea_page(idea)).headers[CACHE] == "miss"
+    client.get(idea_page(idea))
+    companies.update_company(admin, idea.company, name="Renamed Company", tagline="",
+                             description="", website="")
+    seen = client.get(idea_page(idea))
+    assert seen.headers[CACHE] == "miss" and "Renamed Company" in seen.get_data(as_text=True)
+
+
+def test_pages_across_companies_are_kept_only_briefly(app, client, make_idea, make_user,
+                                                      monkeypatch):
+    idea = make_idea()
+    client.get("/ideas")
+    assert client.get("/ideas").headers[CACHE] == "hit"
+    votes.cast_vote(make_user("ivan"), idea)
+    assert client.get("/ideas").headers[CACHE] == "hit"  # not told of every company's votes
+    app.config["PLATFORM_PAGE_SECONDS"] = 0
+    assert client.get("/ideas").headers[CACHE] == "miss"
 
 
 def test_turned_off_every_page_is_rendered(app, client, make_idea):
@@ -177,16 +238,18 @@ def test_a_version_read_inside_a_snapshot_is_the_snapshots_own(app, app_factory,
                                                                 make_user):
     idea = make_idea()
     voter_id, idea_id = make_user("erin").id, idea.id
+    scope = (company_scope(idea.company_id),)
     db.session.commit()
-    before = current_version()  # no transaction open: read on a connection of its own
+    (before,) = current_versions(scope)  # no transaction open: a connection of its own
     db.session.get(User, voter_id)  # the request's session has begun reading
     other = app_factory()  # another worker writes meanwhile
     with other.app_context():
         votes.cast_vote(db.session.get(User, voter_id), db.session.get(Idea, idea_id))
     # A page rendered from this session shows what its snapshot shows, so it must be kept
     # under that snapshot's version (on PostgreSQL each statement sees the latest commit).
-    seen = current_version()
-    assert seen == db.session.scalar(select(ContentVersion.version))
+    (seen,) = current_versions(scope)
+    assert seen == db.session.scalar(select(ContentVersion.version).where(
+        ContentVersion.scope == scope[0]))
     assert seen == (before if db.engine.dialect.name == "sqlite" else before + 1)
     db.session.rollback()
-    assert current_version() == before + 1
+    assert current_versions(scope) == (before + 1,)
