@@ -42,6 +42,7 @@ from shared import (
 from sqlalchemy import Connection, bindparam, insert, text, update
 from sqlalchemy.engine import make_url
 
+import ideas
 from forum import create_app
 from forum.config import Config
 from forum.database import utcnow
@@ -75,7 +76,7 @@ def make_app(url: str) -> Flask:
     config.SQLALCHEMY_DATABASE_URI = sqlalchemy_url(url)
     config.SEARCH_INDEX_DIR = str(index_dir(url))
     config.SEARCH_INDEXER_THREAD = False
-    return create_app(config)
+    return create_app(config, plugins=[ideas.init_app])
 
 
 @contextmanager

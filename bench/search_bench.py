@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import ideas.search_fields  # noqa: F401 (idea status, tags and votes for the index)
+import ideas
 from forum import create_app
 from forum.accounts.models import User
 from forum.companies.models import Company
@@ -85,7 +85,7 @@ def make_app(database_url: str, index_dir: Path) -> Flask:
     config.SQLALCHEMY_DATABASE_URI = database_url
     config.SEARCH_INDEX_DIR = str(index_dir)
     config.SEARCH_INDEXER_THREAD = False
-    return create_app(config)
+    return create_app(config, plugins=[ideas.init_app])
 
 
 def progress_bar(length: int, label: str) -> Any:

@@ -1,7 +1,12 @@
-"""Cocreate: the platform and its discussion engine."""
+"""Cocreate: the platform and its discussion engine.
+
+Forum knows no plug-in by name: `create_app(plugins=[ideas.init_app])` (see wsgi.py) is
+told what to plug in, and each plug-in registers itself through forum.hooks.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask
@@ -15,23 +20,27 @@ from forum.companies.views import bp as companies_bp
 from forum.config import INSTANCE_DIR, ROOT, Config
 from forum.database import configure_database
 from forum.errors import configure_errors
-from forum.events.types import FORUM_EVENT_TYPES, register_event_types
+from forum.events.types import FORUM_EVENT_TYPES
 from forum.events.views import bp as audit_bp
 from forum.extensions import csrf, db, htmx, limiter, login_manager, migrate
+from forum.hooks import Hooks, NavLink, Plugin, init_hooks
 from forum.pagecache.cache import configure_page_cache
+from forum.policy import FORUM_RULES, Action
 from forum.routing import configure_routing
 from forum.search.views import bp as search_bp
 from forum.templating import configure_templates
 from forum.threads.staff_views import bp as thread_staff_bp
 from forum.threads.views import bp as threads_bp
 from forum.web import configure_web
-from ideas.views import bp as ideas_bp  # the one place forum knows about ideas
 
 __all__ = ["create_app"]
 
 
-def create_app(config: Any = None) -> Flask:
-    """Build the app: no migrations, no network, no prompts; just the wiring."""
+def create_app(config: Any = None, plugins: Sequence[Plugin] = ()) -> Flask:
+    """Build the app: no migrations, no network, no prompts; just the wiring.
+
+    Each of `plugins` (an `init_app(app)`) is called once, after forum registered its
+    own hooks and before any blueprint is registered."""
     app = Flask(
         __name__,
         instance_path=str(INSTANCE_DIR),
@@ -39,11 +48,14 @@ def create_app(config: Any = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.from_object(config if config is not None else Config())
+    hooks = init_hooks(app)
     configure_database(app)
-    register_event_types(app, FORUM_EVENT_TYPES)
     configure_extensions(app)
     configure_routing(app)
-    configure_blueprints(app)
+    configure_forum_hooks(hooks)
+    for plugin in plugins:
+        plugin(app)
+    configure_blueprints(app, hooks)
     configure_templates(app)
     configure_errors(app)
     configure_web(app)
@@ -66,9 +78,25 @@ def configure_extensions(app: Flask) -> None:
     login_manager.user_loader(load_session_user)
 
 
-def configure_blueprints(app: Flask) -> None:
+def configure_forum_hooks(hooks: Hooks) -> None:
+    """Forum's own rules, thread page and navigation, registered like a plug-in's."""
+    hooks.add_rules(FORUM_RULES)
+    hooks.add_event_types(FORUM_EVENT_TYPES)
+    hooks.add_thread_endpoint("*", "threads.thread")
+    hooks.add_nav_link("header", NavLink("Companies", "companies.home", 0))
+    hooks.add_nav_link("company", NavLink("Overview", "companies.company", 0))
+    hooks.add_nav_link("company", NavLink("Forum", "threads.forum", 30, ("threads.",)))
+    for position, (label, endpoint, action) in enumerate([
+            ("Overview", "companies.manage", None),
+            ("Settings", "companies.settings", Action.EDIT_COMPANY),
+            ("Staff", "companies.staff", Action.MANAGE_STAFF),
+            ("Categories", "thread_staff.manage_categories", Action.MANAGE_CATEGORIES)]):
+        hooks.add_nav_link("manage", NavLink(label, endpoint, position * 10, action=action))
+
+
+def configure_blueprints(app: Flask, hooks: Hooks) -> None:
     for blueprint in (accounts_bp, companies_bp, admin_bp, audit_bp, threads_bp,
-                      thread_staff_bp, search_bp, ideas_bp):
+                      thread_staff_bp, search_bp, *hooks.blueprints):
         app.register_blueprint(blueprint)
 
 

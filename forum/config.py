@@ -65,8 +65,8 @@ class Config:
         # Pages signed-out visitors see are kept per process until the next write, and
         # at most this long (they say "5 minutes ago"); 0 turns the cache off.
         self.PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "60"))
-        # Pages that span every company (home, /ideas, profiles) are not told of each
-        # change at each company: they are kept this long at most.
+        # Pages that span every company (the start page, cross-company lists, profiles) are
+        # not told of each change at each company: they are kept this long at most.
         self.PLATFORM_PAGE_SECONDS = float(os.environ.get("PLATFORM_PAGE_SECONDS", "5"))
         self.PAGE_CACHE_BYTES = int(os.environ.get("PAGE_CACHE_BYTES", str(32 * 2**20)))
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -25,7 +25,7 @@ import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from html import escape, unescape
 from html.parser import HTMLParser
 from types import ModuleType
@@ -96,10 +96,20 @@ _URL_RE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _MENTION_RE = re.compile(r"(?<![\w@./+-])@([A-Za-z0-9][A-Za-z0-9_]{2,29})(?![\w@]|\.\w)")
-_SITE_PATH_RE = re.compile(
-    r"(?<![\w/.:@-])/c/[\w-]{1,64}/(?:t|ideas)/[0-9]{1,18}(?:-[\w-]*+)?(?![\w/])"
-)
-_THREAD_PATH_RE = re.compile(r"/c/[^/]{1,64}/(?:t|ideas)/([0-9]{1,18})(?:-[^/]*)?/?")
+# Thread pages live at /c/<company>/<area>/<id>-<slug>; the areas are the app's (forum's
+# "t" and whatever plug-ins register), so the patterns are built per set of areas.
+DEFAULT_THREAD_AREAS = ("t",)
+_PATHS_KEY = "cocreate.thread_paths"
+
+
+@lru_cache(maxsize=8)
+def _thread_path_patterns(areas: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a bare site path in text, a link's path) to a thread page in one of `areas`."""
+    area = "|".join(re.escape(name) for name in areas)
+    site_path = re.compile(
+        rf"(?<![\w/.:@-])/c/[\w-]{{1,64}}/(?:{area})/[0-9]{{1,18}}(?:-[\w-]*+)?(?![\w/])")
+    thread_path = re.compile(rf"/c/[^/]{{1,64}}/(?:{area})/([0-9]{{1,18}})(?:-[^/]*)?/?")
+    return site_path, thread_path
 
 _NEWLINE_RE = re.compile(r"\r\n?")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 (but \t, \n), DEL, C1
@@ -135,9 +145,10 @@ def normalize_source(source: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def render(source: str, *, known_users: Resolver | None = None) -> Rendered:
+def render(source: str, *, known_users: Resolver | None = None,
+           thread_areas: Iterable[str] = DEFAULT_THREAD_AREAS) -> Rendered:
     """Markdown -> sanitized HTML. known_users receives candidate names (lower-cased) and
-    returns the subset that exist.
+    returns the subset that exist; thread_areas are the path segments of thread pages.
 
     ``known_users`` is called at most once, with every candidate, so a post with fifty
     mentions costs one query; it is not called when there is no candidate. Without it no
@@ -147,8 +158,9 @@ def render(source: str, *, known_users: Resolver | None = None) -> Rendered:
     stored escaped rather than the post being lost.
     """
     text = normalize_source(source)[:MAX_SOURCE_LENGTH]
+    site_path, thread_path = _thread_path_patterns(tuple(sorted(set(thread_areas))))
     try:
-        raw_html, mentions = _markdown_to_html(text, known_users)
+        raw_html, mentions = _markdown_to_html(text, known_users, site_path)
         safe_html = _sanitize(raw_html)
     except _ResolverFailed as failure:
         raise failure.original from None  # the caller's problem (say, the database), not ours
@@ -158,7 +170,8 @@ def render(source: str, *, known_users: Resolver | None = None) -> Rendered:
             "<p>" + escape(text).replace("\n", "<br>\n") + "</p>", tags={"p", "br"}
         )
         mentions = ()
-    return Rendered(html=safe_html, mentions=mentions, thread_ids=_thread_ids(safe_html))
+    return Rendered(html=safe_html, mentions=mentions,
+                    thread_ids=_thread_ids(safe_html, thread_path))
 
 
 def render_plain_excerpt(html: str, length: int = 200) -> str:
@@ -268,9 +281,11 @@ def _build_markdown() -> MarkdownIt:
     return md
 
 
-def _markdown_to_html(text: str, known_users: Resolver | None) -> tuple[str, tuple[str, ...]]:
+def _markdown_to_html(text: str, known_users: Resolver | None,
+                      site_path: re.Pattern[str]) -> tuple[str, tuple[str, ...]]:
     """Parse (which runs _links_rule), render; the env carries the resolver and results."""
-    env: dict[str, Any] = {_LABEL_BUDGET_KEY: _Budget(), _RESOLVER_KEY: known_users}
+    env: dict[str, Any] = {_LABEL_BUDGET_KEY: _Budget(), _RESOLVER_KEY: known_users,
+                           _PATHS_KEY: site_path}
     tokens = _MD.parse(text, env)
     return _MD.renderer.render(tokens, _MD.options, env), tuple(env.get(_MENTIONS_KEY, ()))
 
@@ -278,9 +293,11 @@ def _markdown_to_html(text: str, known_users: Resolver | None) -> tuple[str, tup
 def _links_rule(state: StateCore) -> None:
     """Core rule: one resolver call for all candidates, then rewrite the token stream."""
     candidates: dict[str, None] = {}
+    site_path: re.Pattern[str] = state.env[_PATHS_KEY]
     for token in state.tokens:
         for _, text, tail in _prose(token.children or []):
-            candidates.update((name, None) for _, _, name in _inline_matches(text, tail) if name)
+            candidates.update((name, None) for _, _, name
+                              in _inline_matches(text, tail, site_path) if name)
     resolver: Resolver | None = state.env.get(_RESOLVER_KEY)
     known: set[str] = set()
     if candidates and resolver is not None:
@@ -292,7 +309,7 @@ def _links_rule(state: StateCore) -> None:
     for token in state.tokens:
         _rewrite_block_token(token)
         if token.children:
-            token.children = _rewrite_inline(token.children, known, linked)
+            token.children = _rewrite_inline(token.children, known, linked, site_path)
 
 
 def _rewrite_block_token(token: Token) -> None:
@@ -324,13 +341,14 @@ def _prose(children: list[Token]) -> Iterator[tuple[int, str, str]]:
             yield index, token.content, tail
 
 
-def _inline_matches(text: str, tail: str = "") -> list[tuple[int, int, str]]:
+def _inline_matches(text: str, tail: str, site_path: re.Pattern[str]
+                    ) -> list[tuple[int, int, str]]:
     """(start, end, lower-cased mention or "" for a site path) in text, none inside a URL."""
     full = text + tail
     urls = [m.span() for m in _URL_RE.finditer(text)]
     url_starts = [start for start, _ in urls]
     found = [(m.start(), m.end(), m.group(1).lower()) for m in _MENTION_RE.finditer(full)]
-    found += [(m.start(), m.end(), "") for m in _SITE_PATH_RE.finditer(full)]
+    found += [(m.start(), m.end(), "") for m in site_path.finditer(full)]
     matches = []
     for start, end, name in sorted(found):
         index = bisect_left(url_starts, end) - 1  # last URL starting before this match ends
@@ -339,11 +357,11 @@ def _inline_matches(text: str, tail: str = "") -> list[tuple[int, int, str]]:
     return matches
 
 
-def _rewrite_inline(children: list[Token], known: set[str], linked: dict[str, None]) -> list[Token]:
+def _rewrite_inline(children: list[Token], known: set[str], linked: dict[str, None],
+                    site_path: re.Pattern[str]) -> list[Token]:
     """Link known mentions and bare thread paths; turn images into plain links."""
-    replacements = {
-        index: _split_text(text, tail, known, linked) for index, text, tail in _prose(children)
-    }
+    replacements = {index: _split_text(text, tail, known, linked, site_path)
+                    for index, text, tail in _prose(children)}
     out: list[Token] = []
     depth = 0
     for index, token in enumerate(children):
@@ -355,10 +373,11 @@ def _rewrite_inline(children: list[Token], known: set[str], linked: dict[str, No
     return out
 
 
-def _split_text(text: str, tail: str, known: set[str], linked: dict[str, None]) -> list[Token]:
+def _split_text(text: str, tail: str, known: set[str], linked: dict[str, None],
+                site_path: re.Pattern[str]) -> list[Token]:
     out: list[Token] = []
     pos = 0
-    for start, end, name in _inline_matches(text, tail):
+    for start, end, name in _inline_matches(text, tail, site_path):
         if start < pos or (name and name not in known):
             continue
         out.append(_text_token(text[pos:start]))
@@ -529,8 +548,8 @@ class _TextExtractor(HTMLParser):
         self.parts.append(data)
 
 
-def _thread_ids(html: str) -> tuple[int, ...]:
-    """Ids from links to /c/<company>/t|ideas/<id>-<slug>, relative or absolute.
+def _thread_ids(html: str, thread_path: re.Pattern[str]) -> tuple[int, ...]:
+    """Ids from links to /c/<company>/<area>/<id>-<slug>, relative or absolute.
 
     Any host is accepted (the module does not know the site's); the caller checks that the
     thread exists and may be linked before recording anything.
@@ -544,7 +563,7 @@ def _thread_ids(html: str) -> tuple[int, ...]:
             parts = urlsplit(href)
         except ValueError:  # e.g. "http://[not-an-ipv6"
             continue
-        match = _THREAD_PATH_RE.fullmatch(parts.path)
+        match = thread_path.fullmatch(parts.path)
         if parts.scheme in {"", "http", "https"} and match:
             ids[int(match.group(1))] = None
     return tuple(ids)

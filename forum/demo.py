@@ -15,6 +15,7 @@ from forum.companies import services as companies
 from forum.companies.models import Company
 from forum.database import utcnow, write_transaction
 from forum.extensions import db
+from forum.hooks import hooks_of
 from forum.threads import categories, posting, state
 from forum.threads.models import Post, Thread
 
@@ -109,18 +110,10 @@ THREADS = [
      "It squeals loudly for the first few stops after riding in rain.", []),
 ]
 
-# Packages built on forum (ideas) add their demo content here: (steps, loader).
-DemoLoader = Callable[[dict[str, User], Callable[[int], object]], None]
-_extensions: list[tuple[int, DemoLoader]] = []
-
-
-def extend(steps: int, loader: DemoLoader) -> None:
-    if all(existing is not loader for _, existing in _extensions):
-        _extensions.append((steps, loader))
-
-
 def steps() -> int:
-    return len(PEOPLE) + len(COMPANIES) + len(THREADS) + sum(n for n, _ in _extensions)
+    """Progress steps of the whole demo, plug-ins' loaders included (see forum.hooks)."""
+    loaders = hooks_of().demo_loaders
+    return len(PEOPLE) + len(COMPANIES) + len(THREADS) + sum(n for n, _ in loaders)
 
 
 @contextmanager
@@ -171,7 +164,7 @@ def _load(progress: Callable[[int], object]) -> dict[str, User]:
                               author, kind, title, body, replies)
         backdate(thread, days=2 + 3 * (len(THREADS) - age))
         progress(1)
-    for _, loader in _extensions:
+    for _, loader in hooks_of().demo_loaders:
         loader(people, progress)
     return people
 

@@ -1,6 +1,6 @@
 """Every forum model, imported in one place so Alembic and the app see the whole schema.
 
-The ideas tables register themselves when the app factory imports the ideas blueprint.
+Plug-ins' tables are imported by the plug-ins themselves, before `create_app` returns.
 """
 
 from forum.accounts.models import User, UserSession

@@ -1,51 +1,97 @@
-"""Who may do what: one predicate per decision, asked by services, views and templates.
+"""Who may do what, and what to tell them when they may not.
 
-No role check is written anywhere else. Each predicate takes the actor (possibly the
-anonymous user) and the thing acted on, and answers True or False; `require` turns a
-False into the NotAllowed error services raise.
+`can(user, action, subject)` returns a Decision: truthy when allowed, and otherwise the
+reason the person is shown ("You are suspended until 3 May."). Each app holds its rules
+in its hooks (forum's are FORUM_RULES below; plug-ins add theirs), keyed by action
+constants, so a misspelt action fails at import in Python and at first render in a
+template. No role check and no refusal message is written anywhere else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from forum.accounts.models import User
 from forum.companies.models import Company, Role
+from forum.database import utcnow
 from forum.errors import NotAllowed
+from forum.hooks import Rule, hooks_of
+from forum.threads.models import FORUM_KINDS, Kind, Post, Thread
 
-Predicate = Callable[[Any, Any], bool]
-_RULES: dict[str, Predicate] = {}
+
+@dataclass(frozen=True)
+class Decision:
+    """An answer of the policy: truthy when allowed; `reason` says why not."""
+
+    allowed: bool
+    reason: str = ""
+    sign_in: bool = False  # signing in could change the answer: offer it
+
+    def __bool__(self) -> bool:
+        return self.allowed
 
 
-def rule(action: str) -> Callable[[Predicate], Predicate]:
-    """Register the predicate that decides `action`."""
+ALLOWED = Decision(True)
 
-    def register(predicate: Predicate) -> Predicate:
-        _RULES[action] = predicate
-        return predicate
 
-    return register
+def refuse(reason: str, *, sign_in: bool = False) -> Decision:
+    """A refusal with the reason the person is shown."""
+    return Decision(False, reason, sign_in)
+
+
+class Action(StrEnum):
+    """What forum's rules decide; plug-ins name theirs in their own enums."""
+
+    SIGN_IN = "sign_in"
+    VIEW_ADMIN = "view_admin"
+    CREATE_COMPANY = "create_company"
+    EDIT_COMPANY = "edit_company"
+    MANAGE_STAFF = "manage_staff"
+    VIEW_MANAGE = "view_manage"
+    SUSPEND_USER = "suspend_user"
+    EDIT_PROFILE = "edit_profile"
+    MANAGE_CATEGORIES = "manage_categories"
+    START_THREAD = "start_thread"
+    VIEW_THREAD = "view_thread"
+    REPLY = "reply"
+    ANNOUNCE = "announce"
+    POST_OFFICIAL = "post_official"
+    ACCEPT_ANSWER = "accept_answer"
+    PIN_THREAD = "pin_thread"
+    LOCK_THREAD = "lock_thread"
+    MOVE_THREAD = "move_thread"
+    EDIT_POST = "edit_post"
+    DELETE_POST = "delete_post"
+    VIEW_REVISIONS = "view_revisions"
+    BYPASS_POSTING_LIMITS = "bypass_posting_limits"
 
 
 def actions() -> list[str]:
-    """Every action the policy knows, for the table-driven tests."""
-    return sorted(_RULES)
+    """Every action the current app's policy knows, for the table-driven tests."""
+    return sorted(hooks_of().rules)
 
 
-def can(user: Any, action: str, target: Any = None) -> bool:
-    """May `user` do `action` to `target`? Unknown actions are refused loudly."""
+def can(user: Any, action: str, subject: Any = None) -> Decision:
+    """May `user` do `action` to `subject`? Unknown actions are refused loudly."""
     try:
-        predicate = _RULES[action]
+        rule = hooks_of().rules[action]
     except KeyError:
         raise LookupError(f"policy has no rule for {action!r}") from None
-    return predicate(user, target)
+    return rule(user, subject)
 
 
-def require(user: Any, action: str, target: Any = None, message: str | None = None) -> None:
-    """Raise NotAllowed unless `can(user, action, target)`."""
-    if not can(user, action, target):
-        raise NotAllowed(message or "You don't have permission to do that.")
+def require(user: Any, action: str, subject: Any = None) -> None:
+    """Raise NotAllowed, with the decision's reason, unless `can(user, action, subject)`."""
+    decision = can(user, action, subject)
+    if not decision:
+        raise NotAllowed(decision.reason)
+
+
+# Building blocks for rules (plug-ins use them too). Decisions chain with `and`: the
+# first refusal is the answer.
 
 
 def is_active(user: Any) -> bool:
@@ -69,157 +115,160 @@ def has_role(user: Any, company: Company, *roles: Role) -> bool:
     return is_admin(user) or role_at(user, company) in {role.value for role in roles}
 
 
+def day(moment: datetime) -> str:
+    """'3 May', with the year when it is not this one."""
+    text = f"{moment.day} {moment:%B}"
+    return text if moment.year == utcnow().year else f"{text} {moment.year}"
+
+
+def active(user: Any, reason: str) -> Decision:
+    """Visitors are refused with `reason` and offered to sign in; suspended people are
+    told until when."""
+    if not getattr(user, "is_authenticated", False):
+        return refuse(reason, sign_in=True)
+    if user.is_suspended:
+        return refuse(f"You are suspended until {day(user.suspended_until)}.")
+    return ALLOWED
+
+
+def signed_in(user: Any, to: str) -> Decision:
+    """Anyone active; visitors are asked to sign in "to vote"."""
+    return active(user, f"Sign in to {to}.")
+
+
+def staff(user: Any, company: Company, reason: str, roles: tuple[Role, ...] = ()) -> Decision:
+    """Allowed to the company's staff (of `roles`, by default any) and to site admins."""
+    return active(user, reason) and check(has_role(user, company, *(roles or STAFF)), reason)
+
+
+def admin_only(user: Any, reason: str) -> Decision:
+    return active(user, reason) and check(is_admin(user), reason)
+
+
+def check(condition: bool, reason: str) -> Decision:
+    """ALLOWED when `condition` holds, otherwise the refusal."""
+    return ALLOWED if condition else refuse(reason)
+
+
 STAFF = (Role.TEAM, Role.MODERATOR, Role.OWNER)
 MODERATORS = (Role.MODERATOR, Role.OWNER)
+OWNERS = (Role.OWNER,)
 
 
-@rule("view_admin")
-def _view_admin(user: Any, _target: Any) -> bool:
-    return is_admin(user)
+def _sign_in(_user: Any, account: User) -> Decision:
+    if not account.is_suspended:
+        return ALLOWED
+    assert account.suspended_until is not None
+    until = account.suspended_until.strftime("%d %B %Y at %H:%M UTC")
+    reason = f" Reason: {account.suspension_reason}" if account.suspension_reason else ""
+    return refuse(f"Your account is suspended until {until}.{reason}")
 
 
-@rule("create_company")
-def _create_company(user: Any, _target: Any) -> bool:
-    return is_admin(user)
-
-
-@rule("edit_company")
-def _edit_company(user: Any, company: Company) -> bool:
-    return has_role(user, company, Role.OWNER)
-
-
-@rule("manage_staff")
-def _manage_staff(user: Any, company: Company) -> bool:
-    return has_role(user, company, Role.OWNER)
-
-
-@rule("view_manage")
-def _view_manage(user: Any, company: Company) -> bool:
-    return has_role(user, company, *STAFF)
-
-
-@rule("suspend_user")
-def _suspend_user(user: Any, target: User) -> bool:
+def _suspend_user(user: Any, target: User) -> Decision:
     # Admins cannot be suspended from the web: that takes the CLI, on the server.
-    return is_admin(user) and target.id != user.id and not target.is_site_admin
+    return (admin_only(user, "Only site admins suspend accounts.")
+            and check(target.id != user.id, "You cannot suspend yourself.")
+            and check(not target.is_site_admin,
+                      "Site admins are suspended from the command line, on the server."))
 
 
-@rule("edit_profile")
-def _edit_profile(user: Any, target: User) -> bool:
-    return is_active(user) and user.id == target.id
+def _edit_profile(user: Any, target: User) -> Decision:
+    return (signed_in(user, "edit your profile")
+            and check(user.id == target.id, "You can only edit your own profile."))
 
 
-# Discussions. Targets: a Company for company-wide actions, a Thread or a Post otherwise.
+# Discussions. Subjects: a Company for company-wide actions, a Thread or a Post otherwise.
 
 
-def _company_of(target: Any) -> Company:
-    """The company a thread or post belongs to."""
-    thread = getattr(target, "thread", None) or target
-    return thread.company
+def _view_thread(user: Any, thread: Thread) -> Decision:
+    return check(not thread.is_hidden or has_role(user, thread.company, *MODERATORS),
+                 "That thread does not exist, or it was removed.")
 
 
-@rule("manage_categories")
-def _manage_categories(user: Any, company: Company) -> bool:
-    return has_role(user, company, *MODERATORS)
+def _reply(user: Any, thread: Thread) -> Decision:
+    return (signed_in(user, "reply")
+            and check(not thread.is_hidden, "This thread was removed; it takes no replies.")
+            and check(not thread.is_locked, "This thread is locked: it takes no new replies."))
 
 
-@rule("start_thread")
-def _start_thread(user: Any, _company: Company) -> bool:
-    return is_active(user)
+def _announce(user: Any, thread: Thread) -> Decision:
+    # Staff announcements (a status change) are posted even in locked threads.
+    return staff(user, thread.company, "Only the company's staff post announcements.")
 
 
-@rule("view_thread")
-def _view_thread(user: Any, thread: Any) -> bool:
-    return not thread.is_hidden or has_role(user, thread.company, *MODERATORS)
+def _accept_answer(user: Any, thread: Thread) -> Decision:
+    return (staff(user, thread.company, "Only the company's staff mark answers.")
+            and check(thread.kind == Kind.QUESTION, "Only questions have an accepted answer."))
 
 
-@rule("reply")
-def _reply(user: Any, thread: Any) -> bool:
-    return is_active(user) and not thread.is_locked and not thread.is_hidden
+def _move_thread(user: Any, thread: Thread) -> Decision:
+    return (staff(user, thread.company, "Only the company's staff move threads.")
+            and check(thread.kind in FORUM_KINDS,
+                      "Only forum threads move between categories."))
 
 
-@rule("post_official")
-def _post_official(user: Any, company: Company) -> bool:
-    return has_role(user, company, *STAFF)
+def _edit_post(user: Any, post: Post) -> Decision:
+    decision = signed_in(user, "edit posts") and check(not post.is_hidden,
+                                                       "This post was removed.")
+    if not decision or has_role(user, post.thread.company, *MODERATORS):
+        return decision
+    return (check(user.id == post.author_id, "You can only edit your own posts.")
+            and check(not post.thread.is_locked,
+                      "This thread is locked: its posts can no longer be edited."))
 
 
-@rule("accept_answer")
-def _accept_answer(user: Any, thread: Any) -> bool:
-    return thread.kind == "question" and has_role(user, thread.company, *STAFF)
+def _delete_post(user: Any, post: Post) -> Decision:
+    decision = signed_in(user, "remove posts") and check(not post.is_hidden,
+                                                         "This post was already removed.")
+    if not decision or has_role(user, post.thread.company, *MODERATORS):
+        return decision
+    return (check(user.id == post.author_id, "You can only remove your own posts.")
+            and check(post.number > 1 or post.thread.reply_count == 0,
+                      "Others have replied to this thread, so its opening post stays. "
+                      "Edit it instead, or ask a moderator."))
 
 
-@rule("pin_thread")
-def _pin_thread(user: Any, thread: Any) -> bool:
-    return has_role(user, thread.company, *STAFF)
+def _view_revisions(user: Any, post: Post) -> Decision:
+    return signed_in(user, "see earlier versions") and check(
+        user.id == post.author_id or has_role(user, post.thread.company, *STAFF),
+        "Only the author and the company's staff see earlier versions.")
 
 
-@rule("lock_thread")
-def _lock_thread(user: Any, thread: Any) -> bool:
-    return has_role(user, thread.company, *STAFF)
+def _company_rule(reason: str, roles: tuple[Role, ...] = ()) -> Rule:
+    """A rule over a Company: its staff (of `roles`) and site admins."""
+    return lambda user, company: staff(user, company, reason, roles)
 
 
-@rule("move_thread")
-def _move_thread(user: Any, thread: Any) -> bool:
-    return thread.kind != "idea" and has_role(user, thread.company, *STAFF)
+def _thread_rule(reason: str) -> Rule:
+    """A rule over a Thread: its company's staff and site admins."""
+    return lambda user, thread: staff(user, thread.company, reason)
 
 
-@rule("edit_post")
-def _edit_post(user: Any, post: Any) -> bool:
-    if post.is_hidden or not is_active(user):
-        return False
-    own = user.id == post.author_id and not post.thread.is_locked
-    return own or has_role(user, _company_of(post), *MODERATORS)
-
-
-@rule("delete_post")
-def _delete_post(user: Any, post: Any) -> bool:
-    if post.is_hidden or not is_active(user):
-        return False
-    return user.id == post.author_id or has_role(user, _company_of(post), *MODERATORS)
-
-
-@rule("view_revisions")
-def _view_revisions(user: Any, post: Any) -> bool:
-    if not is_active(user):
-        return False
-    return user.id == post.author_id or has_role(user, _company_of(post), *STAFF)
-
-
-@rule("bypass_posting_limits")
-def _bypass_posting_limits(user: Any, company: Company) -> bool:
+FORUM_RULES: dict[str, Rule] = {
+    Action.SIGN_IN: _sign_in,
+    Action.VIEW_ADMIN: lambda user, _none: admin_only(user, "Only site admins see this."),
+    Action.CREATE_COMPANY: lambda user, _none: admin_only(
+        user, "Only site admins open companies."),
+    Action.EDIT_COMPANY: _company_rule("Only the company's owners change its settings.",
+                                       OWNERS),
+    Action.MANAGE_STAFF: _company_rule("Only the company's owners manage its staff.", OWNERS),
+    Action.VIEW_MANAGE: _company_rule("Only the company's staff manage it."),
+    Action.SUSPEND_USER: _suspend_user,
+    Action.EDIT_PROFILE: _edit_profile,
+    Action.MANAGE_CATEGORIES: _company_rule(
+        "Only the company's moderators manage its categories.", MODERATORS),
+    Action.START_THREAD: lambda user, _company: signed_in(user, "start a thread"),
+    Action.VIEW_THREAD: _view_thread,
+    Action.REPLY: _reply,
+    Action.ANNOUNCE: _announce,
+    Action.POST_OFFICIAL: _company_rule("Only the company's staff post as the company."),
+    Action.ACCEPT_ANSWER: _accept_answer,
+    Action.PIN_THREAD: _thread_rule("Only the company's staff pin threads."),
+    Action.LOCK_THREAD: _thread_rule("Only the company's staff lock threads."),
+    Action.MOVE_THREAD: _move_thread,
+    Action.EDIT_POST: _edit_post,
+    Action.DELETE_POST: _delete_post,
+    Action.VIEW_REVISIONS: _view_revisions,
     # Staff answer many customers in a row; the flood limits are for everyone else.
-    return has_role(user, company, *STAFF)
-
-
-# Ideas. The ideas package asks these; targets are duck-typed (an idea has .company,
-# .thread and .is_closed) so that this module never imports ideas.
-
-
-@rule("propose_idea")
-def _propose_idea(user: Any, _company: Company) -> bool:
-    return is_active(user)
-
-
-@rule("vote")
-def _vote(user: Any, idea: Any) -> bool:
-    return is_active(user) and not idea.is_closed and not idea.thread.is_hidden
-
-
-@rule("change_status")
-def _change_status(user: Any, idea: Any) -> bool:
-    return has_role(user, idea.company, *STAFF)
-
-
-@rule("merge_idea")
-def _merge_idea(user: Any, idea: Any) -> bool:
-    return has_role(user, idea.company, *STAFF)
-
-
-@rule("tag_idea")
-def _tag_idea(user: Any, idea: Any) -> bool:
-    return has_role(user, idea.company, *STAFF)
-
-
-@rule("manage_tags")
-def _manage_tags(user: Any, company: Company) -> bool:
-    return has_role(user, company, *STAFF)
+    Action.BYPASS_POSTING_LIMITS: _company_rule("Posting limits apply to you."),
+}

@@ -8,6 +8,7 @@ from flask import Flask
 
 from forum import content, policy
 from forum.database import utcnow
+from forum.hooks import hooks_of
 
 
 def ago(moment: datetime | None, now: datetime | None = None) -> str:
@@ -26,7 +27,7 @@ def ago(moment: datetime | None, now: datetime | None = None) -> str:
 
 
 def configure_templates(app: Flask) -> None:
-    app.jinja_env.globals.update(can=policy.can)
+    app.jinja_env.globals.update(can=policy.can, navigation=hooks_of(app).nav)
     app.jinja_env.filters["excerpt"] = content.render_plain_excerpt
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.trim_blocks = True

@@ -1,1 +1,35 @@
-"""Ideas: the product lifecycle on top of the forum's threads."""
+"""Ideas: the product lifecycle on top of the forum's threads.
+
+`init_app(app)` is the one place ideas plugs into forum: everything it adds to the
+platform is registered here, with that app's hooks (see forum.hooks).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from forum.hooks import NavLink, hooks_of
+from forum.threads.models import Kind
+from ideas import demo, policy, queries, search_fields
+from ideas.events import IDEA_EVENT_TYPES
+from ideas.models import Status
+from ideas.policy import IdeaAction
+from ideas.views import bp
+
+
+def init_app(app: Flask) -> None:
+    """Register ideas' pages, rules, search fields, profile section, demo, links and events."""
+    hooks = hooks_of(app)
+    hooks.add_blueprint(bp)
+    hooks.add_rules(policy.RULES)
+    hooks.add_thread_endpoint(Kind.IDEA, "ideas.idea")
+    hooks.add_search_extras(search_fields.idea_search_fields,
+                            statuses=[(status.value, status.label) for status in Status])
+    hooks.add_profile_section(queries.profile_section)
+    hooks.add_demo_loader(demo.STEPS, demo.load)
+    hooks.add_nav_link("header", NavLink("Ideas", "ideas.trending", 10))
+    hooks.add_nav_link("company", NavLink("Ideas", "ideas.board", 10, ("ideas.idea",)))
+    hooks.add_nav_link("company", NavLink("Roadmap", "ideas.roadmap", 20))
+    hooks.add_nav_link("manage", NavLink("Tags", "ideas.staff.manage_tags", 40,
+                                         action=IdeaAction.MANAGE_TAGS))
+    hooks.add_event_types(IDEA_EVENT_TYPES)

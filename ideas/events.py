@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from forum.hooks import EventType
 
 IDEA_PROPOSED = "idea.proposed"
 IDEA_STATUS_CHANGED = "idea.status_changed"
@@ -13,7 +13,7 @@ TAG_DELETED = "tag.deleted"
 VOTE_CAST = "vote.cast"
 VOTE_RETRACTED = "vote.retracted"
 
-IDEA_EVENT_TYPES: Mapping[str, str] = {
+_LABELS = {
     IDEA_PROPOSED: "proposed an idea",
     IDEA_STATUS_CHANGED: "changed an idea's status",
     IDEA_MERGED: "merged an idea",
@@ -23,3 +23,5 @@ IDEA_EVENT_TYPES: Mapping[str, str] = {
     VOTE_CAST: "voted",
     VOTE_RETRACTED: "took a vote back",
 }
+
+IDEA_EVENT_TYPES = [EventType(name, label) for name, label in _LABELS.items()]

@@ -18,7 +18,7 @@ from forum.database import utcnow
 from forum.extensions import db
 from forum.pagination import Page, paginate
 from forum.search import services as search
-from forum.threads.models import Post, Thread
+from forum.threads.models import Kind, Post, Thread
 from ideas.models import Idea, IdeaTag, Status, StatusChange, Tag, Vote
 
 IDEAS_PER_PAGE = 20
@@ -148,11 +148,18 @@ def similar(company: Company, title: str, body: str = "",
     more-like-this (with its relevance threshold), best first."""
     if len(title.strip()) < 3 and len(body.strip()) < 3:
         return []
-    thread_ids = search.similar_ideas(company.id, title, body, limit=limit,
-                                      exclude_thread_id=exclude.thread_id if exclude else None)
+    thread_ids = search.more_like_this(
+        company.id, title, body, kind=Kind.IDEA, limit=limit,
+        exclude_thread_id=exclude.thread_id if exclude else None)
     if not thread_ids:
         return []
     found = {idea.thread_id: idea for idea in db.session.scalars(
         _with_threads(select(Idea).where(Idea.thread_id.in_(thread_ids),
                                          Idea.merged_into_id.is_(None)))).unique()}
     return [found[thread_id] for thread_id in thread_ids if thread_id in found]
+
+
+def profile_section(user: User) -> tuple[str, dict[str, object]]:
+    """A profile's ideas: what this person asked for and supports, and where each stands."""
+    return "ideas/_profile_ideas.html", {"proposed": user_ideas(user),
+                                         "supported": user_votes(user)}

@@ -1,8 +1,8 @@
 """What search needs to know about ideas: status, tags, votes and whether it was merged.
 
-Forum's search cannot import ideas, so this provider is registered with it (see
-`forum.search.documents.register_thread_extras`); it is called with a batch of thread ids
-and answers for the ones that are ideas, in two queries whatever the batch size.
+Forum's search cannot import ideas, so `ideas.init_app` registers this provider with the
+app's hooks; it is called with a batch of thread ids and answers for the ones that are
+ideas, in two queries whatever the batch size.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forum.search.documents import ThreadExtras, register_thread_extras
-from ideas.models import Idea, IdeaTag, Status, Tag
+from forum.hooks import ThreadExtras
+from ideas.models import Idea, IdeaTag, Tag
 
 
 def idea_search_fields(session: Session, thread_ids: Sequence[int]) -> dict[int, ThreadExtras]:
@@ -39,6 +39,3 @@ def idea_search_fields(session: Session, thread_ids: Sequence[int]) -> dict[int,
         for idea_id, thread_id, status, votes, merged_into in ideas
     }
 
-
-register_thread_extras(idea_search_fields,
-                       statuses=[(status.value, status.label) for status in Status])

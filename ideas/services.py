@@ -21,6 +21,7 @@ from forum.threads.models import Kind, PostKind, Thread
 from forum.threads.queries import get_thread
 from ideas import events
 from ideas.models import Idea, IdeaTag, Status, StatusChange, Tag, Vote
+from ideas.policy import IdeaAction
 from ideas.votes import cast_vote
 
 MAX_NOTE = 5_000
@@ -50,7 +51,7 @@ def find_idea(viewer: object, slug: str, thread_id: int) -> Idea:
         .options(contains_eager(Idea.company),
                  joinedload(Idea.thread).joinedload(Thread.author),
                  joinedload(Idea.thread).joinedload(Thread.category)))
-    if idea is None or not policy.can(viewer, "view_thread", idea.thread):
+    if idea is None or not policy.can(viewer, policy.Action.VIEW_THREAD, idea.thread):
         company = get_company(slug)
         get_thread(viewer, company, thread_id)
         return get_idea(company, thread_id)
@@ -75,7 +76,7 @@ def _tags_of(company: Company, tag_ids: list[int]) -> list[Tag]:
 def propose_idea(author: User, company: Company, *, title: str, body: str,
                  tag_ids: list[int] | None = None) -> Idea:
     """A customer proposes an idea: a thread of kind idea, its Idea row and their vote."""
-    policy.require(author, "propose_idea", company, "Sign in to propose an idea.")
+    policy.require(author, IdeaAction.PROPOSE, company)
     tags = _tags_of(company, tag_ids or [])
     # The thread, the idea, its tags and the proposer's vote are committed together.
     with write_transaction(keep_loaded=True):
@@ -93,8 +94,7 @@ def propose_idea(author: User, company: Company, *, title: str, body: str,
 
 def change_status(actor: User, idea: Idea, status: str, note: str = "") -> StatusChange:
     """Staff move an idea along; the change is an official event in its public thread."""
-    policy.require(actor, "change_status", idea,
-                   "Only the company's staff change an idea's status.")
+    policy.require(actor, IdeaAction.CHANGE_STATUS, idea)
     try:
         new = Status(status)
     except ValueError:
@@ -129,7 +129,7 @@ def _record_status(actor: User, idea: Idea, new: Status, note: str) -> StatusCha
 
 def merge_ideas(actor: User, idea: Idea, into: Idea, note: str = "") -> None:
     """Close a duplicate into another idea of the same company; its voters move across."""
-    policy.require(actor, "merge_idea", idea, "Only the company's staff merge ideas.")
+    policy.require(actor, IdeaAction.MERGE, idea)
     if into.company_id != idea.company_id or into.id == idea.id:
         raise Invalid("Merge into a different idea of the same company.", field="into")
     if into.merged_into_id is not None or idea.merged_into_id is not None:
@@ -160,7 +160,7 @@ def merge_ideas(actor: User, idea: Idea, into: Idea, note: str = "") -> None:
 
 def set_idea_tags(actor: User, idea: Idea, tag_ids: list[int]) -> None:
     """Staff relabel an idea."""
-    policy.require(actor, "tag_idea", idea, "Only the company's staff tag ideas.")
+    policy.require(actor, IdeaAction.TAG, idea)
     tags = _tags_of(idea.company, tag_ids)
     with write_transaction():
         db.session.execute(IdeaTag.__table__.delete().where(IdeaTag.idea_id == idea.id))
@@ -171,7 +171,7 @@ def set_idea_tags(actor: User, idea: Idea, tag_ids: list[int]) -> None:
 
 def create_tag(actor: User, company: Company, name: str) -> Tag:
     """Add a label to the company's list."""
-    policy.require(actor, "manage_tags", company)
+    policy.require(actor, IdeaAction.MANAGE_TAGS, company)
     name = " ".join(name.split())
     if not TAG_NAME.match(name):
         raise Invalid("Tags are 1 to 40 letters, digits, spaces and - & + . /", field="name")
@@ -188,7 +188,7 @@ def create_tag(actor: User, company: Company, name: str) -> Tag:
 
 def delete_tag(actor: User, company: Company, tag_id: int) -> None:
     """Remove a label; ideas keep everything else."""
-    policy.require(actor, "manage_tags", company)
+    policy.require(actor, IdeaAction.MANAGE_TAGS, company)
     with write_transaction():
         tag = db.session.get(Tag, tag_id)
         if tag is None or tag.company_id != company.id:

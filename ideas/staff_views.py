@@ -17,6 +17,7 @@ from forum.threads.views import thread_url
 from ideas import services
 from ideas.forms import MergeForm, NewTagForm, StatusForm, TagsForm
 from ideas.models import Idea
+from ideas.policy import IdeaAction
 
 bp = Blueprint("staff", __name__)
 
@@ -81,7 +82,7 @@ def merge(slug: str, thread_id: int) -> Response:
 def manage_tags(slug: str) -> str | Response | tuple[str, int]:
     """The company's tag list."""
     company = get_company(slug)
-    policy.require(current_user, "manage_tags", company)
+    policy.require(current_user, IdeaAction.MANAGE_TAGS, company)
     form = NewTagForm()
     if form.validate_on_submit():
         try:

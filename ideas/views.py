@@ -1,57 +1,32 @@
 """Idea pages: the board, proposing, voting, the idea page and the roadmap.
 
-The blueprint is registered by forum's app factory, the one place forum knows of ideas.
+`ideas.init_app` registers this blueprint with the app's hooks.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from forum import demo, policy
-from forum.accounts.models import User
-from forum.accounts.views import add_profile_section
+from forum import policy
 from forum.companies.services import get_company
 from forum.database import write_transaction
 from forum.errors import DomainError
-from forum.events.types import register_event_types
 from forum.forms import attach_error, page_form
 from forum.pagecache.cache import cached_for_visitors
 from forum.routing import parse_page
 from forum.threads.queries import get_thread
 from forum.threads.views import render_thread, thread_url
 from forum.web import safe_next, wants_fragment
-from ideas import demo as ideas_demo
-from ideas import (
-    queries,
-    search_fields,  # noqa: F401 (registers idea status, tags, votes with search)
-    services,
-    votes,
-)
-from ideas.events import IDEA_EVENT_TYPES
+from ideas import queries, services, votes
 from ideas.forms import MergeForm, ProposeForm, StatusForm, TagsForm
 from ideas.models import Idea, Status
+from ideas.policy import IdeaAction
 from ideas.staff_views import bp as staff_bp
 
 bp = Blueprint("ideas", __name__)
 bp.register_blueprint(staff_bp)
-
-
-@bp.record_once
-def _register_event_types(state: BlueprintSetupState) -> None:
-    register_event_types(state.app, IDEA_EVENT_TYPES)
-
-
-def _profile_ideas(user: User) -> tuple[str, dict[str, object]]:
-    """What this person asked for and supports, and where each idea stands now."""
-    return "ideas/_profile_ideas.html", {"proposed": queries.user_ideas(user),
-                                         "supported": queries.user_votes(user)}
-
-
-add_profile_section(_profile_ideas)
-demo.extend(ideas_demo.STEPS, ideas_demo.load)
 
 
 def _filters() -> dict[str, object]:
@@ -148,7 +123,7 @@ def idea(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
 
 def _merge_candidates(idea: Idea) -> list[Idea]:
     """For staff: ideas of the same company that look like this one (possible duplicates)."""
-    if not policy.can(current_user, "merge_idea", idea) or idea.merged_into_id is not None:
+    if not policy.can(current_user, IdeaAction.MERGE, idea) or idea.merged_into_id is not None:
         return []
     opening = idea.thread.title
     return queries.similar(idea.company, opening, exclude=idea)
@@ -161,12 +136,13 @@ def vote(slug: str, thread_id: int) -> str | Response | tuple[str, int]:
     # button below shows the idea as committed, without reading it again.
     with write_transaction(keep_loaded=True):
         found = services.find_idea(current_user, slug, thread_id)
-        if not current_user.is_authenticated:
+        voted = request.form.get("action") != "retract"  # a repeated cast leaves one vote
+        action = IdeaAction.VOTE if voted else IdeaAction.RETRACT_VOTE
+        if policy.can(current_user, action, found).sign_in:
             target = url_for("accounts.signin", next=thread_url(found.thread))
             if wants_fragment():
                 return "", 401, {"HX-Redirect": target}
             return redirect(target)
-        voted = request.form.get("action") != "retract"  # a repeated cast leaves one vote
         if voted:
             votes.cast_vote(current_user, found)
         else:

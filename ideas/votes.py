@@ -10,11 +10,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from forum import policy
 from forum.accounts.models import User
 from forum.database import insert_ignoring_conflicts, utcnow, write_transaction
-from forum.errors import NotAllowed
 from forum.events.log import record
 from forum.extensions import db
 from ideas import events
 from ideas.models import Idea, Vote
+from ideas.policy import IdeaAction
 
 # A vote's trending weight doubles every week after this moment, so recent votes count
 # more and the sum of weights orders ideas by recent support. Doubles reach 2**1023, so
@@ -27,21 +27,9 @@ def vote_weight(moment: datetime) -> float:
     return 2.0 ** ((moment - TREND_EPOCH).total_seconds() / TREND_HALF_LIFE_SECONDS)
 
 
-def _why_no_vote(user: User, idea: Idea) -> str:
-    if not getattr(user, "is_authenticated", False):
-        return "Sign in to vote."
-    if idea.merged_into_id is not None:
-        return "This idea was merged into another one: vote there instead."
-    if idea.is_closed:
-        label = idea.status_enum.label.lower()
-        return f"Voting is closed: this idea is {label}."
-    return "Your account can't vote right now."
-
-
 def cast_vote(user: User, idea: Idea) -> bool:
     """Add the user's vote; True if it was new, False if they had already voted."""
-    if not policy.can(user, "vote", idea):
-        raise NotAllowed(_why_no_vote(user, idea))
+    policy.require(user, IdeaAction.VOTE, idea)
     with write_transaction(keep_loaded=True):
         now = utcnow()
         weight = vote_weight(now)
@@ -58,10 +46,7 @@ def cast_vote(user: User, idea: Idea) -> bool:
 
 def retract_vote(user: User, idea: Idea) -> bool:
     """Take the user's vote back; True if there was one."""
-    if not getattr(user, "is_authenticated", False):
-        raise NotAllowed("Sign in to vote.")
-    if idea.is_closed:
-        raise NotAllowed(_why_no_vote(user, idea))
+    policy.require(user, IdeaAction.RETRACT_VOTE, idea)
     with write_transaction(keep_loaded=True):
         removed = db.session.execute(
             delete(Vote).where(Vote.user_id == user.id, Vote.idea_id == idea.id)

@@ -22,6 +22,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, select, text
 
+import ideas
 from forum import create_app
 from forum.accounts import services as accounts
 from forum.accounts.models import User
@@ -32,8 +33,10 @@ from forum.extensions import db
 from forum.search.runtime import get_runtime
 from forum.threads import categories, posting
 from forum.threads.models import Category, Post, Thread
+from ideas import services as idea_services
 
 PASSWORD = "correct horse battery"
+PLUGINS = [ideas.init_app]  # as wsgi.py plugs them in
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
@@ -64,7 +67,7 @@ def make_config(database_uri: str, **overrides: Any) -> TestConfig:
 
 
 def _migrate(database_uri: str) -> None:
-    app = create_app(make_config(database_uri))
+    app = create_app(make_config(database_uri), plugins=PLUGINS)
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -142,8 +145,8 @@ def app_factory(database_uri: str) -> Iterator[Callable[..., Flask]]:
     """Build apps on this test's database with config overrides (CSRF, rate limits...)."""
     apps: list[Flask] = []
 
-    def build(**overrides: Any) -> Flask:
-        app = create_app(make_config(database_uri, **overrides))
+    def build(*, plugins: Any = PLUGINS, **overrides: Any) -> Flask:
+        app = create_app(make_config(database_uri, **overrides), plugins=plugins)
         app.test_client_class = IsolatedClient
         apps.append(app)
         return app
@@ -283,15 +286,13 @@ def make_reply(make_user: Callable[..., User]) -> Callable[..., Post]:
 @pytest.fixture
 def make_idea(make_user: Callable[..., User], make_company: Callable[..., Company]) -> Callable:
     """An idea proposed through the service (its proposer's vote counts at once)."""
-    from ideas import services as ideas
-
     counter = iter(range(1, 100_000))
 
     def make(company: Company | None = None, *, author: User | None = None,
              title: str | None = None, body: str | None = None,
              tag_ids: list[int] | None = None) -> Any:
         number = next(counter)
-        return ideas.propose_idea(author or make_user(), company or make_company(),
+        return idea_services.propose_idea(author or make_user(), company or make_company(),
                                   title=title or f"Idea number {number} for the product",
                                   body=body or f"Because it would help (#{number}).",
                                   tag_ids=tag_ids)

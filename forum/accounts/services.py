@@ -17,7 +17,7 @@ from forum.accounts.passwords import (
     verify_password,
 )
 from forum.database import utcnow, write_transaction
-from forum.errors import Invalid, NotAllowed, NotFound
+from forum.errors import Invalid, NotFound
 from forum.events import types as events
 from forum.events.log import record
 from forum.extensions import db
@@ -88,11 +88,7 @@ def authenticate(login: str, password: str) -> User:
         raise Invalid(SIGN_IN_FAILED)
     if not verify_password(user.password_hash, password):
         raise Invalid(SIGN_IN_FAILED)
-    if user.is_suspended:
-        assert user.suspended_until is not None
-        until = user.suspended_until.strftime("%d %B %Y at %H:%M UTC")
-        reason = f" Reason: {user.suspension_reason}" if user.suspension_reason else ""
-        raise NotAllowed(f"Your account is suspended until {until}.{reason}")
+    policy.require(user, policy.Action.SIGN_IN, user)
     return user
 
 
@@ -109,7 +105,7 @@ def change_password(user: User, current: str, new: str) -> None:
 
 def update_profile(actor: User, user: User, display_name: str, bio: str) -> None:
     """Change how a person appears to others."""
-    policy.require(actor, "edit_profile", user)
+    policy.require(actor, policy.Action.EDIT_PROFILE, user)
     display_name = " ".join(display_name.split())
     if len(display_name) > MAX_DISPLAY_NAME:
         raise Invalid(f"Display names are at most {MAX_DISPLAY_NAME} characters.", "display_name")
@@ -125,7 +121,7 @@ def update_profile(actor: User, user: User, display_name: str, bio: str) -> None
 
 def suspend(actor: User, user: User, until: datetime, reason: str = "") -> None:
     """Bar an account from signing in until a moment, ending its sessions now."""
-    policy.require(actor, "suspend_user", user)
+    policy.require(actor, policy.Action.SUSPEND_USER, user)
     if until <= utcnow():
         raise Invalid("A suspension must end in the future.", field="until")
     with write_transaction():
@@ -137,7 +133,7 @@ def suspend(actor: User, user: User, until: datetime, reason: str = "") -> None:
 
 def lift_suspension(actor: User, user: User) -> None:
     """Let a suspended account sign in again."""
-    policy.require(actor, "suspend_user", user)
+    policy.require(actor, policy.Action.SUSPEND_USER, user)
     with write_transaction():
         user.suspended_until = None
         user.suspension_reason = ""

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from flask import (
     Blueprint,
     current_app,
@@ -23,22 +20,12 @@ from forum.accounts.forms import PasswordForm, ProfileForm, SignInForm, SignUpFo
 from forum.errors import DomainError, NotAllowed
 from forum.extensions import limiter
 from forum.forms import attach_error
+from forum.hooks import hooks_of
 from forum.pagecache.cache import cached_for_visitors
 from forum.threads import queries as threads
 from forum.web import safe_next
 
 bp = Blueprint("accounts", __name__)
-
-# Packages built on forum (ideas) add sections to profiles without forum importing them:
-# each returns the template to include and its context, for the profile's user.
-ProfileSection = Callable[[services.User], tuple[str, dict[str, Any]]]
-_profile_sections: list[ProfileSection] = []
-
-
-def add_profile_section(section: ProfileSection) -> None:
-    if section not in _profile_sections:
-        _profile_sections.append(section)
-
 
 def _signin_limit() -> str:
     return current_app.config["SIGNIN_RATE_LIMIT"]
@@ -205,4 +192,4 @@ def profile(username: str) -> str:
     user = services.get_profile(username)
     return render_template("accounts/profile.html", profile=user,
                            threads=threads.user_threads(user), posts=threads.user_posts(user),
-                           sections=[section(user) for section in _profile_sections])
+                           sections=[section(user) for section in hooks_of().profile_sections])

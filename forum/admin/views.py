@@ -33,8 +33,7 @@ class SuspendForm(Form):
 @bp.before_request
 @login_required
 def _admins_only() -> None:
-    if not policy.can(current_user, "view_admin"):
-        abort(403)
+    policy.require(current_user, policy.Action.VIEW_ADMIN)
 
 
 @bp.get("/")

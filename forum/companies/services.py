@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
@@ -21,10 +22,15 @@ from forum.pagination import Page, paginate
 MAX_NAME = 80
 MAX_TAGLINE = 140
 MAX_DESCRIPTION = 5000
-RESERVED_SLUGS = {"new", "admin", "manage", "api", "static", "search", "ideas"}
-
-
+# Besides these, a company may not take the name of any top-level path the app serves.
+RESERVED_SLUGS = {"new", "admin", "manage", "api", "static", "search"}
 DIRECTORY_PER_PAGE = 24
+
+
+def reserved_slugs() -> set[str]:
+    """Words no company address may be: the fixed ones and every top-level path served."""
+    served = {rule.rule.strip("/").split("/")[0] for rule in current_app.url_map.iter_rules()}
+    return RESERVED_SLUGS | served
 
 
 def list_companies() -> list[Company]:
@@ -71,10 +77,10 @@ def create_company(
     website: str = "", logo_url: str = "", owner: User | None = None,
 ) -> Company:
     """A site admin opens a company's space, optionally naming its first owner."""
-    policy.require(actor, "create_company")
+    policy.require(actor, policy.Action.CREATE_COMPANY)
     _check_fields(name, tagline, description)
     slug = slug.strip().lower()
-    if not re.match(SLUG_PATTERN, slug) or slug in RESERVED_SLUGS:
+    if not re.match(SLUG_PATTERN, slug) or slug in reserved_slugs():
         raise Invalid("Slugs are lower-case letters, digits and dashes, up to 40.", "slug")
     with write_transaction():
         if db.session.scalar(select(Company.id).where(Company.slug == slug)) is not None:
@@ -97,7 +103,7 @@ def update_company(
     website: str, logo_url: str = "",
 ) -> None:
     """An owner edits how the company presents itself."""
-    policy.require(actor, "edit_company", company)
+    policy.require(actor, policy.Action.EDIT_COMPANY, company)
     _check_fields(name, tagline, description)
     with write_transaction():
         before = _settings(company)
@@ -129,7 +135,7 @@ def list_staff(company: Company) -> list[Membership]:
 
 def set_staff_role(actor: User, company: Company, username: str, role: str) -> Membership:
     """Add a person to the staff, or change their role; one role per company."""
-    policy.require(actor, "manage_staff", company)
+    policy.require(actor, policy.Action.MANAGE_STAFF, company)
     if role not in {r.value for r in Role}:
         raise Invalid("Roles are team, moderator or owner.", field="role")
     user = find_user(username.strip())
@@ -154,7 +160,7 @@ def set_staff_role(actor: User, company: Company, username: str, role: str) -> M
 
 def remove_staff(actor: User, company: Company, membership_id: int) -> None:
     """Take a person off the staff; they stay a customer."""
-    policy.require(actor, "manage_staff", company)
+    policy.require(actor, policy.Action.MANAGE_STAFF, company)
     with write_transaction():
         membership = db.session.get(Membership, membership_id)
         if membership is None or membership.company_id != company.id:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -19,11 +19,10 @@ from forum.threads import queries as threads
 bp = Blueprint("companies", __name__)
 
 
-def _managed_company(slug: str, action: str = "view_manage") -> Company:
-    """The company in the URL, if the current user may manage it (404 for strangers' eyes)."""
+def _managed_company(slug: str, action: str = policy.Action.VIEW_MANAGE) -> Company:
+    """The company in the URL, if the current user may manage it (403 with the reason)."""
     company = services.get_company(slug)
-    if not policy.can(current_user, action, company):
-        abort(403)
+    policy.require(current_user, action, company)
     return company
 
 
@@ -58,7 +57,7 @@ def manage(slug: str) -> str:
 @login_required
 def settings(slug: str) -> str | Response | tuple[str, int]:
     """Owners edit the company's public details."""
-    company = _managed_company(slug, "edit_company")
+    company = _managed_company(slug, policy.Action.EDIT_COMPANY)
     form = CompanyForm(obj=company)
     if form.validate_on_submit():
         try:
@@ -80,7 +79,7 @@ def settings(slug: str) -> str | Response | tuple[str, int]:
 @login_required
 def staff(slug: str) -> str | Response | tuple[str, int]:
     """Owners add staff by username, or change a member's role."""
-    company = _managed_company(slug, "manage_staff")
+    company = _managed_company(slug, policy.Action.MANAGE_STAFF)
     form = StaffForm()
     if form.validate_on_submit():
         try:
@@ -102,7 +101,7 @@ def staff(slug: str) -> str | Response | tuple[str, int]:
 @login_required
 def remove_staff(slug: str, membership_id: int) -> Response:
     """Take someone off the staff."""
-    company = _managed_company(slug, "manage_staff")
+    company = _managed_company(slug, policy.Action.MANAGE_STAFF)
     try:
         services.remove_staff(current_user, company, membership_id)
     except DomainError as error:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 from flask import Flask
 
+from forum.hooks import EventType, hooks_of
+
 THREAD_STARTED = "thread.started"
 POST_CREATED = "post.created"
 POST_EDITED = "post.edited"
@@ -29,7 +31,7 @@ USER_PASSWORD_CHANGED = "user.password_changed"  # noqa: S105 (an event name)
 USER_SUSPENDED = "user.suspended"
 USER_UNSUSPENDED = "user.unsuspended"
 
-FORUM_EVENT_TYPES: Mapping[str, str] = {
+_LABELS: Mapping[str, str] = {
     THREAD_STARTED: "started a thread",
     POST_CREATED: "replied",
     POST_EDITED: "edited a post",
@@ -58,14 +60,9 @@ FORUM_EVENT_TYPES: Mapping[str, str] = {
 # name and logo): kept pages of every company are stale after them, not only their own.
 SHOWN_EVERYWHERE = frozenset({USER_PROFILE_UPDATED, COMPANY_UPDATED})
 
-_KEY = "cocreate_event_types"
-
-
-def register_event_types(app: Flask, types: Mapping[str, str]) -> None:
-    """Make these types known to `record` and the audit log of this app."""
-    app.extensions.setdefault(_KEY, {}).update(types)
+FORUM_EVENT_TYPES = [EventType(name, label) for name, label in _LABELS.items()]
 
 
 def event_types(app: Flask) -> Mapping[str, str]:
-    """Every type this app records, with its audit-log label."""
-    return app.extensions.get(_KEY, {})
+    """Every type this app records (forum's and its plug-ins'), with its audit-log label."""
+    return {name: kind.description for name, kind in hooks_of(app).event_types.items()}

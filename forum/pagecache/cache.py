@@ -8,7 +8,7 @@ people see records an event (forum/events), which names its company and thread; 
 transaction bumps those scopes' versions as its last statement, atomically with the
 change, so the next request in any process renders again, and only the pages that write
 could have changed. A vote at one company leaves every other company's pages kept.
-Pages that span every company (the start page, /ideas, profiles) are kept only for
+Pages that span every company (the start page, cross-company lists, profiles) are kept for
 PLATFORM_PAGE_SECONDS; every page expires after PAGE_CACHE_SECONDS, because pages say
 "5 minutes ago". Each carries an ETag, so a browser revalidating gets a 304.
 """

@@ -4,8 +4,8 @@ The indexer and the rebuild both come here, so a document always says what the d
 says now: a thread that was hidden, merged or deleted since its event was recorded
 simply produces no document, and its old ones are deleted.
 
-Forum never imports ideas, so what only ideas have (status, tags, votes, merged) arrives
-through providers that the ideas package registers with `register_thread_extras`.
+What only plug-ins know about a thread (ideas: status, tags, votes, merged) comes from
+the search extras they register with the app's hooks (see forum.hooks).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from forum.accounts.models import User
 from forum.companies.models import Company
 from forum.content import render_plain_excerpt
+from forum.hooks import ThreadExtras, hooks_of
 from forum.search.schema import POST, THREAD
 from forum.threads.models import Post, Thread
 
@@ -28,35 +29,9 @@ MAX_BODY_CHARS = 20_000  # as long as the longest source a post may have
 CHUNK = 500  # ids per IN (...) list
 
 
-class ThreadExtras(TypedDict, total=False):
-    """Fields a provider adds to threads it knows (ideas: status, tags, votes, merged)."""
-
-    status: str
-    tags: list[str]
-    votes: int
-    merged: bool
-
-
-ExtrasProvider = Callable[[Session, Sequence[int]], Mapping[int, ThreadExtras]]
-
-_providers: dict[str, ExtrasProvider] = {}
-_statuses: dict[str, str] = {}
-
-
-def register_thread_extras(
-    provider: ExtrasProvider, *, statuses: Iterable[tuple[str, str]] = ()
-) -> ExtrasProvider:
-    """Add `provider(session, thread_ids) -> {thread_id: extras}`; registering twice is a no-op.
-
-    `statuses` are the (value, label) pairs the search form offers as a status filter.
-    """
-    _providers[f"{provider.__module__}.{provider.__qualname__}"] = provider
-    _statuses.update(statuses)
-    return provider
-
-
 def status_choices() -> list[tuple[str, str]]:
-    return list(_statuses.items())
+    """The (value, label) statuses plug-ins offer as a search filter."""
+    return list(hooks_of().search_statuses.items())
 
 
 def thread_extras(session: Session, thread_ids: Sequence[int]) -> dict[int, ThreadExtras]:
@@ -64,7 +39,7 @@ def thread_extras(session: Session, thread_ids: Sequence[int]) -> dict[int, Thre
     merged: dict[int, ThreadExtras] = {}
     if not thread_ids:
         return merged
-    for provider in _providers.values():
+    for provider in hooks_of().search_extras:
         for thread_id, extras in provider(session, thread_ids).items():
             merged.setdefault(thread_id, {}).update(extras)
     return merged

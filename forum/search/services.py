@@ -1,8 +1,9 @@
 """Search as the rest of Cocreate sees it: plain functions, so the engine can be swapped.
 
-`search` answers the search pages and `similar_ideas` the "has this been suggested?"
-box. Whoosh finds and ranks; the database has the last word on what is shown: every page
-of hits is checked against it in one query (hidden threads and posts, merged ideas), so
+`search` answers the search pages and `more_like_this` finds threads like a draft (the
+ideas' "has this been suggested?" box). Whoosh finds and ranks; the database has the last
+word on what is shown: every page of hits is checked against it in one query (hidden
+threads and posts, threads a plug-in marks merged), so
 something hidden a moment ago is gone from results before the indexer has caught up, and
 titles, votes and statuses are the current ones, not the indexed copies.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import select
 from whoosh import query as wq
@@ -24,6 +26,7 @@ from whoosh.searching import Searcher
 from forum.companies.models import Company
 from forum.errors import Invalid
 from forum.extensions import db
+from forum.hooks import hooks_of
 from forum.search import querying
 from forum.search.documents import thread_extras, visible_threads
 from forum.search.runtime import get_runtime
@@ -61,6 +64,7 @@ class SearchHit:
     reply_count: int
     created_at: datetime
     snippet: Markup
+    counts_votes: bool = False  # a plug-in counts votes on threads of this kind
 
 
 @dataclass(frozen=True)
@@ -293,35 +297,42 @@ def _hydrate(stored: list[_StoredHit], parsed: querying.ParsedQuery) -> list[Sea
             url=thread_url(row[6], row[0], row[2], row[3]), company_slug=row[6],
             company_name=row[7], kind=row[3], status=extra.get("status"),
             votes=int(extra.get("votes", 0)), reply_count=row[4], created_at=row[5],
-            snippet=highlight(hit.body, terms, prefixes) if hit.body else Markup("")))
+            snippet=highlight(hit.body, terms, prefixes) if hit.body else Markup(""),
+            counts_votes="votes" in extra))
     return hits
 
 
 def thread_url(company_slug: str, thread_id: int, slug: str, kind: str) -> str:
-    """/c/<company>/ideas/<id>-<slug> for ideas, /c/<company>/t/<id>-<slug> for the rest."""
-    area = "ideas" if kind == Kind.IDEA.value else "t"
-    return f"/c/{company_slug}/{area}/{thread_id}-{slug}"
+    """The thread's path, at the endpoint registered for its kind (see forum.hooks).
+
+    Built from the URL map rather than `url_for`, so that search answers outside a
+    request too (the CLI, the tests), with the same paths as the pages."""
+    adapter = current_app.url_map.bind("")
+    return adapter.build(hooks_of().thread_endpoint(kind),
+                         {"slug": company_slug, "thread_id": thread_id, "thread_slug": slug})
 
 
-def similar_ideas(
+def more_like_this(
     company_id: int,
     title: str,
     body: str = "",
+    *,
+    kind: str,
     limit: int = 5,
     exclude_thread_id: int | None = None,
 ) -> list[int]:
-    """Ids of this company's visible ideas most like `title`/`body`, best first.
+    """Ids of this company's visible threads of `kind` most like `title`/`body`, best first.
 
-    Only ideas that share enough of the distinctive words pass the relevance threshold,
-    so an unrelated board returns []. Never raises for a missing index: the caller is
-    creating an idea, and that must not fail because search is rebuilding.
+    Only threads that share enough of the distinctive words pass the relevance threshold,
+    so an unrelated company returns []. Never raises for a missing index: the caller is
+    writing something, and that must not fail because search is rebuilding.
     """
     if limit < 1:
         return []
     try:
         with get_runtime().searcher() as searcher:
-            candidates = similar_thread_ids(searcher, company_id, title, body, limit * 3,
-                                            exclude_thread_id)
+            candidates = similar_thread_ids(searcher, company_id, kind, title, body,
+                                            limit * 3, exclude_thread_id)
     except IndexUnavailable:
         return []
     visible = visible_threads(db.session, candidates)
@@ -342,4 +353,4 @@ def company_by_slug(slug: str) -> Company | None:
     return db.session.scalar(select(Company).where(Company.slug == slug))
 
 
-__all__ = ["SearchHit", "SearchResults", "SearchUnavailable", "search", "similar_ideas"]
+__all__ = ["SearchHit", "SearchResults", "SearchUnavailable", "more_like_this", "search"]

@@ -1,10 +1,10 @@
-"""More-like-this for ideas: which existing ideas share a new idea's distinctive words.
+"""More like this: which threads of one kind share a draft's distinctive words.
 
-A match is measured by coverage: the share of the new idea's term weight (inverse
-document frequency, so "app" counts little and "invoice" a lot) that a candidate
-contains. Title words weigh fully and the body's key terms half. Only candidates above
-MIN_COVERAGE come back, so a board without a real duplicate answers with nothing rather
-than with its most popular unrelated ideas.
+A match is measured by coverage: the share of the draft's term weight (inverse document
+frequency, so "app" counts little and "invoice" a lot) that a candidate contains. Title
+words weigh fully and the body's key terms half. Only candidates above MIN_COVERAGE come
+back, so a company without a real duplicate answers with nothing rather than with its
+most popular unrelated threads (ideas use it for "has this been suggested?").
 """
 
 from __future__ import annotations
@@ -37,13 +37,14 @@ def _weighted_terms(searcher: Searcher, title: str, body: str) -> dict[str, floa
 def similar_thread_ids(
     searcher: Searcher,
     company_id: int,
+    kind: str,
     title: str,
     body: str,
     limit: int,
     exclude_thread_id: int | None,
 ) -> list[int]:
-    """Idea threads of one company above the coverage threshold, best first (unchecked
-    against the database: the caller filters by visibility)."""
+    """Threads of one kind and company above the coverage threshold, best first
+    (unchecked against the database: the caller filters by visibility)."""
     weights = _weighted_terms(searcher, title, body)
     total = sum(weights.values())
     if not weights or total <= 0:
@@ -51,11 +52,11 @@ def similar_thread_ids(
     text_query = wq.Or([wq.Term(name, term, boost=boost) for term in weights
                         for name, boost in (("title", 2.0), ("body", 1.0))])
     # Filters weigh next to nothing and are and-ed in rather than given as `filter=`,
-    # which would list every idea of the company first.
+    # which would list every thread of the company first.
     scoped: wq.Query = wq.And([text_query, *(
         wq.Term(name, value, boost=FILTER_BOOST)
         for name, value in (("doc_type", THREAD), ("company", str(company_id)),
-                            ("kind", "idea")))])
+                            ("kind", kind)))])
     if exclude_thread_id:
         scoped = wq.AndNot(scoped, wq.Term("thread_id", str(exclude_thread_id)))
     results = searcher.search(scoped, limit=limit, terms=True)

@@ -59,7 +59,7 @@ def save_category(actor: User, company: Company, *, name: str, slug: str,
                   description: str = "", position: int = 0,
                   category: Category | None = None) -> Category:
     """Create a category, or change one (same function: same rules)."""
-    policy.require(actor, "manage_categories", company)
+    policy.require(actor, policy.Action.MANAGE_CATEGORIES, company)
     name, slug, description = _check(name, slug, description, position)
     with write_transaction():
         clash = db.session.scalar(select(Category.id).where(
@@ -80,7 +80,7 @@ def save_category(actor: User, company: Company, *, name: str, slug: str,
 
 def delete_category(actor: User, company: Company, category: Category) -> None:
     """Remove an empty category; one with threads must be emptied first (nothing is lost)."""
-    policy.require(actor, "manage_categories", company)
+    policy.require(actor, policy.Action.MANAGE_CATEGORIES, company)
     if category.company_id != company.id:
         raise NotFound("That category is not part of this company's forum.")
     if category.thread_count > 0:

@@ -19,7 +19,7 @@ from forum.threads.models import Post, Thread
 
 def check_posting_limits(user: User, company: Company, body: str, *, new_thread: bool) -> None:
     """Raise TooMany with a message that says what to do, or return when posting is fine."""
-    if policy.can(user, "bypass_posting_limits", company):
+    if policy.can(user, policy.Action.BYPASS_POSTING_LIMITS, company):
         return
     config = current_app.config
     now = utcnow()

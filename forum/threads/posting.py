@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -13,10 +14,11 @@ from forum import content, policy
 from forum.accounts.models import User
 from forum.companies.models import Company
 from forum.database import utcnow, write_transaction
-from forum.errors import Invalid, NotAllowed, NotFound
+from forum.errors import Invalid, NotFound
 from forum.events import types as events
 from forum.events.log import record
 from forum.extensions import db
+from forum.hooks import hooks_of
 from forum.threads.limits import check_posting_limits
 from forum.threads.models import (
     FORUM_KINDS,
@@ -33,6 +35,9 @@ from forum.threads.models import (
 MIN_TITLE = 5
 MAX_TITLE = 150
 MAX_BODY = content.MAX_SOURCE_LENGTH
+# The policy's action for each kind of post: none is written unasked.
+POSTING_ACTIONS = {PostKind.REPLY: policy.Action.REPLY,
+                   PostKind.STATUS_CHANGE: policy.Action.ANNOUNCE}
 # What a reply changes on its thread, returned by the statement that changes it.
 COUNTED = (Thread.post_count, Thread.reply_count, Thread.last_posted_at,
            Thread.last_poster_id, Thread.answered_at)
@@ -65,6 +70,12 @@ def check_body(body: str, *, required: bool = True) -> str:
     return body
 
 
+def render(body: str) -> content.Rendered:
+    """A post's HTML, its mentions and its links to this app's thread pages."""
+    return content.render(body, known_users=known_usernames,
+                          thread_areas=hooks_of().thread_areas(current_app))
+
+
 def known_usernames(candidates: Iterable[str]) -> set[str]:
     """Which @names are real accounts: one query for the whole post."""
     names = list(candidates)
@@ -81,7 +92,7 @@ def start_thread(
 ) -> Thread:
     """Open a thread with its first post; ideas.services opens idea threads inside its
     own write transaction, to add the Idea row in the same one."""
-    policy.require(author, "start_thread", company, "Sign in to start a thread.")
+    policy.require(author, policy.Action.START_THREAD, company)
     title = check_title(title)
     body = check_body(body)
     if kind not in {k.value for k in (*FORUM_KINDS, Kind.IDEA)}:
@@ -89,7 +100,7 @@ def start_thread(
     if category is not None and category.company_id != company.id:
         raise NotFound("That category is not part of this company's forum.")
     if official:
-        policy.require(author, "post_official", company, "Only staff post as the company.")
+        policy.require(author, policy.Action.POST_OFFICIAL, company)
     with write_transaction():
         check_posting_limits(author, company, body, new_thread=True)
         now = utcnow()
@@ -114,14 +125,12 @@ def post_reply(author: User, thread: Thread, body: str, *, official: bool = Fals
                kind: str = PostKind.REPLY) -> Post:
     """Add a post at the end of a thread; an official one answers for the company.
 
-    Status-change events are checked by their own service (ideas), so a locked idea can
-    still be marked shipped."""
-    if kind == PostKind.REPLY and not policy.can(author, "reply", thread):
-        raise NotAllowed(_why_no_reply(author, thread))
+    Every kind of post is asked of the policy: a reply as a reply, a status change as a
+    staff announcement (which a locked thread still takes)."""
+    policy.require(author, POSTING_ACTIONS[PostKind(kind)], thread)
     body = check_body(body, required=kind == PostKind.REPLY)
     if official:
-        policy.require(author, "post_official", thread.company,
-                       "Only the company's staff post as the company.")
+        policy.require(author, policy.Action.POST_OFFICIAL, thread.company)
     # The new post is shown next, as it was just written: keep what is loaded.
     with write_transaction(keep_loaded=True):
         if kind == PostKind.REPLY:
@@ -146,19 +155,9 @@ def post_reply(author: User, thread: Thread, body: str, *, official: bool = Fals
     return post
 
 
-def _why_no_reply(author: User, thread: Thread) -> str:
-    if not getattr(author, "is_authenticated", False):
-        return "Sign in to reply."
-    if thread.is_hidden:
-        return "This thread was removed; it takes no replies."
-    if thread.is_locked:
-        return "This thread is locked: it takes no new replies."
-    return "Your account can't post right now."
-
-
 def _add_post(thread: Thread, author: User, body: str, *, number: int, official: bool,
               created_at: object, kind: str = PostKind.REPLY) -> Post:
-    rendered = content.render(body, known_users=known_usernames)
+    rendered = render(body)
     post = Post(thread_id=thread.id, number=number, author_id=author.id, kind=str(kind),
                 official=official, body_source=body, body_html=rendered.html,
                 created_at=created_at)
@@ -187,7 +186,7 @@ def _record_references(post: Post, rendered: content.Rendered, *, edited: bool =
 
 def edit_post(editor: User, post: Post, body: str, *, title: str | None = None) -> Post:
     """Change a post, keeping the earlier version; the opening post may retitle the thread."""
-    policy.require(editor, "edit_post", post, "You can only edit your own posts.")
+    policy.require(editor, policy.Action.EDIT_POST, post)
     body = check_body(body)
     thread = post.thread
     new_title = check_title(title) if title is not None and post.number == 1 else None
@@ -197,7 +196,7 @@ def edit_post(editor: User, post: Post, body: str, *, title: str | None = None) 
         db.session.add(Revision(post_id=post.id, editor_id=editor.id,
                                 body_source=post.body_source, created_at=post.edited_at
                                 or post.created_at))
-        rendered = content.render(body, known_users=known_usernames)
+        rendered = render(body)
         post.body_source = body
         post.body_html = rendered.html
         post.edited_at = utcnow()
@@ -214,12 +213,8 @@ def edit_post(editor: User, post: Post, body: str, *, title: str | None = None) 
 
 def delete_post(actor: User, post: Post, reason: str = "") -> None:
     """Hide a post (soft delete): the row and its revisions stay, the thread says so."""
-    policy.require(actor, "delete_post", post, "You can only remove your own posts.")
+    policy.require(actor, policy.Action.DELETE_POST, post)
     thread = post.thread
-    if post.number == 1 and thread.reply_count > 0 and not policy.can(
-            actor, "manage_categories", thread.company):
-        raise Invalid("Others have replied to this thread, so its opening post stays. "
-                      "Edit it instead, or ask a moderator.")
     with write_transaction():
         now = utcnow()
         post.hidden_at = now

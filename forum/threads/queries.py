@@ -52,7 +52,7 @@ def get_thread(viewer: object, company: Company, thread_id: int) -> Thread:
         .options(joinedload(Thread.author), joinedload(Thread.category))
     )
     if thread is None or thread.company_id != company.id or not policy.can(
-            viewer, "view_thread", thread):
+            viewer, policy.Action.VIEW_THREAD, thread):
         raise NotFound("That thread does not exist, or it was removed.")
     return thread
 
@@ -68,7 +68,7 @@ def find_thread(viewer: object, slug: str, thread_id: int) -> Thread:
         .where(Thread.id == thread_id, Company.slug == slug.lower())
         .options(contains_eager(Thread.company), joinedload(Thread.author),
                  joinedload(Thread.category)))
-    if thread is None or not policy.can(viewer, "view_thread", thread):
+    if thread is None or not policy.can(viewer, policy.Action.VIEW_THREAD, thread):
         return get_thread(viewer, get_company(slug), thread_id)
     return thread
 

@@ -36,7 +36,7 @@ def _back(thread: Thread) -> Response:
 def edit_post(slug: str, thread_id: int, post_id: int) -> str | Response | tuple[str, int]:
     """Edit a post; the earlier version is kept and the post shows it was edited."""
     thread, post = _thread_and_post(slug, thread_id, post_id)
-    policy.require(current_user, "edit_post", post, "You can only edit your own posts.")
+    policy.require(current_user, policy.Action.EDIT_POST, post)
     form = EditPostForm(data={"title": thread.title, "body": post.body_source})
     if form.validate_on_submit():
         try:
@@ -69,8 +69,7 @@ def delete_post(slug: str, thread_id: int, post_id: int) -> Response:
 def revisions(slug: str, thread_id: int, post_id: int) -> str:
     """Earlier versions of a post, for its author and the company's staff."""
     thread, post = _thread_and_post(slug, thread_id, post_id)
-    policy.require(current_user, "view_revisions", post,
-                   "Only the author and the company's staff see earlier versions.")
+    policy.require(current_user, policy.Action.VIEW_REVISIONS, post)
     return render_template("threads/revisions.html", company=thread.company, thread=thread,
                            post=post, revisions=queries.revisions(post))
 
@@ -120,7 +119,7 @@ def move(slug: str, thread_id: int) -> Response:
 
 def _managed(slug: str) -> Company:
     company = get_company(slug)
-    policy.require(current_user, "manage_categories", company)
+    policy.require(current_user, policy.Action.MANAGE_CATEGORIES, company)
     return company
 
 

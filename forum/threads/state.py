@@ -16,7 +16,7 @@ from forum.threads.models import Category, Post, PostKind, State, Thread
 
 def set_pinned(actor: User, thread: Thread, pinned: bool) -> None:
     """Pinned threads stay at the top of their category."""
-    policy.require(actor, "pin_thread", thread)
+    policy.require(actor, policy.Action.PIN_THREAD, thread)
     with write_transaction():
         thread.pinned = pinned
         record(events.THREAD_PINNED if pinned else events.THREAD_UNPINNED, actor, thread,
@@ -25,7 +25,7 @@ def set_pinned(actor: User, thread: Thread, pinned: bool) -> None:
 
 def set_locked(actor: User, thread: Thread, locked: bool) -> None:
     """A locked thread keeps its posts and takes no new replies."""
-    policy.require(actor, "lock_thread", thread)
+    policy.require(actor, policy.Action.LOCK_THREAD, thread)
     with write_transaction():
         thread.state = State.LOCKED.value if locked else State.OPEN.value
         record(events.THREAD_LOCKED if locked else events.THREAD_UNLOCKED, actor, thread,
@@ -34,7 +34,7 @@ def set_locked(actor: User, thread: Thread, locked: bool) -> None:
 
 def move_thread(actor: User, thread: Thread, category: Category) -> None:
     """Move a thread to another category of the same company."""
-    policy.require(actor, "move_thread", thread)
+    policy.require(actor, policy.Action.MOVE_THREAD, thread)
     if category.company_id != thread.company_id:
         raise NotFound("That category is not part of this company's forum.")
     if category.id == thread.category_id:
@@ -53,8 +53,7 @@ def move_thread(actor: User, thread: Thread, category: Category) -> None:
 
 def accept_answer(actor: User, thread: Thread, post: Post | None) -> None:
     """Mark one reply as the answer to a question (None clears it)."""
-    policy.require(actor, "accept_answer", thread,
-                   "Only the company's staff mark answers, and only on questions.")
+    policy.require(actor, policy.Action.ACCEPT_ANSWER, thread)
     if post is not None:
         if post.thread_id != thread.id:
             raise NotFound("That post is not part of this thread.")

@@ -12,6 +12,7 @@ from forum.database import write_transaction
 from forum.errors import DomainError
 from forum.extensions import login_manager
 from forum.forms import attach_error, page_form
+from forum.hooks import hooks_of
 from forum.pagecache.cache import cached_for_visitors
 from forum.routing import parse_id, parse_page
 from forum.threads import categories, posting, queries
@@ -23,10 +24,9 @@ bp = Blueprint("threads", __name__)
 
 
 def thread_url(thread: Thread, **params: object) -> str:
-    """The canonical address of any thread; ideas live on the ideas board."""
-    endpoint = "ideas.idea" if thread.kind == "idea" else "threads.thread"
-    return url_for(endpoint, slug=thread.company.slug, thread_id=thread.id,
-                   thread_slug=thread.slug, **params)
+    """The canonical address of any thread, at the page registered for its kind."""
+    return url_for(hooks_of().thread_endpoint(thread.kind), slug=thread.company.slug,
+                   thread_id=thread.id, thread_slug=thread.slug, **params)
 
 
 def post_url(post: Post) -> str:
@@ -102,14 +102,14 @@ def thread(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
     """A thread: the question first, the accepted answer under it, then every post."""
     company = get_company(slug)
     found = queries.get_thread(current_user, company, thread_id)
-    if found.kind == "idea" or thread_slug != found.slug:
+    if hooks_of().thread_endpoint(found.kind) != request.endpoint or thread_slug != found.slug:
         return redirect(thread_url(found, page=request.args.get("page", type=parse_page)), 301)
     return render_thread(found)
 
 
 def render_thread(thread: Thread, template: str = "threads/thread.html",
                   reply_form: ReplyForm | None = None, **extra: object) -> str:
-    """The thread page's data; ideas render their page through this too."""
+    """The thread page's data; plug-ins render their kinds' pages through this too."""
     posts = queries.thread_posts(thread, _page())
     form = reply_form or page_form(ReplyForm)
     if quoted := request.args.get("quote", type=parse_id):
@@ -117,7 +117,7 @@ def render_thread(thread: Thread, template: str = "threads/thread.html",
         if source is not None and not form.body.data:
             form.body.data = content.quote(source.body_source, source.author.username)
     move_form = page_form(MoveForm)
-    if policy.can(current_user, "move_thread", thread):
+    if policy.can(current_user, policy.Action.MOVE_THREAD, thread):
         move_form.category.choices = [
             (c.id, c.name) for c in categories.list_categories(thread.company)]
         move_form.category.data = thread.category_id
@@ -167,5 +167,5 @@ def preview() -> str | tuple[str, int]:
     source = request.form.get("body", "")
     if len(source) > posting.MAX_BODY:
         return render_template("threads/_preview.html", html=None, too_long=True), 200
-    rendered = content.render(source, known_users=posting.known_usernames)
+    rendered = posting.render(source)
     return render_template("threads/_preview.html", html=rendered.html, too_long=False)

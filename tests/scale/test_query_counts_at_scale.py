@@ -31,7 +31,7 @@ from forum.pagination import MAX_PAGE
 from forum.threads import queries as thread_queries
 from ideas import queries as ideas_queries
 from ideas.models import Status
-from tests.conftest import POSTGRES_URL, IsolatedClient, make_config
+from tests.conftest import PLUGINS, POSTGRES_URL, IsolatedClient, make_config
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +65,7 @@ def scale_s_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def scale_app(scale_s_url: str) -> Iterator[Flask]:
-    app = create_app(make_config(scale_s_url))
+    app = create_app(make_config(scale_s_url), plugins=PLUGINS)
     app.test_client_class = IsolatedClient
     yield app
     with app.app_context():

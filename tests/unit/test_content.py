@@ -484,9 +484,14 @@ def test_escaped_underscore_does_not_truncate_a_name() -> None:
     ],
 )
 def test_thread_ids(source: str, ids: tuple[int, ...]) -> None:
-    result = render(source)
+    result = render(source, thread_areas=("t", "ideas"))  # forum's and a plug-in's pages
     assert result.thread_ids == ids
     assert_safe(result.html)
+
+
+def test_only_the_apps_thread_areas_are_thread_links() -> None:
+    assert render("see /c/acme/ideas/7-better-search").thread_ids == ()
+    assert render("see /c/acme/ideas/7-x", thread_areas=("ideas",)).thread_ids == (7,)
 
 
 def test_bare_thread_path_becomes_relative_link() -> None:

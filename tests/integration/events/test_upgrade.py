@@ -15,9 +15,15 @@ from forum.extensions import db
 from forum.search import services
 from forum.search.runtime import get_runtime
 from forum.search.store import meta_document
-from tests.conftest import POSTGRES_URL, _reset_postgres, _sqlalchemy_url, make_config
+from tests.conftest import (
+    PLUGINS,
+    POSTGRES_URL,
+    _reset_postgres,
+    _sqlalchemy_url,
+    make_config,
+)
 
-BEFORE_THE_LOG = "0003"  # the head of the schema before events replaced the search outbox
+BEFORE_THE_LOG = "0004"  # the head of the schema before events replaced the search outbox
 
 
 @pytest.fixture
@@ -32,7 +38,7 @@ def old_database(tmp_path: Path) -> str:
 
 def test_a_database_from_before_the_event_log_upgrades_and_reindexes(
         old_database: str, migrated_database: str) -> None:
-    app = create_app(make_config(old_database))
+    app = create_app(make_config(old_database), plugins=PLUGINS)
     with app.app_context():
         upgrade(revision=BEFORE_THE_LOG)
         _write_old_rows()
@@ -52,7 +58,7 @@ def test_a_database_from_before_the_event_log_upgrades_and_reindexes(
         db.engine.dispose()
     if POSTGRES_URL:  # the rest of the suite expects the migrated template back
         _reset_postgres(old_database)
-        with create_app(make_config(old_database)).app_context():
+        with create_app(make_config(old_database), plugins=PLUGINS).app_context():
             upgrade()
             db.engine.dispose()
 
@@ -61,8 +67,8 @@ def _write_old_rows() -> None:
     """What the previous release wrote, including a search outbox row never applied."""
     statements = [
         "INSERT INTO users (id, username, email, password_hash, display_name, bio, "
-        "is_site_admin, suspension_reason, session_generation, created_at) VALUES "
-        "(1, 'maya', 'maya@example.com', 'x', '', '', false, '', 0, CURRENT_TIMESTAMP)",
+        "is_site_admin, suspension_reason, created_at) VALUES "
+        "(1, 'maya', 'maya@example.com', 'x', '', '', false, '', CURRENT_TIMESTAMP)",
         "INSERT INTO companies (id, slug, name, tagline, description, website, logo_url, "
         "created_at) VALUES (1, 'acme', 'Acme', '', '', '', '', CURRENT_TIMESTAMP)",
         "INSERT INTO threads (id, company_id, author_id, kind, title, slug, state, pinned, "

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from flask import render_template
+from flask_login import login_user
 from sqlalchemy import func, select
 
+from forum import policy
+from forum.database import utcnow
+from forum.errors import NotAllowed
 from forum.extensions import db
 from forum.threads.models import Post
 from ideas import services, votes
@@ -366,3 +373,40 @@ def test_idea_pages_run_a_fixed_number_of_queries(client, auth, make_company, ma
             "idea": f"/c/acme/ideas/{watched.thread_id}-{watched.thread.slug}"}
     auth.signin(viewer.username)
     assert_queries_stay_flat(client, count_queries, urls[path], grow, large=6)
+
+
+def test_a_suspended_customer_sees_why_instead_of_a_vote_button(app, make_user, make_idea):
+    # Sessions of suspended accounts end at their next request (load_session_user), so
+    # the button is rendered for one signed in as they are suspended, as a token would be.
+    idea = make_idea()
+    bob = make_user("bob")
+    bob.suspended_until = utcnow() + timedelta(days=3)
+    db.session.commit()
+    reason = f"You are suspended until {policy.day(bob.suspended_until)}."
+    with app.test_request_context(f"/c/{idea.company.slug}/ideas"):
+        bob.session_key = "a-session-that-is-never-looked-up"  # what get_id() names
+        login_user(bob)
+        button = render_template("ideas/_vote_button.html", idea=idea, voted=False)
+    assert 'class="vote-button closed"' in button and reason in button
+    assert "<button" not in button and "/vote" not in button
+    with pytest.raises(NotAllowed, match=reason):
+        votes.cast_vote(bob, idea)
+
+
+def test_a_closed_idea_says_why_on_its_page(client, make_idea, make_staff):
+    idea = make_idea()
+    services.change_status(make_staff(idea.company, "team"), idea, "shipped")
+    page = page_of(client, idea)
+    assert "Sign in to vote for" in page  # visitors are offered to sign in, as before
+    assert 'class="vote-button closed"' not in page
+
+
+def test_a_retraction_is_asked_of_the_policy(make_user, make_idea, make_staff):
+    idea = make_idea()
+    bob = make_user("bob")
+    votes.cast_vote(bob, idea)
+    services.change_status(make_staff(idea.company, "team"), idea, "declined")
+    with pytest.raises(NotAllowed, match="Voting is closed: this idea is declined"):
+        votes.retract_vote(bob, idea)
+    reload(idea)
+    assert idea.vote_count == 2

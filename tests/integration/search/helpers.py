@@ -13,19 +13,18 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import select, update
 
-import ideas.search_fields  # noqa: F401 (registers idea status, tags and votes with search)
 from forum import content
 from forum.accounts.models import User
 from forum.companies.models import Company
 from forum.database import utcnow, write_transaction
 from forum.events import types as events
 from forum.events.log import newest_id, record
-from forum.events.types import register_event_types
 from forum.extensions import db
+from forum.hooks import EventType, hooks_of
 from forum.search import services
 from forum.search.runtime import get_runtime
 from forum.search.schema import META_KEY
-from forum.threads.models import Post, Thread
+from forum.threads.models import Kind, Post, Thread
 from ideas.events import IDEA_STATUS_CHANGED
 from ideas.models import Idea, IdeaTag, Tag
 
@@ -42,7 +41,9 @@ class Writer:
     def __init__(self, company: Company, author: User) -> None:
         self.company = company
         self.author = author
-        register_event_types(current_app, {THREAD_CHANGED: "changed a thread in a test"})
+        hooks = hooks_of(current_app)
+        if THREAD_CHANGED not in hooks.event_types:
+            hooks.add_event_types([EventType(THREAD_CHANGED, "changed a thread in a test")])
 
     def thread(self, title: str, body: str = "", *, kind: str = "discussion",
                company: Company | None = None, author: User | None = None) -> Thread:
@@ -124,6 +125,11 @@ class Writer:
             for name, value in values.items():
                 setattr(idea, name, value)
             record(IDEA_STATUS_CHANGED, self.author, idea, thread.company_id)
+
+
+def similar_ideas(company_id: int, title: str, body: str = "", **options: Any) -> list[int]:
+    """Search's more-like-this as the ideas' "has this been suggested?" box asks it."""
+    return services.more_like_this(company_id, title, body, kind=Kind.IDEA, **options)
 
 
 def idea_of(thread: Thread) -> Idea:

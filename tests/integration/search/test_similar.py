@@ -1,12 +1,11 @@
-"""similar_ideas: likely duplicates of a new idea, within one company, above a threshold."""
+"""more_like_this for ideas: likely duplicates of a new idea, in one company, above a threshold."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from forum.companies.models import Company
-from forum.search.services import similar_ideas
-from tests.integration.search.helpers import Writer
+from tests.integration.search.helpers import Writer, similar_ideas
 
 
 def board(write: Writer) -> dict[str, int]:

@@ -8,8 +8,13 @@ from collections.abc import Callable
 from flask import Flask
 
 from forum.database import utcnow
-from forum.search.services import similar_ideas
-from tests.integration.search.helpers import Writer, found_titles, idea_of, index_keys
+from tests.integration.search.helpers import (
+    Writer,
+    found_titles,
+    idea_of,
+    index_keys,
+    similar_ideas,
+)
 
 
 def test_a_thread_hidden_a_moment_ago_is_not_shown(

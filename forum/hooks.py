@@ -1,0 +1,180 @@
+"""The plug-in seam: every hook a package built on forum may register, one registry per app.
+
+A plug-in is a function `init_app(app)` that `create_app(plugins=[...])` calls once; it
+adds what it brings through `hooks_of(app).add_*`. The registry lives in
+`app.extensions[EXTENSION]`, so two apps built in one process never share a registration,
+and nothing registers itself by being imported.
+
+Forum registers its own rules, navigation and thread page through the same hooks, so a
+plug-in's entries are read exactly like forum's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
+
+from flask import Blueprint, Flask, current_app
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:  # policy asks this registry for its rules: types only, no import cycle
+    from forum.policy import Decision
+
+EXTENSION = "cocreate.hooks"
+NavArea = Literal["header", "company", "manage"]
+
+
+class Rule(Protocol):
+    """Policy rule: may `user` do the action to `subject`, and if not, why not."""
+
+    def __call__(self, user: Any, subject: Any, /) -> Decision: ...
+
+
+class ThreadExtras(TypedDict, total=False):
+    """Search fields a plug-in adds to threads it knows (ideas: status, tags, votes, merged)."""
+
+    status: str
+    tags: list[str]
+    votes: int
+    merged: bool
+
+
+class SearchExtras(Protocol):
+    """Search documents: {thread_id: extras} for the threads among `thread_ids` it knows."""
+
+    def __call__(self, session: Session, thread_ids: Sequence[int], /
+                 ) -> Mapping[int, ThreadExtras]: ...
+
+
+class ProfileSection(Protocol):
+    """Profile page: (template to include, its context) for the profile's user."""
+
+    def __call__(self, user: Any, /) -> tuple[str, dict[str, Any]]: ...
+
+
+class DemoLoader(Protocol):
+    """Demo data: add content for the demo's people, calling `progress(1)` per step."""
+
+    def __call__(self, people: dict[str, Any], progress: Callable[[int], object], /
+                 ) -> None: ...
+
+
+Plugin = Callable[[Flask], None]
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """Navigation: a link in the site header, a company's tabs or its manage tabs.
+
+    Company links are built with `slug=company.slug`. `current` lists the endpoints on
+    which the link is marked as the current page (a name ending in "." is a prefix);
+    `action`, when set, shows the link only to whom `can(user, action, company)`.
+    """
+
+    label: str
+    endpoint: str
+    position: int
+    current: tuple[str, ...] = ()
+    action: str | None = None
+
+    def is_current(self, endpoint: str | None) -> bool:
+        """Is `endpoint` (the request's) one of this link's pages?"""
+        if not endpoint:
+            return False
+        return any(endpoint == name or (name.endswith(".") and endpoint.startswith(name))
+                   for name in (self.endpoint, *self.current))
+
+
+@dataclass(frozen=True)
+class EventType:
+    """A kind of event services record; `description` is what the audit log shows."""
+
+    name: str
+    description: str
+
+
+@dataclass
+class Hooks:
+    """Everything registered with one app: read by forum, written by forum and plug-ins."""
+
+    blueprints: list[Blueprint] = field(default_factory=list)
+    rules: dict[str, Rule] = field(default_factory=dict)
+    thread_endpoints: dict[str, str] = field(default_factory=dict)
+    search_extras: list[SearchExtras] = field(default_factory=list)
+    search_statuses: dict[str, str] = field(default_factory=dict)
+    profile_sections: list[ProfileSection] = field(default_factory=list)
+    demo_loaders: list[tuple[int, DemoLoader]] = field(default_factory=list)
+    navigation: dict[NavArea, list[NavLink]] = field(default_factory=dict)
+    event_types: dict[str, EventType] = field(default_factory=dict)
+
+    def add_blueprint(self, blueprint: Blueprint) -> None:
+        """Blueprints: pages a plug-in serves; the factory registers them after forum's."""
+        self.blueprints.append(blueprint)
+
+    def add_rules(self, rules: Mapping[str, Rule]) -> None:
+        """Policy rules, one per action; an action decided twice is a programming error."""
+        clash = set(rules) & set(self.rules)
+        if clash:
+            raise ValueError(f"policy rules registered twice: {sorted(clash)}")
+        self.rules.update(rules)
+
+    def add_thread_endpoint(self, kind: str, endpoint: str) -> None:
+        """Thread URLs: the endpoint (taking slug, thread_id, thread_slug) for a kind."""
+        self.thread_endpoints[kind] = endpoint
+
+    def add_search_extras(self, provider: SearchExtras,
+                          statuses: Iterable[tuple[str, str]] = ()) -> None:
+        """Search document extras, and the (value, label) statuses the search form offers."""
+        self.search_extras.append(provider)
+        self.search_statuses.update(statuses)
+
+    def add_profile_section(self, section: ProfileSection) -> None:
+        """Profile sections, shown under a person's threads in registration order."""
+        self.profile_sections.append(section)
+
+    def add_demo_loader(self, steps: int, loader: DemoLoader) -> None:
+        """Demo data loaded after forum's, with its number of progress steps."""
+        self.demo_loaders.append((steps, loader))
+
+    def add_nav_link(self, area: NavArea, link: NavLink) -> None:
+        """Navigation entries, ordered by position within their area."""
+        links = self.navigation.setdefault(area, [])
+        links.append(link)
+        links.sort(key=lambda entry: entry.position)
+
+    def add_event_types(self, types: Iterable[EventType]) -> None:
+        """Event types a plug-in records; a name registered twice is a programming error."""
+        for event_type in types:
+            if event_type.name in self.event_types:
+                raise ValueError(f"event type registered twice: {event_type.name}")
+            self.event_types[event_type.name] = event_type
+
+    def nav(self, area: NavArea) -> list[NavLink]:
+        """The links of one navigation area, in order."""
+        return self.navigation.get(area, [])
+
+    def thread_areas(self, app: Flask) -> tuple[str, ...]:
+        """The path segments of thread pages, /c/<company>/<area>/<id>: forum's "t" and
+        plug-ins' (read from the app's URL map, so no path is spelled twice)."""
+        endpoints = set(self.thread_endpoints.values())
+        return tuple(sorted({rule.rule.split("/")[3] for rule in app.url_map.iter_rules()
+                             if rule.endpoint in endpoints}))
+
+    def thread_endpoint(self, kind: str) -> str:
+        """The endpoint that shows threads of this kind (forum's thread page by default)."""
+        return self.thread_endpoints.get(kind, self.thread_endpoints["*"])
+
+
+def init_hooks(app: Flask) -> Hooks:
+    """Give the app its empty registry (the factory does this first)."""
+    hooks = Hooks()
+    app.extensions[EXTENSION] = hooks
+    return hooks
+
+
+def hooks_of(app: Flask | None = None) -> Hooks:
+    """The registry of `app`, or of the current app."""
+    target = app if app is not None else current_app
+    registry: Hooks = target.extensions[EXTENSION]
+    return registry

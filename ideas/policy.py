@@ -1,0 +1,65 @@
+"""Who may propose, vote, and steer ideas, and what they are told when they may not.
+
+Registered with each app by `ideas.init_app`, next to forum's rules.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from forum.companies.models import Company
+from forum.hooks import Rule
+from forum.policy import Decision, check, signed_in, staff
+from ideas.models import Idea
+
+
+class IdeaAction(StrEnum):
+    """What ideas' rules decide."""
+
+    PROPOSE = "propose_idea"
+    VOTE = "vote"
+    RETRACT_VOTE = "retract_vote"
+    CHANGE_STATUS = "change_status"
+    MERGE = "merge_idea"
+    TAG = "tag_idea"
+    MANAGE_TAGS = "manage_tags"
+
+
+def _open_for_votes(idea: Idea) -> Decision:
+    """Votes move only while the company has not decided (nor merged the idea away)."""
+    return (check(not idea.thread.is_hidden, "This idea was removed.")
+            and check(idea.merged_into_id is None,
+                      "This idea was merged into another one: vote there instead.")
+            and check(not idea.is_closed,
+                      f"Voting is closed: this idea is {idea.status_enum.label.lower()}."))
+
+
+def _vote(user: Any, idea: Idea) -> Decision:
+    return signed_in(user, "vote") and _open_for_votes(idea)
+
+
+def _retract_vote(user: Any, idea: Idea) -> Decision:
+    # A vote stays counted once the idea is decided: the tally is part of the record.
+    return signed_in(user, "change your vote") and _open_for_votes(idea)
+
+
+def _propose(user: Any, _company: Company) -> Decision:
+    return signed_in(user, "propose an idea")
+
+
+def _idea_staff(reason: str) -> Rule:
+    """A rule over an Idea: its company's staff and site admins."""
+    return lambda user, idea: staff(user, idea.company, reason)
+
+
+RULES: dict[str, Rule] = {
+    IdeaAction.PROPOSE: _propose,
+    IdeaAction.VOTE: _vote,
+    IdeaAction.RETRACT_VOTE: _retract_vote,
+    IdeaAction.CHANGE_STATUS: _idea_staff("Only the company's staff change an idea's status."),
+    IdeaAction.MERGE: _idea_staff("Only the company's staff merge ideas."),
+    IdeaAction.TAG: _idea_staff("Only the company's staff tag ideas."),
+    IdeaAction.MANAGE_TAGS: lambda user, company: staff(
+        user, company, "Only the company's staff manage its tags."),
+}

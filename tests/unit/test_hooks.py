@@ -1,0 +1,84 @@
+"""The plug-in seam: registrations belong to one app, and ideas arrives only through it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from forum import config, create_app
+from forum.events.types import FORUM_EVENT_TYPES
+from forum.hooks import EventType, NavLink, hooks_of
+from forum.policy import ALLOWED
+from tests.conftest import PLUGINS
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+def build(**options: object) -> Flask:
+    return create_app(config.TestConfig("sqlite://"), **options)  # type: ignore[arg-type]
+
+
+def test_two_apps_in_one_process_keep_their_own_registrations() -> None:
+    first, second = build(plugins=PLUGINS), build(plugins=PLUGINS)
+    hooks_of(first).add_rules({"first_only": lambda _user, _subject: ALLOWED})
+    hooks_of(first).add_nav_link("header", NavLink("First", "companies.home", 99))
+    assert "first_only" in hooks_of(first).rules
+    assert "first_only" not in hooks_of(second).rules
+    assert [link.label for link in hooks_of(second).nav("header")] == ["Companies", "Ideas"]
+    assert hooks_of(first).search_extras is not hooks_of(second).search_extras
+
+
+def test_an_app_without_plugins_has_no_ideas() -> None:
+    bare = build()
+    hooks = hooks_of(bare)
+    assert "ideas" not in bare.blueprints
+    assert "vote" not in hooks.rules and not hooks.search_extras
+    assert not hooks.profile_sections and not hooks.demo_loaders
+    assert set(hooks.event_types) == {kind.name for kind in FORUM_EVENT_TYPES}
+    assert [link.label for link in hooks.nav("company")] == ["Overview", "Forum"]
+    assert hooks.thread_endpoint("idea") == "threads.thread"
+
+
+def test_ideas_registers_everything_it_adds_once() -> None:
+    app = build(plugins=PLUGINS)
+    hooks = hooks_of(app)
+    assert "ideas" in app.blueprints and "ideas.staff.manage_tags" in app.view_functions
+    assert {"propose_idea", "vote", "retract_vote", "change_status", "merge_idea",
+            "tag_idea", "manage_tags"} <= set(hooks.rules)
+    assert hooks.thread_endpoint("idea") == "ideas.idea"
+    assert len(hooks.search_extras) == 1 and "shipped" in hooks.search_statuses
+    assert len(hooks.profile_sections) == 1 and len(hooks.demo_loaders) == 1
+    assert [link.label for link in hooks.nav("company")] == ["Overview", "Ideas", "Roadmap",
+                                                             "Forum"]
+    assert [link.label for link in hooks.nav("manage")][-1] == "Tags"
+    assert set(hooks.event_types) - {kind.name for kind in FORUM_EVENT_TYPES} == {
+        "idea.proposed", "idea.status_changed", "idea.merged", "idea.tagged", "tag.created",
+        "tag.deleted", "vote.cast", "vote.retracted"}
+
+
+def test_registering_a_rule_or_event_type_twice_fails_loudly() -> None:
+    hooks = hooks_of(build(plugins=PLUGINS))
+    with pytest.raises(ValueError, match="vote"):
+        hooks.add_rules({"vote": lambda _user, _subject: ALLOWED})
+    with pytest.raises(ValueError, match=r"vote\.cast"):
+        hooks.add_event_types([EventType("vote.cast", "again")])
+
+
+def test_nav_links_know_their_pages() -> None:
+    link = NavLink("Forum", "threads.forum", 30, ("threads.",))
+    assert link.is_current("threads.forum") and link.is_current("threads.thread")
+    assert not link.is_current("ideas.board") and not link.is_current(None)
+
+
+def test_every_action_a_template_asks_about_exists() -> None:
+    """Templates name actions as strings: a misspelt one fails here, not in production."""
+    asked = set()
+    for path in TEMPLATES.rglob("*.html"):
+        source = path.read_text(encoding="utf-8")
+        for action in re.findall(r"can\(current_user,\s*([^,)]+)", source):
+            asked.update(re.findall(r'"(\w+)"', action))  # "a" or `"a" if x else "b"`
+    assert len(asked) > 15
+    assert asked <= set(hooks_of(build(plugins=PLUGINS)).rules)
