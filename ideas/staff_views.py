@@ -5,13 +5,15 @@ A nested blueprint of ideas.views (endpoints `ideas.staff.*`).
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from forum import policy
 from forum.companies.services import get_company
-from forum.errors import DomainError, Invalid
+from forum.errors import Invalid
+from forum.forms import form_round_trip, redirect_with_message
 from forum.threads.queries import get_thread
 from forum.threads.views import thread_url
 from ideas import services
@@ -79,22 +81,17 @@ def merge(slug: str, thread_id: int) -> Response:
 
 @bp.route("/c/<slug>/manage/tags", methods=["GET", "POST"])
 @login_required
-def manage_tags(slug: str) -> str | Response | tuple[str, int]:
+def manage_tags(slug: str) -> ResponseReturnValue:
     """The company's tag list."""
     company = get_company(slug)
     policy.require(current_user, IdeaAction.MANAGE_TAGS, company)
     form = NewTagForm()
-    if form.validate_on_submit():
-        try:
-            tag = services.create_tag(current_user, company, form.name.data)
-        except DomainError as error:
-            form.name.errors = [*form.name.errors, error.message]
-        else:
-            flash(f"Tag {tag.name} added.", "success")
-            return redirect(url_for("ideas.staff.manage_tags", slug=slug))
-    status = 422 if form.is_submitted() else 200
-    return render_template("ideas/manage_tags.html", company=company, form=form,
-                           tags=services.company_tags(company)), status
+    return form_round_trip(
+        form, "ideas/manage_tags.html",
+        lambda: services.create_tag(current_user, company, form.name.data),
+        lambda tag: redirect_with_message(url_for("ideas.staff.manage_tags", slug=slug),
+                                          f"Tag {tag.name} added."),
+        company=company, tags=services.company_tags(company))
 
 
 @bp.post("/c/<slug>/manage/tags/<int:tag_id>/delete")

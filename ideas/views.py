@@ -5,15 +5,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from forum import policy
 from forum.companies.services import get_company
 from forum.database import write_transaction
-from forum.errors import DomainError
-from forum.forms import attach_error, page_form
+from forum.forms import form_round_trip, page_form, redirect_with_message
 from forum.pagecache.cache import cached_for_visitors
 from forum.routing import parse_page
 from forum.threads.queries import get_thread
@@ -68,25 +68,20 @@ def board(slug: str) -> str:
 
 
 @bp.route("/c/<slug>/ideas/new", methods=["GET", "POST"])
-def propose(slug: str) -> str | Response | tuple[str, int]:
+def propose(slug: str) -> ResponseReturnValue:
     """Propose an idea; similar ones show up while the title is typed."""
     company = get_company(slug)
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.signin", next=request.path))
     form = ProposeForm()
     form.tags.choices = [(tag.id, tag.name) for tag in services.company_tags(company)]
-    if form.validate_on_submit():
-        try:
-            idea = services.propose_idea(current_user, company, title=form.title.data,
-                                         body=form.body.data, tag_ids=form.tags.data or [])
-        except DomainError as error:
-            attach_error(form, error)
-        else:
-            flash("Your idea is posted, with your vote.", "success")
-            return redirect(thread_url(idea.thread))
-    status = 422 if form.is_submitted() else 200
-    return render_template("ideas/propose.html", company=company, form=form,
-                           similar=[]), status
+    return form_round_trip(
+        form, "ideas/propose.html",
+        lambda: services.propose_idea(current_user, company, title=form.title.data,
+                                      body=form.body.data, tag_ids=form.tags.data or []),
+        lambda idea: redirect_with_message(thread_url(idea.thread),
+                                           "Your idea is posted, with your vote."),
+        company=company, similar=[])
 
 
 @bp.get("/c/<slug>/ideas/similar")

@@ -12,14 +12,15 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from forum.accounts import services, sessions
 from forum.accounts.forms import PasswordForm, ProfileForm, SignInForm, SignUpForm
-from forum.errors import DomainError, NotAllowed
+from forum.errors import Invalid
 from forum.extensions import limiter
-from forum.forms import attach_error
+from forum.forms import form_round_trip, redirect_with_message
 from forum.hooks import hooks_of
 from forum.pagecache.cache import cached_for_visitors
 from forum.threads import queries as threads
@@ -47,6 +48,13 @@ def _start_session(user: services.User, remember: bool) -> None:
     login_user(user, remember=remember)
 
 
+def _signed_in(user: services.User, message: str, remember: bool) -> Response:
+    """Start the session, say so, and go where the person was going."""
+    _start_session(user, remember=remember)
+    return redirect_with_message(
+        safe_next(request.args.get("next"), url_for("companies.home")), message)
+
+
 def _forget_this_browser() -> None:
     """Drop the session cookie's contents and the remember-me cookie.
 
@@ -59,50 +67,33 @@ def _forget_this_browser() -> None:
 
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(_signup_limit, methods=["POST"])
-def signup() -> str | Response | tuple[str, int]:
+def signup() -> ResponseReturnValue:
     """Create an account and sign in with it."""
     if current_user.is_authenticated:
         return redirect(url_for("companies.home"))
     form = SignUpForm()
-    if form.validate_on_submit():
-        try:
-            user = services.register(form.username.data, form.email.data, form.password.data)
-        except DomainError as error:
-            attach_error(form, error)
-        else:
-            _start_session(user, remember=False)
-            flash(f"Welcome to Cocreate, {user.username}!", "success")
-            return redirect(safe_next(request.args.get("next"), url_for("companies.home")))
-    status = 422 if form.is_submitted() else 200
-    return render_template("accounts/signup.html", form=form), status
+    return form_round_trip(
+        form, "accounts/signup.html",
+        lambda: services.register(form.username.data, form.email.data, form.password.data),
+        lambda user: _signed_in(user, f"Welcome to Cocreate, {user.username}!",
+                                remember=False))
 
 
 @bp.route("/signin", methods=["GET", "POST"])
 @limiter.limit(_signin_limit, methods=["POST"])
 @limiter.limit(_signin_limit, methods=["POST"], key_func=_login_key)
-def signin() -> str | Response | tuple[str, int]:
+def signin() -> ResponseReturnValue:
     """Sign in with a username or email; one message for every failure."""
     if current_user.is_authenticated:
         return redirect(url_for("companies.home"))
     form = SignInForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.login.data, form.password.data)
-        except NotAllowed as error:
-            attach_error(form, error)
-            status = 403
-        except DomainError as error:
-            attach_error(form, error)
-            status = 401
-        else:
-            _start_session(user, remember=form.remember.data)
-            flash(f"Signed in as {user.username}.", "success")
-            return redirect(safe_next(request.args.get("next"), url_for("companies.home")))
-    elif form.is_submitted():
-        status = 422
-    form.password.data = ""
-    return render_template("accounts/signin.html", form=form), status
+    return form_round_trip(
+        form, "accounts/signin.html",
+        lambda: services.authenticate(form.login.data, form.password.data),
+        lambda user: _signed_in(user, f"Signed in as {user.username}.",
+                                remember=form.remember.data),
+        # A wrong name or password is 401, not a form to fix; a suspension stays 403.
+        refusal_statuses={Invalid: 401})
 
 
 @bp.post("/signout")
@@ -151,38 +142,29 @@ def end_all_sessions() -> Response:
 
 @bp.route("/settings/profile", methods=["GET", "POST"])
 @login_required
-def profile_settings() -> str | Response | tuple[str, int]:
+def profile_settings() -> ResponseReturnValue:
     """Edit display name and bio."""
     form = ProfileForm(obj=current_user)
-    if form.validate_on_submit():
-        try:
-            services.update_profile(current_user, current_user, form.display_name.data or "",
-                                    form.bio.data or "")
-        except DomainError as error:
-            attach_error(form, error)
-        else:
-            flash("Your profile is saved.", "success")
-            return redirect(url_for("accounts.profile", username=current_user.username))
-    status = 422 if form.is_submitted() else 200
-    return render_template("accounts/settings_profile.html", form=form), status
+    return form_round_trip(
+        form, "accounts/settings_profile.html",
+        lambda: services.update_profile(current_user, current_user,
+                                        form.display_name.data or "", form.bio.data or ""),
+        lambda _: redirect_with_message(
+            url_for("accounts.profile", username=current_user.username),
+            "Your profile is saved."))
 
 
 @bp.route("/settings/password", methods=["GET", "POST"])
 @login_required
-def password_settings() -> str | Response | tuple[str, int]:
+def password_settings() -> ResponseReturnValue:
     """Change password; every other session of the account ends."""
     form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data,
-                                     form.new_password.data)
-        except DomainError as error:
-            attach_error(form, error)
-        else:
-            flash("Password changed. Other devices have been signed out.", "success")
-            return redirect(url_for("accounts.profile_settings"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("accounts/settings_password.html", form=form), status
+    return form_round_trip(
+        form, "accounts/settings_password.html",
+        lambda: services.change_password(current_user, form.current_password.data,
+                                         form.new_password.data),
+        lambda _: redirect_with_message(url_for("accounts.profile_settings"),
+                                        "Password changed. Other devices have been signed out."))
 
 
 @bp.get("/u/<username>")

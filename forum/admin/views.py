@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -16,10 +17,11 @@ from forum.accounts import services as accounts
 from forum.accounts.models import User
 from forum.companies import services as companies
 from forum.companies.forms import NewCompanyForm
+from forum.companies.models import Company
 from forum.database import utcnow
 from forum.errors import DomainError, Invalid
 from forum.extensions import db
-from forum.forms import Form, attach_error
+from forum.forms import Form, form_round_trip, redirect_with_message
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 USERS_PER_PAGE = 50
@@ -43,26 +45,25 @@ def index() -> str:
 
 
 @bp.route("/companies/new", methods=["GET", "POST"])
-def new_company() -> str | Response | tuple[str, int]:
+def new_company() -> ResponseReturnValue:
     """Open a company's space."""
     form = NewCompanyForm()
-    if form.validate_on_submit():
-        try:
-            owner = accounts.find_user(form.owner.data) if form.owner.data else None
-            if form.owner.data and owner is None:
-                raise Invalid("There is no one with that username.", field="owner")
-            company = companies.create_company(
-                current_user, name=form.name.data, slug=form.slug.data,
-                tagline=form.tagline.data or "", description=form.description.data or "",
-                website=form.website.data or "", logo_url=form.logo_url.data or "", owner=owner,
-            )
-        except DomainError as error:
-            attach_error(form, error)
-        else:
-            flash(f"{company.name} is open at /c/{company.slug}.", "success")
-            return redirect(url_for("companies.company", slug=company.slug))
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/new_company.html", form=form), status
+
+    def open_company() -> Company:
+        owner = accounts.find_user(form.owner.data) if form.owner.data else None
+        if form.owner.data and owner is None:
+            raise Invalid("There is no one with that username.", field="owner")
+        return companies.create_company(
+            current_user, name=form.name.data, slug=form.slug.data,
+            tagline=form.tagline.data or "", description=form.description.data or "",
+            website=form.website.data or "", logo_url=form.logo_url.data or "", owner=owner,
+        )
+
+    return form_round_trip(
+        form, "admin/new_company.html", open_company,
+        lambda company: redirect_with_message(
+            url_for("companies.company", slug=company.slug),
+            f"{company.name} is open at /c/{company.slug}."))
 
 
 @bp.get("/users")

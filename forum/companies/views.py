@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -11,7 +12,7 @@ from forum.companies import services
 from forum.companies.forms import CompanyForm, StaffForm
 from forum.companies.models import Company
 from forum.errors import DomainError
-from forum.forms import attach_error
+from forum.forms import form_round_trip, redirect_with_message
 from forum.pagecache.cache import cached_for_visitors
 from forum.routing import parse_page
 from forum.threads import queries as threads
@@ -55,46 +56,36 @@ def manage(slug: str) -> str:
 
 @bp.route("/c/<slug>/manage/settings", methods=["GET", "POST"])
 @login_required
-def settings(slug: str) -> str | Response | tuple[str, int]:
+def settings(slug: str) -> ResponseReturnValue:
     """Owners edit the company's public details."""
     company = _managed_company(slug, policy.Action.EDIT_COMPANY)
     form = CompanyForm(obj=company)
-    if form.validate_on_submit():
-        try:
-            services.update_company(
-                current_user, company, name=form.name.data, tagline=form.tagline.data or "",
-                description=form.description.data or "", website=form.website.data or "",
-                logo_url=form.logo_url.data or "",
-            )
-        except DomainError as error:
-            attach_error(form, error)
-        else:
-            flash("Company details saved.", "success")
-            return redirect(url_for("companies.company", slug=company.slug))
-    status = 422 if form.is_submitted() else 200
-    return render_template("companies/settings.html", company=company, form=form), status
+    return form_round_trip(
+        form, "companies/settings.html",
+        lambda: services.update_company(
+            current_user, company, name=form.name.data, tagline=form.tagline.data or "",
+            description=form.description.data or "", website=form.website.data or "",
+            logo_url=form.logo_url.data or "",
+        ),
+        lambda _: redirect_with_message(url_for("companies.company", slug=company.slug),
+                                        "Company details saved."),
+        company=company)
 
 
 @bp.route("/c/<slug>/manage/staff", methods=["GET", "POST"])
 @login_required
-def staff(slug: str) -> str | Response | tuple[str, int]:
+def staff(slug: str) -> ResponseReturnValue:
     """Owners add staff by username, or change a member's role."""
     company = _managed_company(slug, policy.Action.MANAGE_STAFF)
     form = StaffForm()
-    if form.validate_on_submit():
-        try:
-            membership = services.set_staff_role(
-                current_user, company, form.username.data, form.role.data
-            )
-        except DomainError as error:
-            attach_error(form, error)
-        else:
-            flash(f"{membership.user.username} is now {membership.role} at {company.name}.",
-                  "success")
-            return redirect(url_for("companies.staff", slug=company.slug))
-    status = 422 if form.is_submitted() else 200
-    return render_template("companies/staff.html", company=company, form=form,
-                           staff=services.list_staff(company)), status
+    return form_round_trip(
+        form, "companies/staff.html",
+        lambda: services.set_staff_role(current_user, company, form.username.data,
+                                        form.role.data),
+        lambda membership: redirect_with_message(
+            url_for("companies.staff", slug=company.slug),
+            f"{membership.user.username} is now {membership.role} at {company.name}."),
+        company=company, staff=services.list_staff(company))
 
 
 @bp.post("/c/<slug>/manage/staff/<int:membership_id>/remove")

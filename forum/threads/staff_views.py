@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -10,7 +11,7 @@ from forum import policy
 from forum.companies.models import Company
 from forum.companies.services import get_company
 from forum.errors import DomainError
-from forum.forms import attach_error
+from forum.forms import form_round_trip, redirect_with_message
 from forum.routing import parse_id
 from forum.threads import categories, posting, queries, state
 from forum.threads.forms import AcceptForm, CategoryForm, EditPostForm, MoveForm
@@ -33,23 +34,17 @@ def _back(thread: Thread) -> Response:
 
 @bp.route("/c/<slug>/t/<int:thread_id>/posts/<int:post_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_post(slug: str, thread_id: int, post_id: int) -> str | Response | tuple[str, int]:
+def edit_post(slug: str, thread_id: int, post_id: int) -> ResponseReturnValue:
     """Edit a post; the earlier version is kept and the post shows it was edited."""
     thread, post = _thread_and_post(slug, thread_id, post_id)
     policy.require(current_user, policy.Action.EDIT_POST, post)
     form = EditPostForm(data={"title": thread.title, "body": post.body_source})
-    if form.validate_on_submit():
-        try:
-            posting.edit_post(current_user, post, form.body.data,
-                              title=form.title.data if post.number == 1 else None)
-        except DomainError as error:
-            attach_error(form, error)
-        else:
-            flash("Your changes are saved.", "success")
-            return redirect(post_url(post))
-    status = 422 if form.is_submitted() else 200
-    return render_template("threads/edit_post.html", company=thread.company, thread=thread,
-                           post=post, form=form), status
+    return form_round_trip(
+        form, "threads/edit_post.html",
+        lambda: posting.edit_post(current_user, post, form.body.data,
+                                  title=form.title.data if post.number == 1 else None),
+        lambda _: redirect_with_message(post_url(post), "Your changes are saved."),
+        company=thread.company, thread=thread, post=post)
 
 
 @bp.post("/c/<slug>/t/<int:thread_id>/posts/<int:post_id>/delete")
@@ -125,28 +120,23 @@ def _managed(slug: str) -> Company:
 
 @bp.route("/c/<slug>/manage/categories", methods=["GET", "POST"])
 @login_required
-def manage_categories(slug: str) -> str | Response | tuple[str, int]:
+def manage_categories(slug: str) -> ResponseReturnValue:
     """Owners and moderators add, rename and order categories."""
     company = _managed(slug)
     editing = None
     if edit_id := request.args.get("edit", type=parse_id):
         editing = categories.get_category_by_id(company, edit_id)
     form = CategoryForm(obj=editing)
-    if form.validate_on_submit():
-        try:
-            saved = categories.save_category(
-                current_user, company, name=form.name.data, slug=form.slug.data,
-                description=form.description.data or "", position=form.position.data or 0,
-                category=editing)
-        except DomainError as error:
-            attach_error(form, error)
-        else:
-            flash(f"Category {saved.name} saved.", "success")
-            return redirect(url_for("thread_staff.manage_categories", slug=slug))
-    status = 422 if form.is_submitted() else 200
-    return render_template("threads/manage_categories.html", company=company, form=form,
-                           editing=editing,
-                           categories=categories.list_categories(company)), status
+    return form_round_trip(
+        form, "threads/manage_categories.html",
+        lambda: categories.save_category(
+            current_user, company, name=form.name.data, slug=form.slug.data,
+            description=form.description.data or "", position=form.position.data or 0,
+            category=editing),
+        lambda saved: redirect_with_message(
+            url_for("thread_staff.manage_categories", slug=slug),
+            f"Category {saved.name} saved."),
+        company=company, editing=editing, categories=categories.list_categories(company))
 
 
 @bp.post("/c/<slug>/manage/categories/<int:category_id>/delete")

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from forum import content, policy
 from forum.companies.services import get_company
 from forum.database import write_transaction
-from forum.errors import DomainError
 from forum.extensions import login_manager
-from forum.forms import attach_error, page_form
+from forum.forms import answer, form_round_trip, page_form, redirect_with_message, submit
 from forum.hooks import hooks_of
 from forum.pagecache.cache import cached_for_visitors
 from forum.routing import parse_id, parse_page
@@ -71,7 +71,7 @@ def category(slug: str, category_slug: str) -> str:
 
 @bp.route("/c/<slug>/forum/new", methods=["GET", "POST"])
 @login_required
-def new_thread(slug: str) -> str | Response | tuple[str, int]:
+def new_thread(slug: str) -> ResponseReturnValue:
     """Start a thread: a question, a problem, praise or a discussion."""
     company = get_company(slug)
     form = ThreadForm()
@@ -79,20 +79,15 @@ def new_thread(slug: str) -> str | Response | tuple[str, int]:
     form.category.choices = [(section.id, section.name) for section in sections]
     if request.method == "GET" and (wanted := request.args.get("category")):
         form.category.data = next((s.id for s in sections if s.slug == wanted), None)
-    if form.validate_on_submit():
-        try:
-            thread = posting.start_thread(
-                current_user, company, title=form.title.data, body=form.body.data,
-                kind=form.kind.data,
-                category=categories.get_category_by_id(company, form.category.data),
-                official=form.official.data)
-        except DomainError as error:
-            attach_error(form, error)
-        else:
-            return redirect(thread_url(thread))
-    status = 422 if form.is_submitted() else 200
-    return render_template("threads/new_thread.html", company=company, form=form,
-                           has_categories=bool(sections)), status
+    return form_round_trip(
+        form, "threads/new_thread.html",
+        lambda: posting.start_thread(
+            current_user, company, title=form.title.data, body=form.body.data,
+            kind=form.kind.data,
+            category=categories.get_category_by_id(company, form.category.data),
+            official=form.official.data),
+        lambda thread: redirect(thread_url(thread)),
+        company=company, has_categories=bool(sections))
 
 
 @bp.get("/c/<slug>/t/<int:thread_id>")
@@ -128,7 +123,7 @@ def render_thread(thread: Thread, template: str = "threads/thread.html",
 
 
 @bp.post("/c/<slug>/t/<int:thread_id>/reply")
-def reply(slug: str, thread_id: int) -> str | Response | tuple[str, int]:
+def reply(slug: str, thread_id: int) -> ResponseReturnValue:
     """Reply in place with htmx (the new post appears), or by a plain POST and redirect."""
     # The replier and the thread are read in the transaction that writes the reply, and
     # shown as committed, so nothing is read twice.
@@ -137,28 +132,21 @@ def reply(slug: str, thread_id: int) -> str | Response | tuple[str, int]:
             return login_manager.unauthorized()
         found = queries.find_thread(current_user, slug, thread_id)
         form = ReplyForm()
-        error_status = 422
-        post = None
-        if form.validate_on_submit():
-            try:
-                post = posting.post_reply(current_user, found, form.body.data,
-                                          official=form.official.data)
-            except DomainError as error:
-                attach_error(form, error)
-                error_status = error.status if error.status != 400 else 422
-    company = found.company
-    if post is not None:
-        if wants_fragment():
-            return render_template("threads/_reply_created.html", post=post, thread=found,
-                                   company=company, form=ReplyForm(formdata=None))
-        flash("Your reply is posted.", "success")
-        return redirect(post_url(post))
+        submission = submit(form, lambda: posting.post_reply(
+            current_user, found, form.body.data, official=form.official.data))
+    # Shown after the commit: what the reply changed is on the objects already loaded.
+    return answer(submission, lambda: render_thread(found, reply_form=form),
+                  lambda post: _reply_posted(post, found),
+                  fragment="threads/_reply_form.html", target="#reply-form",
+                  thread=found, company=found.company)
+
+
+def _reply_posted(post: Post, thread: Thread) -> ResponseReturnValue:
+    """The new post in place (with an empty form) for htmx, else the post on its page."""
     if wants_fragment():
-        response = render_template("threads/_reply_form.html", form=form, thread=found,
-                                   company=company)
-        return response, error_status, {"HX-Retarget": "#reply-form",
-                                        "HX-Reswap": "outerHTML"}
-    return render_thread(found, reply_form=form), error_status
+        return render_template("threads/_reply_created.html", post=post, thread=thread,
+                               company=thread.company, form=ReplyForm(formdata=None))
+    return redirect_with_message(post_url(post), "Your reply is posted.")
 
 
 @bp.post("/preview")
