@@ -276,14 +276,15 @@ def _hydrate(stored: list[_StoredHit], parsed: querying.ParsedQuery) -> list[Sea
     post_ids = [hit.post_id for hit in stored if hit.post_id]
     rows = db.session.execute(
         select(Thread.id, Thread.title, Thread.slug, Thread.kind, Thread.reply_count,
-               Thread.created_at, Company.slug, Company.name, Post.id)
+               Thread.created_at, Company.slug.label("company_slug"),
+               Company.name.label("company_name"), Post.id.label("post_id"))
         .join(Company, Company.id == Thread.company_id)
         .outerjoin(Post, (Post.thread_id == Thread.id) & Post.id.in_(post_ids)
                    & Post.hidden_at.is_(None))
         .where(Thread.id.in_([hit.thread_id for hit in stored]), Thread.hidden_at.is_(None))
     ).all()
-    threads = {row[0]: row for row in rows}
-    visible_posts = {row[8] for row in rows if row[8] is not None}
+    threads = {row.id: row for row in rows}
+    visible_posts = {row.post_id for row in rows if row.post_id is not None}
     extras = thread_extras(db.session, list(threads))
     terms, prefixes = querying.highlight_terms(parsed)
     hits = []
@@ -293,10 +294,12 @@ def _hydrate(stored: list[_StoredHit], parsed: querying.ParsedQuery) -> list[Sea
                                                    hit.post_id not in visible_posts):
             continue
         hits.append(SearchHit(
-            thread_id=row[0], title=row[1], title_html=highlight(row[1], terms, prefixes, None),
-            url=thread_url(row[6], row[0], row[2], row[3]), company_slug=row[6],
-            company_name=row[7], kind=row[3], status=extra.get("status"),
-            votes=int(extra.get("votes", 0)), reply_count=row[4], created_at=row[5],
+            thread_id=row.id, title=row.title,
+            title_html=highlight(row.title, terms, prefixes, None),
+            url=thread_url(row.company_slug, row.id, row.slug, row.kind),
+            company_slug=row.company_slug, company_name=row.company_name, kind=row.kind,
+            status=extra.get("status"), votes=int(extra.get("votes", 0)),
+            reply_count=row.reply_count, created_at=row.created_at,
             snippet=highlight(hit.body, terms, prefixes) if hit.body else Markup(""),
             counts_votes="votes" in extra))
     return hits
