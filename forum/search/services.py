@@ -180,21 +180,32 @@ def _sorting(sort: str) -> Any:
 
 def _run(
     whole_query: wq.Query, parsed: querying.ParsedQuery, sort: str, page: int, per_page: int,
+    *, reopened: bool = False,
 ) -> tuple[list[_StoredHit], tuple[int, bool], str | None]:
-    """One page of hits (one per thread), the thread count, a spelling suggestion."""
+    """One page of hits (one per thread), the thread count, a spelling suggestion.
+
+    Raises SearchUnavailable only when the index cannot be read: none is there (a rebuild
+    has been started), or its files cannot be read even after opening it again. Anything
+    else that goes wrong while searching is a bug, left for the app's error handler to log.
+    """
     runtime = get_runtime()
-    for attempt in (1, 2):
-        try:
-            with runtime.searcher() as searcher:
-                return _search_page(searcher, whole_query, parsed, sort, page, per_page)
-        except IndexUnavailable as problem:
-            raise SearchUnavailable(problem.reason) from None
-        except Exception:
-            # A segment merged away under this process's searcher: open the index again.
-            log.warning("Search failed (attempt %d); reopening the index", attempt,
-                        exc_info=True)
-            runtime.forget_searcher()
-    raise SearchUnavailable("the index could not be searched")
+    try:
+        with runtime.searcher() as searcher:
+            return _search_page(searcher, whole_query, parsed, sort, page, per_page)
+    except IndexUnavailable as problem:
+        raise SearchUnavailable(problem.reason) from None
+    except OSError as problem:
+        # Its files went away under this process's searcher (a newer version published,
+        # a segment merged away): open the index again, once.
+        runtime.forget_searcher()
+        if reopened:
+            log.error("The search index could not be read: %s", problem, exc_info=True)
+            raise SearchUnavailable("the index could not be read") from problem
+        log.warning("Search could not read the index; opening it again", exc_info=True)
+    except Exception:
+        runtime.forget_searcher()  # whatever broke, the next search opens a fresh one
+        raise
+    return _run(whole_query, parsed, sort, page, per_page, reopened=True)
 
 
 def _search_page(

@@ -1,8 +1,9 @@
 """A missing or broken index: a clear log line, a rebuild in the background, a 503 for
-search meanwhile, and every other page still served."""
+search meanwhile, and every other page still served. A bug is not taken for one."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from forum.extensions import db
+from forum.search import services
 from forum.search.rebuild import rebuild, rebuild_if_unusable
 from forum.search.runtime import get_runtime
 from forum.search.schema import META_KEY
@@ -121,3 +123,70 @@ def test_an_automatic_rebuild_is_skipped_when_someone_else_rebuilt_first(
     assert first is not None
     assert rebuild_if_unusable(store, db.engine) is None
     assert store.current_version() == first.version
+
+
+def failing(error: Exception, times: int) -> Callable[..., tuple[int, bool]]:
+    """services.count_threads, failing with `error` on its first `times` calls."""
+    real, calls = services.count_threads, []
+
+    def count_threads(*args: object, **kwargs: object) -> tuple[int, bool]:
+        calls.append(1)
+        if len(calls) <= times:
+            raise error
+        return real(*args, **kwargs)
+
+    return count_threads
+
+
+def test_index_files_that_cannot_be_read_are_opened_again_once(
+    client: FlaskClient, write: Writer, index: Callable[[], int], search_log: Records,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write.thread("Burr grinder", "Conical burrs")
+    index()
+    monkeypatch.setattr(services, "count_threads",
+                        failing(FileNotFoundError("_MAIN_3.seg went away"), times=1))
+    response = client.get("/search?q=burr")
+    assert response.status_code == 200
+    assert "Conical <mark>burrs</mark>" in response.get_data(as_text=True)
+    assert any("opening it again" in message for message in search_log.messages)
+
+
+def test_index_files_that_stay_unreadable_make_search_unavailable(
+    client: FlaskClient, write: Writer, index: Callable[[], int], search_log: Records,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write.thread("Burr grinder", "Conical burrs")
+    index()
+    monkeypatch.setattr(services, "count_threads",
+                        failing(PermissionError("index directory not readable"), times=2))
+    response = client.get("/search?q=burr")
+    assert response.status_code == 503
+    assert "Search is temporarily unavailable" in response.get_data(as_text=True)
+    assert response.headers["Retry-After"] == "30"
+    assert any("could not be read: index directory not readable" in message
+               for message in search_log.messages)
+    assert client.get("/search?q=burr").status_code == 200  # readable again
+
+
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}], ids=["page", "htmx"])
+def test_a_bug_while_searching_is_logged_and_answered_500_not_503(
+    client: FlaskClient, write: Writer, index: Callable[[], int],
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    headers: dict[str, str],
+) -> None:
+    write.thread("Burr grinder", "Conical burrs")
+    index()
+    monkeypatch.setattr(services, "count_threads",
+                        failing(TypeError("a bug in counting threads"), times=1))
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/search?q=burr", headers=headers)
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "Something went wrong on our side" in html and "temporarily unavailable" not in html
+    assert "Retry-After" not in response.headers
+    logged = [record for record in caplog.records
+              if record.getMessage() == "Unhandled error on GET /search"]
+    assert len(logged) == 1 and logged[0].levelno == logging.ERROR
+    assert logged[0].exc_info and isinstance(logged[0].exc_info[1], TypeError)
+    assert client.get("/search?q=burr").status_code == 200  # one failure, no lasting harm
