@@ -12,6 +12,7 @@ from forum.accounts import services as accounts
 from forum.accounts.models import User
 from forum.errors import DomainError
 from forum.extensions import db
+from forum.notifications.runtime import get_notifier_runtime
 from forum.search.cli import search_cli
 from forum.search.cli import worker as search_worker
 
@@ -43,6 +44,8 @@ def load_demo(if_empty: bool) -> None:
         raise click.ClickException("The database is not empty; the demo needs an empty one.")
     with click.progressbar(length=demo.steps(), label="Loading the demo") as bar:
         demo.load(progress=bar.update)
+    sent = get_notifier_runtime().notifier().run_until_idle()
+    click.echo(f"The demo's people have {sent} notifications between them.")
     click.echo(f"Demo loaded. {demo.LOGIN_HINT}")
 
 
@@ -50,8 +53,14 @@ def load_demo(if_empty: bool) -> None:
 @click.option("--once", is_flag=True, help="Apply what is pending, then exit.")
 @click.pass_context
 def worker(context: click.Context, once: bool) -> None:
-    """Run every reader of the event log (the search indexer) beside gunicorn."""
+    """Run every reader of the event log (notifier, search indexer) beside gunicorn."""
+    runtime = get_notifier_runtime()
+    if once:
+        runtime.notifier().run_until_idle()
+    else:
+        runtime.start()
     context.invoke(search_worker, once=once)
+    runtime.stop()
 
 
 def register_commands(app: Flask) -> None:

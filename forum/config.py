@@ -56,6 +56,10 @@ class Config:
         self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search"))
         # The development indexer thread: on, off, or (unset) on under `flask run` only.
         self.SEARCH_INDEXER_THREAD = _optional_bool("SEARCH_INDEXER_THREAD")
+        # The notifier: a thread on, off, or (unset) on under `flask run` only.
+        self.NOTIFIER_THREAD = _optional_bool("NOTIFIER_THREAD")
+        self.NOTIFIER_POLL_INTERVAL = float(os.environ.get("NOTIFIER_POLL_INTERVAL", "1"))
+        self.NOTIFIER_BATCH_SIZE = int(os.environ.get("NOTIFIER_BATCH_SIZE", "200"))
         self.SEARCH_POLL_INTERVAL = float(os.environ.get("SEARCH_POLL_INTERVAL", "0.5"))
         self.SEARCH_BATCH_SIZE = int(os.environ.get("SEARCH_BATCH_SIZE", "500"))
         self.SEARCH_WRITER_TIMEOUT = float(os.environ.get("SEARCH_WRITER_TIMEOUT", "30"))
@@ -112,5 +116,6 @@ class TestConfig(Config):
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.PREFERRED_URL_SCHEME = "http"
         self.SEARCH_INDEXER_THREAD = False  # tests run the indexer when they mean to
+        self.NOTIFIER_THREAD = False  # and the notifier
         # scrypt took about half of the suite's time; tests check behaviour, not strength.
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"  # noqa: S105 (a method, not a secret)

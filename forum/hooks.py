@@ -94,6 +94,24 @@ class EventType:
     description: str
 
 
+class Recipients(Protocol):
+    """Notifications: who hears of an event, as (user id, reason) pairs.
+
+    Called by the notifier inside its transaction with the event's row; the actor and
+    anyone who may not see the thing are taken out afterwards."""
+
+    def __call__(self, session: Session, event: Any, /) -> Iterable[tuple[int, str]]: ...
+
+
+@dataclass(frozen=True)
+class NotificationText:
+    """Notifications: who hears of one event type and the template that says it."""
+
+    event_type: str
+    recipients: Recipients
+    template: str  # included for one notification, or a group of them on one thing
+
+
 @dataclass
 class Hooks:
     """Everything registered with one app: read by forum, written by forum and plug-ins."""
@@ -107,6 +125,7 @@ class Hooks:
     demo_loaders: list[tuple[int, DemoLoader]] = field(default_factory=list)
     navigation: dict[NavArea, list[NavLink]] = field(default_factory=dict)
     event_types: dict[str, EventType] = field(default_factory=dict)
+    notifications: dict[str, NotificationText] = field(default_factory=dict)
 
     def add_blueprint(self, blueprint: Blueprint) -> None:
         """Blueprints: pages a plug-in serves; the factory registers them after forum's."""
@@ -149,6 +168,15 @@ class Hooks:
             if event_type.name in self.event_types:
                 raise ValueError(f"event type registered twice: {event_type.name}")
             self.event_types[event_type.name] = event_type
+
+    def add_notifications(self, texts: Iterable[NotificationText]) -> None:
+        """Notifications: for event types people hear of, who and in what words."""
+        for text in texts:
+            if text.event_type not in self.event_types:
+                raise ValueError(f"notification for an unknown event type: {text.event_type}")
+            if text.event_type in self.notifications:
+                raise ValueError(f"notification registered twice: {text.event_type}")
+            self.notifications[text.event_type] = text
 
     def nav(self, area: NavArea) -> list[NavLink]:
         """The links of one navigation area, in order."""

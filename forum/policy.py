@@ -67,6 +67,7 @@ class Action(StrEnum):
     DELETE_POST = "delete_post"
     VIEW_REVISIONS = "view_revisions"
     BYPASS_POSTING_LIMITS = "bypass_posting_limits"
+    FOLLOW = "follow"
 
 
 def actions() -> list[str]:
@@ -185,6 +186,14 @@ def _view_thread(user: Any, thread: Thread) -> Decision:
                  "That thread does not exist, or it was removed.")
 
 
+def _follow(user: Any, subject: Any) -> Decision:
+    """Anyone signed in follows a company, or a thread they may see."""
+    decision = signed_in(user, "follow what happens here")
+    if decision and isinstance(subject, Thread):
+        return _view_thread(user, subject)
+    return decision
+
+
 def _reply(user: Any, thread: Thread) -> Decision:
     return (signed_in(user, "reply")
             and check(not thread.is_hidden, "This thread was removed; it takes no replies.")
@@ -271,4 +280,5 @@ FORUM_RULES: dict[str, Rule] = {
     Action.VIEW_REVISIONS: _view_revisions,
     # Staff answer many customers in a row; the flood limits are for everyone else.
     Action.BYPASS_POSTING_LIMITS: _company_rule("Posting limits apply to you."),
+    Action.FOLLOW: _follow,
 }

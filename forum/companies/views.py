@@ -13,6 +13,7 @@ from forum.companies.forms import CompanyForm, StaffForm
 from forum.companies.models import Company
 from forum.errors import DomainError
 from forum.forms import form_round_trip, redirect_with_message
+from forum.notifications.services import following
 from forum.pagecache.cache import cached_for_visitors
 from forum.routing import parse_page
 from forum.threads import queries as threads
@@ -43,7 +44,9 @@ def company(slug: str) -> str:
     return render_template("companies/company.html", company=company,
                            staff=services.list_staff(company),
                            responsiveness=threads.responsiveness(company),
-                           latest=threads.latest_threads(company).items[:5])
+                           latest=threads.latest_threads(company).items[:5],
+                           follow_state=following(current_user, company),
+                           follow_url=url_for("notifications.follow_company", slug=slug))
 
 
 @bp.get("/c/<slug>/manage")

@@ -58,6 +58,8 @@ class LoggedEvent:
 
     id: int
     type: str
+    actor_id: int | None
+    company_id: int | None
     thread_id: int | None
     subject_type: str
     subject_id: int | None
@@ -83,8 +85,8 @@ def pending(session: Session, after: int, limit: int) -> list[LoggedEvent]:
         return []
     upto = horizon(session)
     rows = session.execute(
-        select(Event.id, Event.type, Event.thread_id, Event.subject_type, Event.subject_id,
-               Event.data)
+        select(Event.id, Event.type, Event.actor_id, Event.company_id, Event.thread_id,
+               Event.subject_type, Event.subject_id, Event.data)
         .where(Event.id > after, Event.id <= upto).order_by(Event.id).limit(limit)
     ).all()
     session.commit()  # release the lock before anything slow happens

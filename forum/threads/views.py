@@ -13,6 +13,7 @@ from forum.database import write_transaction
 from forum.extensions import login_manager
 from forum.forms import answer, form_round_trip, page_form, redirect_with_message, submit
 from forum.hooks import hooks_of
+from forum.notifications.services import following
 from forum.pagecache.cache import cached_for_visitors
 from forum.routing import parse_id, parse_page
 from forum.threads import categories, posting, queries
@@ -30,8 +31,13 @@ def thread_url(thread: Thread, **params: object) -> str:
 
 
 def post_url(post: Post) -> str:
-    page = (post.number - 1) // queries.POSTS_PER_PAGE + 1
-    return thread_url(post.thread, page=page if page > 1 else None) + f"#post-{post.number}"
+    return numbered_post_url(post.thread, post.number)
+
+
+def numbered_post_url(thread: Thread, number: int) -> str:
+    """The address of a thread's post by number: its page of the thread, at the post."""
+    page = (number - 1) // queries.POSTS_PER_PAGE + 1
+    return thread_url(thread, page=page if page > 1 else None) + f"#post-{number}"
 
 
 @bp.app_template_global()
@@ -119,7 +125,10 @@ def render_thread(thread: Thread, template: str = "threads/thread.html",
     return render_template(
         template, company=thread.company, thread=thread, posts=posts,
         pages=queries.page_count(thread), accepted=queries.accepted_post(thread),
-        form=form, accept_form=page_form(AcceptForm), move_form=move_form, **extra)
+        form=form, accept_form=page_form(AcceptForm), move_form=move_form,
+        follow_state=following(current_user, thread),
+        follow_url=url_for("notifications.follow_thread", slug=thread.company.slug,
+                           thread_id=thread.id), **extra)
 
 
 @bp.post("/c/<slug>/t/<int:thread_id>/reply")

@@ -47,3 +47,15 @@ def test_demo_load_refuses_a_database_with_data(runner, make_user):
     assert result.exit_code == 1
     assert "not empty" in result.output
     assert runner.invoke(args=["demo", "load", "--if-empty"]).exit_code == 0
+
+
+def test_the_demo_customers_have_news_from_several_companies(runner, client):
+    result = runner.invoke(args=["demo", "load"])
+    assert "notifications between them" in result.output
+    client.post("/signin", data={"login": "maya", "password": demo.PASSWORD})
+    home = client.get("/").get_data(as_text=True)
+    assert 'aria-label="Notifications: 0 unread"' not in home
+    page = client.get("/notifications").get_data(as_text=True)
+    assert page.count('class="notification unread"') >= 2
+    companies = {spec["name"] for spec in demo.COMPANIES if spec["name"] in page}
+    assert len(companies) >= 2, page

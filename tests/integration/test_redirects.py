@@ -114,6 +114,9 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "ideas.staff.merge": [{"into": str(world.idea_thread_id)}],
         "ideas.staff.manage_tags": [{"name": "Beta {n}"}],
         "ideas.staff.delete_tag": [{}],
+        "notifications.read_all": [{}],
+        "notifications.follow_company": [{"state": "following"}],
+        "notifications.follow_thread": [{"state": "following"}, {"state": "muted"}],
     }
 
 

@@ -125,6 +125,7 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
                             "Only the author and the company's staff see earlier versions.",
                             "Sign in to see earlier versions."),
     Action.BYPASS_POSTING_LIMITS: (HOME, STAFF, "Posting limits apply to you.", SAME),
+    Action.FOLLOW: (thread(), ACTIVE, "", "Sign in to follow what happens here."),
     IdeaAction.PROPOSE: (HOME, ACTIVE, "", "Sign in to propose an idea."),
     IdeaAction.VOTE: (idea(), ACTIVE, "", "Sign in to vote."),
     IdeaAction.RETRACT_VOTE: (idea(), ACTIVE, "", "Sign in to change your vote."),
@@ -144,6 +145,9 @@ SUSPENDED_ACCOUNT = person(21, suspended=True)
 # the actors allowed, the reason given to those the table allows but this state refuses).
 SPECIAL_CASES = [
     (Action.SIGN_IN, SUSPENDED_ACCOUNT, set(), "Your account is suspended until"),
+    (Action.FOLLOW, thread(hidden=True), MODS,
+     "That thread does not exist, or it was removed."),
+    (Action.FOLLOW, OTHER, ACTIVE, ""),
     (Action.VIEW_THREAD, thread(hidden=True), MODS,
      "That thread does not exist, or it was removed."),
     (Action.REPLY, thread(locked=True), set(), LOCKED),

@@ -1,0 +1,162 @@
+"""The notifier: follows the event log and writes each person's notifications.
+
+Each batch reads the events after the notifier's cursor (in a short transaction of its
+own, which releases the log's horizon lock at once), then in one write transaction
+checks that the cursor has not moved, adds the subscriptions the events imply (proposing,
+replying and voting follow the thing), writes a notification for every person who hears
+of each event, and moves the cursor past the batch. A crash anywhere leaves either all
+of it or none: nobody hears of an event twice, and nothing is dropped. Notifications are
+also unique per (person, event), should two notifiers ever run at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from flask import Flask
+from sqlalchemy import Engine, and_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from forum.database import WRITE_OPTION, utcnow
+from forum.events import log
+from forum.events.log import LoggedEvent
+from forum.hooks import Hooks, hooks_of
+from forum.notifications.models import THREAD, EventCursor, Notification, Subscription
+from forum.threads.models import Mention, Post, Thread
+
+NAME = "notifier"
+# Events whose actor now follows the thread: they proposed, replied or voted there.
+FOLLOWED_BY_ACTOR = frozenset({"thread.started", "post.created", "vote.cast"})
+
+logger = logging.getLogger("forum.notifications")
+
+
+@dataclass(frozen=True)
+class Batch:
+    first_id: int
+    last_id: int
+    notifications: int
+
+
+class Notifier:
+    """One app's notifier: its hooks say who hears of what."""
+
+    def __init__(self, app: Flask, engine: Engine, batch_size: int = 200) -> None:
+        self.hooks: Hooks = hooks_of(app)
+        self.engine = engine
+        self.batch_size = batch_size
+
+    def run_once(self) -> Batch | None:
+        """Notify for one batch of events; None when the log has nothing new."""
+        with Session(self.engine) as session:
+            after = _cursor(session)
+            events = log.pending(session, after, self.batch_size)
+        if not events:
+            return None
+        with Session(self.engine) as session:
+            session.connection(execution_options={WRITE_OPTION: True})
+            if _cursor(session, lock=True) != after:
+                return None  # another notifier took this batch
+            written = sum(self._apply(session, event) for event in events)
+            _move_cursor(session, events[-1].id)
+            session.commit()
+        return Batch(events[0].id, events[-1].id, written)
+
+    def run_until_idle(self) -> int:
+        """Apply batches until the log is drained; how many notifications were written."""
+        total = 0
+        while (batch := self.run_once()) is not None:
+            total += batch.notifications
+        return total
+
+    def _apply(self, session: Session, event: LoggedEvent) -> int:
+        if event.type in FOLLOWED_BY_ACTOR and event.actor_id and event.thread_id:
+            _follow(session, event.actor_id, THREAD, event.thread_id)
+        text = self.hooks.notifications.get(event.type)
+        if text is None or not _still_visible(session, event):
+            return 0
+        people: dict[int, str] = {}
+        for user_id, reason in text.recipients(session, event):
+            people.setdefault(user_id, reason)  # the first reason given is the one shown
+        people.pop(event.actor_id or 0, None)  # never of one's own action
+        people = _without_muted(session, event, people)
+        if not people:
+            return 0
+        now = utcnow()
+        rows = [{"user_id": user_id, "event_id": event.id, "reason": reason,
+                 "created_at": now} for user_id, reason in people.items()]
+        session.execute(_insert_ignoring(session, Notification).values(rows))
+        return len(rows)
+
+
+def _cursor(session: Session, lock: bool = False) -> int:
+    statement = select(EventCursor.last_event_id).where(EventCursor.name == NAME)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    return int(session.scalar(statement) or 0)
+
+
+def _move_cursor(session: Session, last_id: int) -> None:
+    moved = session.execute(update(EventCursor).where(EventCursor.name == NAME)
+                            .values(last_event_id=last_id))
+    if moved.rowcount == 0:
+        session.add(EventCursor(name=NAME, last_event_id=last_id))
+
+
+def _insert_ignoring(session: Session, model: type) -> object:
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(model).on_conflict_do_nothing()
+
+
+def _follow(session: Session, user_id: int, target_type: str, target_id: int) -> None:
+    """Follow, unless they follow (or muted) it already: a mute is never undone here."""
+    session.execute(_insert_ignoring(session, Subscription).values(
+        user_id=user_id, target_type=target_type, target_id=target_id, muted=False,
+        created_at=utcnow()))
+
+
+def _still_visible(session: Session, event: LoggedEvent) -> bool:
+    """Nobody hears of what is hidden or deleted by now, but the author of a removed
+    post hears why (the text for post.hidden asks for that itself)."""
+    if event.type == "post.hidden":
+        return True
+    if event.thread_id is not None:
+        hidden = session.scalar(select(Thread.hidden_at).where(Thread.id == event.thread_id))
+        if hidden is not None:
+            return False
+    if event.subject_type == "posts" and event.subject_id is not None:
+        hidden = session.scalar(select(Post.hidden_at).where(Post.id == event.subject_id))
+        return hidden is None
+    return True
+
+
+def _without_muted(session: Session, event: LoggedEvent,
+                   people: dict[int, str]) -> dict[int, str]:
+    """A muted thread says nothing, except to someone addressed by name in it."""
+    if event.thread_id is None:
+        return people
+    muted = set(session.scalars(select(Subscription.user_id).where(
+        Subscription.target_type == THREAD, Subscription.target_id == event.thread_id,
+        Subscription.muted.is_(True), Subscription.user_id.in_(list(people)))))
+    return {user_id: reason for user_id, reason in people.items()
+            if user_id not in muted or reason == "mention"}
+
+
+def followers(session: Session, target_type: str, target_id: int | None,
+              reason: str = "following") -> Iterable[tuple[int, str]]:
+    """Everyone following a thread or company (muted ones are taken out later)."""
+    if target_id is None:
+        return []
+    found = session.scalars(select(Subscription.user_id).where(and_(
+        Subscription.target_type == target_type, Subscription.target_id == target_id,
+        Subscription.muted.is_(False))))
+    return [(user_id, reason) for user_id in found]
+
+
+def mentioned(session: Session, post_ids: Sequence[int]) -> Iterable[tuple[int, str]]:
+    """People @mentioned in these posts (forum.threads keeps them as Mention rows)."""
+    found = session.scalars(select(Mention.user_id).where(Mention.post_id.in_(post_ids)))
+    return [(user_id, "mention") for user_id in found]

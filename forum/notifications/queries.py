@@ -1,0 +1,118 @@
+"""A person's notifications as the list and the bell show them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import aliased, joinedload
+
+from forum.accounts.models import User
+from forum.events.models import Event
+from forum.extensions import db
+from forum.hooks import hooks_of
+from forum.notifications.models import Notification
+from forum.threads.models import Post, Thread
+
+PER_PAGE = 50
+
+
+@dataclass
+class Item:
+    """One line of the list: a notification, or several of one kind about one thing."""
+
+    ids: list[int]
+    event_type: str
+    template: str
+    reason: str
+    created_at: datetime
+    unread: bool
+    thread: Thread | None
+    data: dict[str, Any]
+    actors: list[str] = field(default_factory=list)
+    post_number: int | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class NotificationPage:
+    items: list[Item]
+    next_before: int | None
+
+
+def notification_page(user: User, before: int | None = None) -> NotificationPage:
+    """Newest first, a page at a time; a run of one kind about one thing is one line
+    ("12 new replies on Quieter pump"). Hidden things are left out, whenever hidden."""
+    actor = aliased(User)
+    statement = (
+        select(Notification.id, Notification.reason, Notification.created_at,
+               Notification.read_at, Event.type, Event.thread_id, Event.subject_type,
+               Event.subject_id, Event.data, actor.username, actor.display_name)
+        .join(Event, Event.id == Notification.event_id)
+        .outerjoin(actor, actor.id == Event.actor_id)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.id.desc()).limit(PER_PAGE + 1))
+    if before is not None:
+        statement = statement.where(Notification.id < before)
+    rows = db.session.execute(statement).all()
+    page, more = rows[:PER_PAGE], len(rows) > PER_PAGE
+    threads = _visible_threads({row.thread_id for row in page if row.thread_id})
+    hidden_posts = _hidden_posts({row.subject_id for row in page
+                                  if row.subject_type == "posts" and row.subject_id})
+    texts = hooks_of(current_app).notifications
+    items: list[Item] = []
+    for row in page:
+        if row.type not in texts or (row.thread_id and row.thread_id not in threads) or (
+                row.type != "post.hidden" and row.subject_id in hidden_posts
+                and row.subject_type == "posts"):
+            continue
+        _add(items, row, texts[row.type].template, threads.get(row.thread_id))
+    return NotificationPage(items, page[-1].id if more else None)
+
+
+def _add(items: list[Item], row: Any, template: str, thread: Thread | None) -> None:
+    name = row.display_name or row.username or "Someone"
+    last = items[-1] if items else None
+    if last and last.event_type == row.type and last.thread is thread and thread \
+            and last.unread == (row.read_at is None):
+        last.ids.append(row.id)
+        if name not in last.actors:
+            last.actors.append(name)
+        return
+    data = dict(row.data or {})
+    items.append(Item([row.id], row.type, template, row.reason, row.created_at,
+                      row.read_at is None, thread, data, [name], data.get("number")))
+
+
+def _visible_threads(ids: set[int]) -> dict[int, Thread]:
+    if not ids:
+        return {}
+    found = db.session.scalars(select(Thread).where(Thread.id.in_(ids),
+                                                    Thread.hidden_at.is_(None))
+                               .options(joinedload(Thread.company)))
+    return {thread.id: thread for thread in found}
+
+
+def _hidden_posts(ids: set[int]) -> set[int]:
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Post.id).where(Post.id.in_(ids),
+                                                        Post.hidden_at.is_not(None))))
+
+
+def notification_of(user: User, notification_id: int) -> tuple[Thread | None, int | None]:
+    """Where one of the person's notifications points: its thread and post number."""
+    row = db.session.execute(
+        select(Event.thread_id, Event.data).select_from(Notification)
+        .join(Event, Event.id == Notification.event_id)
+        .where(Notification.id == notification_id, Notification.user_id == user.id)).first()
+    if row is None or row.thread_id is None:
+        return None, None
+    thread = _visible_threads({row.thread_id}).get(row.thread_id)
+    return thread, (row.data or {}).get("number")

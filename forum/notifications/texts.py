@@ -1,0 +1,52 @@
+"""What forum's own events tell whom (ideas registers its own in ideas/notifications.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forum.events import types as events
+from forum.events.log import LoggedEvent
+from forum.hooks import NotificationText
+from forum.notifications.models import COMPANY, THREAD
+from forum.notifications.notifier import followers, mentioned
+from forum.threads.models import Post, PostKind, Thread
+
+
+def _reply(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
+    """A reply reaches the thread's followers and whoever it mentions by name; a status
+    announcement is told by its own event instead."""
+    if event.data.get("kind") != PostKind.REPLY or event.subject_id is None:
+        return []
+    return [*mentioned(session, [event.subject_id]),
+            *followers(session, THREAD, event.thread_id)]
+
+
+def _new_thread(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
+    """Followers of a company hear of its new ideas and its official announcements."""
+    if event.data.get("kind") != "idea" and not event.data.get("official"):
+        return []
+    return followers(session, COMPANY, event.company_id, "company")
+
+
+def _answer(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
+    """The one who asked, and everyone following the question."""
+    author = session.scalar(select(Thread.author_id).where(Thread.id == event.thread_id))
+    return [*([(author, "author")] if author else []),
+            *followers(session, THREAD, event.thread_id)]
+
+
+def _removed(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
+    """A post removed by someone else: its author hears by whom and why."""
+    author = session.scalar(select(Post.author_id).where(Post.id == event.subject_id))
+    return [(author, "moderation")] if author and author != event.actor_id else []
+
+
+FORUM_NOTIFICATIONS = [
+    NotificationText(events.POST_CREATED, _reply, "notifications/_post_created.html"),
+    NotificationText(events.THREAD_STARTED, _new_thread, "notifications/_thread_started.html"),
+    NotificationText(events.ANSWER_ACCEPTED, _answer, "notifications/_answer_accepted.html"),
+    NotificationText(events.POST_HIDDEN, _removed, "notifications/_post_hidden.html"),
+]

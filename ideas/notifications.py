@@ -1,0 +1,37 @@
+"""What ideas' events tell whom: every voter hears of every outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forum.events.log import LoggedEvent
+from forum.hooks import NotificationText
+from forum.notifications.models import THREAD
+from forum.notifications.notifier import followers
+from ideas import events
+from ideas.models import Vote
+
+
+def voters(session: Session, idea_id: int | None) -> list[tuple[int, str]]:
+    found = session.scalars(select(Vote.user_id).where(Vote.idea_id == idea_id))
+    return [(user_id, "voted") for user_id in found]
+
+
+def _status_changed(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
+    """A new status, with the company's note, reaches every voter and follower."""
+    return [*voters(session, event.subject_id), *followers(session, THREAD, event.thread_id)]
+
+
+def _merged(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
+    """The merged idea's voters learn where their vote went."""
+    return voters(session, event.subject_id)
+
+
+IDEA_NOTIFICATIONS = [
+    NotificationText(events.IDEA_STATUS_CHANGED, _status_changed,
+                     "notifications/_idea_status_changed.html"),
+    NotificationText(events.IDEA_MERGED, _merged, "notifications/_idea_merged.html"),
+]

@@ -1,0 +1,78 @@
+"""Closing the loop in a real browser: a customer votes, the company plans the idea, and
+the customer's bell rises and leads to what happened."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from forum import demo
+from forum.companies.models import Company
+from forum.extensions import db
+from ideas.models import Idea
+from tests.e2e.conftest import LiveServer, sign_in
+
+
+@pytest.fixture
+def notifying_server(app_factory: Callable[..., Flask], app: Flask) -> Iterator[LiveServer]:
+    """A live server whose notifier runs as a thread, as under `flask run`."""
+    live_app = app_factory(WTF_CSRF_ENABLED=True, PAGE_CACHE_SECONDS=60, NOTIFIER_THREAD=True,
+                           NOTIFIER_POLL_INTERVAL=0.1)
+    server = LiveServer(live_app).start()
+    yield server
+    server.stop()
+
+
+def unread(page: Any) -> int:
+    label = page.locator("#bell").get_attribute("aria-label") or ""
+    return int(label.split(":")[1].split()[0])
+
+
+def test_a_voter_hears_that_the_idea_is_planned(browser, notifying_server, runner):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    idea = db.session.scalar(select(Idea).join(Company).where(
+        Company.slug == "lumen", Idea.status == "open").order_by(Idea.id))
+    idea_url = f"/c/lumen/ideas/{idea.thread_id}-{idea.thread.slug}"
+    title = idea.thread.title
+    db.session.rollback()
+
+    customer = browser.new_context(base_url=notifying_server.url).new_page()
+    sign_in(customer, "leo", demo.PASSWORD)
+    customer.goto(idea_url)
+    button = customer.locator("header .vote-button")
+    if button.get_attribute("aria-pressed") == "false":
+        button.click()
+        expect(button).to_have_attribute("aria-pressed", "true")
+    customer.goto("/notifications")
+    customer.get_by_role("button", name="Mark all read").click()
+    expect(customer.locator("#bell")).to_have_attribute("aria-label",
+                                                        "Notifications: 0 unread")
+
+    staff = browser.new_context(base_url=notifying_server.url).new_page()
+    sign_in(staff, "priya", demo.PASSWORD)
+    staff.goto(idea_url)
+    staff.get_by_label("Status", exact=True).select_option("planned")
+    staff.get_by_label("Public note (optional)").fill("Coming in the spring release.")
+    staff.get_by_role("button", name="Update status").click()
+    expect(staff.get_by_text("Status changed to planned.")).to_be_visible()
+
+    for _ in range(50):  # the notifier thread polls every 0.1 s
+        customer.reload()
+        if unread(customer) == 1:
+            break
+        time.sleep(0.1)
+    assert unread(customer) == 1
+    expect(customer.locator(".bell-count")).to_have_text("1")
+    customer.locator("#bell").click()
+    notification = customer.get_by_role("link", name=f"“{title}” is now planned")
+    expect(notification).to_be_visible()
+    notification.click()
+    expect(customer.locator("header.idea-head .status")).to_have_text("Planned")
+    expect(customer.locator("#bell")).to_have_attribute("aria-label",
+                                                        "Notifications: 0 unread")

@@ -1,0 +1,135 @@
+"""The bell, /notifications, and the follow control, as people use them."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from forum.accounts.models import User
+from forum.extensions import db
+from forum.notifications import services
+from forum.notifications.models import Notification, Subscription
+from forum.notifications.runtime import get_notifier_runtime
+from forum.threads import posting
+from forum.threads.models import Post
+
+
+@pytest.fixture
+def notify(app):
+    def run() -> int:
+        db.session.commit()
+        return get_notifier_runtime(app).notifier().run_until_idle()
+
+    return run
+
+
+@pytest.fixture
+def busy_thread(make_thread, make_user, notify):
+    """alice follows a thread that then gets three replies."""
+    thread = make_thread(title="Quieter pump")
+    alice = make_user("alice")
+    posting.post_reply(alice, thread, "Mine is loud too.")
+    for number in range(3):
+        posting.post_reply(make_user(f"other{number}"), thread, f"Same here ({number}).")
+    notify()
+    return thread
+
+
+def test_the_bell_counts_unread_and_the_list_groups_many_on_one_thing(client, auth,
+                                                                      busy_thread):
+    auth.signin("alice")
+    home = client.get("/").get_data(as_text=True)
+    assert 'aria-label="Notifications: 3 unread"' in home and 'class="bell-count">3<' in home
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "3 new replies on “Quieter pump”" in page
+    bell = client.get("/notifications/bell", headers={"HX-Request": "true"})
+    assert "<html" not in bell.get_data(as_text=True) and "3 unread" in bell.get_data(
+        as_text=True)
+
+
+def test_opening_one_marks_it_read_and_goes_to_the_exact_post(client, auth, busy_thread):
+    auth.signin("alice")
+    alice_id = db.session.scalar(select(User.id).where(User.username == "alice"))
+    newest = db.session.scalar(select(Notification.id).where(
+        Notification.user_id == alice_id).order_by(Notification.id.desc()))
+    opened = client.get(f"/notifications/{newest}")
+    assert opened.status_code == 302
+    assert opened.headers["Location"].endswith(f"/t/{busy_thread.id}-{busy_thread.slug}#post-5")
+    assert "Notifications: 2 unread" in client.get("/").get_data(as_text=True)
+    client.post("/notifications/read")
+    assert "Notifications: 0 unread" in client.get("/").get_data(as_text=True)
+
+
+def test_nobody_opens_or_reads_someone_elses_notifications(client, auth, make_user,
+                                                           busy_thread):
+    make_user("mallory")
+    auth.signin("mallory")
+    theirs = db.session.scalar(select(Notification.id))
+    opened = client.get(f"/notifications/{theirs}", follow_redirects=True)
+    assert "That is no longer there to see." in opened.get_data(as_text=True)
+    assert db.session.scalar(select(Notification.read_at).where(
+        Notification.id == theirs)) is None
+
+
+def test_what_was_hidden_since_is_not_listed(client, auth, admin, busy_thread):
+    opening = db.session.scalar(select(Post).where(
+        Post.thread_id == busy_thread.id, Post.number == 1))
+    posting.delete_post(admin, opening)  # the whole thread goes
+    auth.signin("alice")
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Quieter pump" not in page
+
+
+def state(user, target) -> str:
+    db.session.rollback()  # see what the requests committed
+    return services.following(user, target)
+
+
+def test_following_muting_and_unfollowing_a_thread(client, auth, make_thread, make_user):
+    thread = make_thread()
+    bob = make_user("bob")
+    auth.signin("bob")
+    url = f"/c/{thread.company.slug}/t/{thread.id}/follow"
+    page = client.get(f"/c/{thread.company.slug}/t/{thread.id}-{thread.slug}")
+    assert 'value="following"' in page.get_data(as_text=True)
+    answer = client.post(url, data={"state": "following"}, headers={"HX-Request": "true"})
+    assert "You follow this." in answer.get_data(as_text=True)
+    assert state(bob, thread) == services.FOLLOWING
+    client.post(url, data={"state": "muted"})
+    assert state(bob, thread) == services.MUTED
+    done = client.post(url, data={"state": "not following"}, follow_redirects=True)
+    assert "You no longer follow this." in done.get_data(as_text=True)
+    assert state(bob, thread) == services.NOT_FOLLOWING
+    assert client.post(url, data={"state": "sideways"}).status_code == 400
+
+
+def test_following_a_company_from_its_page(client, auth, make_company, make_user):
+    company = make_company("acme")
+    carol = make_user("carol")
+    auth.signin("carol")
+    assert "Follow</button>" in client.get("/c/acme").get_data(as_text=True)
+    client.post("/c/acme/follow", data={"state": "following"})
+    assert state(carol, company) == services.FOLLOWING
+
+
+def test_visitors_are_asked_to_sign_in(client, make_thread):
+    thread = make_thread()
+    assert client.get("/notifications").status_code == 302
+    page = client.get(f"/c/{thread.company.slug}/t/{thread.id}-{thread.slug}")
+    assert "Follow</button>" not in page.get_data(as_text=True)
+    assert client.post(f"/c/{thread.company.slug}/t/{thread.id}/follow",
+                       data={"state": "following"}).status_code == 302
+
+
+def test_nobody_follows_a_hidden_thread(client, auth, admin, make_thread, make_user):
+    thread = make_thread()
+    opening = db.session.scalar(select(Post).where(
+        Post.thread_id == thread.id, Post.number == 1))
+    posting.delete_post(admin, opening)
+    make_user("dave")
+    auth.signin("dave")
+    answer = client.post(f"/c/{thread.company.slug}/t/{thread.id}/follow",
+                         data={"state": "following"})
+    assert answer.status_code == 404
+    db.session.rollback()
+    assert db.session.scalar(select(Subscription.id)) is None
