@@ -7,7 +7,7 @@ old index to a complete new one and never see a half-built one. The version befo
 current one is kept, because a process may still be reading it; older ones are removed.
 
 Two flock(2) files serialize the writers across processes: `indexer.lock` (one indexer
-applies the outbox) and `rebuild.lock` (one rebuild at a time). The kernel releases them
+follows the event log) and `rebuild.lock` (one rebuild at a time). The kernel releases them
 when their holder dies, even by kill -9, so a crash never leaves the index locked.
 """
 
@@ -19,6 +19,7 @@ import re
 import secrets
 import shutil
 import time
+import traceback
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -198,8 +199,10 @@ def _open(path: Path) -> tuple[FileIndex, dict[str, Any]]:
     """Open an index and read its meta document; IndexCorrupt for anything unreadable."""
     problem: IndexUnavailable | None = None
     with warnings.catch_warnings():
-        # Whoosh leaves the file open when a table of contents fails to load; it is
-        # closed when the exception goes, at the end of the except clause below.
+        # Whoosh leaves the file open when a table of contents fails to load. Clearing
+        # the failed frames closes it here, where the warning is expected; left to the
+        # garbage collector (the traceback is a reference cycle) it warned at a random
+        # later moment.
         warnings.simplefilter("ignore", ResourceWarning)
         try:
             ix = storage(path).open_index()
@@ -208,11 +211,12 @@ def _open(path: Path) -> tuple[FileIndex, dict[str, Any]]:
             problem = unavailable
         except Exception as error:  # anything Whoosh or pickle raises means "unreadable"
             problem = IndexCorrupt(f"{path} is unreadable ({type(error).__name__}: {error})")
+            traceback.clear_frames(error.__traceback__)
     raise problem
 
 
 def read_meta(ix: FileIndex) -> dict[str, Any]:
-    """The index's own record: schema version and the last outbox id it contains."""
+    """The index's own record: schema version and the last event it contains."""
     with ix.searcher() as searcher:
         stored = searcher.document(key=META_KEY)
     if not stored or not isinstance(stored.get("meta"), dict):
