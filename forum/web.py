@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
-from flask import Blueprint, Flask, Response, jsonify, request, session
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, session
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -61,6 +61,15 @@ def _is_local(target: str) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def background_thread_wanted(setting: str) -> bool:
+    """A worker thread's setting (NOTIFIER_THREAD, SEARCH_INDEXER_THREAD): on, off, or
+    unset for "under the development server", which `flask run` and `make run` use."""
+    wanted = current_app.config.get(setting)
+    if wanted is None:
+        return str(request.environ.get("SERVER_SOFTWARE", "")).startswith("Werkzeug/")
+    return bool(wanted)
 
 
 def wants_fragment() -> bool:

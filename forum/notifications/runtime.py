@@ -7,11 +7,12 @@ import logging
 import threading
 import weakref
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 from sqlalchemy.exc import OperationalError
 
 from forum.extensions import db
 from forum.notifications.notifier import Notifier
+from forum.web import background_thread_wanted
 
 EXTENSION = "cocreate.notifier"
 log = logging.getLogger("forum.notifications")
@@ -86,8 +87,5 @@ def start_notifier_on_first_request() -> None:
     if runtime.decided:
         return
     runtime.decided = True
-    wanted = current_app.config.get("NOTIFIER_THREAD")
-    if wanted is None:
-        wanted = str(request.environ.get("SERVER_SOFTWARE", "")).startswith("Werkzeug/")
-    if wanted:
+    if background_thread_wanted("NOTIFIER_THREAD"):
         runtime.start()

@@ -16,13 +16,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 from whoosh.searching import Searcher
 
 from forum.extensions import db
 from forum.search.indexer import AlreadyRunning, Indexer, IndexerSettings
 from forum.search.rebuild import RebuildRunning, rebuild_if_unusable
 from forum.search.store import IndexMissing, IndexStore, IndexUnavailable
+from forum.web import background_thread_wanted
 
 log = logging.getLogger("forum.search")
 
@@ -222,8 +223,5 @@ def start_indexer_on_first_request() -> None:
     if runtime.indexer_decided:
         return
     runtime.indexer_decided = True
-    wanted = current_app.config.get("SEARCH_INDEXER_THREAD")
-    if wanted is None:
-        wanted = str(request.environ.get("SERVER_SOFTWARE", "")).startswith("Werkzeug/")
-    if wanted:
+    if background_thread_wanted("SEARCH_INDEXER_THREAD"):
         runtime.start_indexer_thread()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from forum.events.models import Event
@@ -13,17 +12,6 @@ from forum.notifications.runtime import get_notifier_runtime
 from forum.threads import posting
 from ideas import services as ideas
 from ideas import votes
-
-
-@pytest.fixture
-def notify(app):
-    """`notify()`: run the notifier over everything recorded so far."""
-
-    def run() -> int:
-        db.session.commit()
-        return get_notifier_runtime(app).notifier().run_until_idle()
-
-    return run
 
 
 def heard(user) -> list[tuple[str, str]]:

@@ -9,18 +9,8 @@ from forum.accounts.models import User
 from forum.extensions import db
 from forum.notifications import services
 from forum.notifications.models import Notification, Subscription
-from forum.notifications.runtime import get_notifier_runtime
 from forum.threads import posting
 from forum.threads.models import Post
-
-
-@pytest.fixture
-def notify(app):
-    def run() -> int:
-        db.session.commit()
-        return get_notifier_runtime(app).notifier().run_until_idle()
-
-    return run
 
 
 @pytest.fixture
