@@ -19,6 +19,7 @@ from forum.extensions import db
 from forum.threads import posting
 from forum.threads.models import Kind, PostKind, Thread
 from forum.threads.queries import get_thread
+from forum.threads.urls import thread_path
 from ideas import events
 from ideas.models import Idea, IdeaTag, Status, StatusChange, Tag, Vote
 from ideas.policy import IdeaAction
@@ -153,8 +154,9 @@ def merge_ideas(actor: User, idea: Idea, into: Idea, note: str = "") -> None:
         idea.merged_into_id = into.id
         record(events.IDEA_MERGED, actor, idea, idea.company_id,
                {"into": into.id, "thread_ids": [into.thread_id], "votes_moved": moved})
-        link = f"Merged into [{into.thread.title}](/c/{into.company.slug}/ideas/" \
-               f"{into.thread_id}-{into.thread.slug}). {note}".strip()
+        into_path = thread_path(into.company.slug, into.thread_id, into.thread.slug,
+                                into.thread.kind)
+        link = f"Merged into [{into.thread.title}]({into_path}). {note}".strip()
         _record_status(actor, idea, Status.DUPLICATE, link)
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import select
 from whoosh import query as wq
@@ -26,7 +25,6 @@ from whoosh.searching import Searcher
 from forum.companies.models import Company
 from forum.errors import Invalid
 from forum.extensions import db
-from forum.hooks import hooks_of
 from forum.search import querying
 from forum.search.documents import thread_extras, visible_threads
 from forum.search.runtime import get_runtime
@@ -34,6 +32,7 @@ from forum.search.similar import similar_thread_ids
 from forum.search.snippets import highlight
 from forum.search.store import IndexUnavailable
 from forum.threads.models import Kind, Post, Thread
+from forum.threads.urls import thread_path
 
 log = logging.getLogger("forum.search")
 
@@ -307,23 +306,13 @@ def _hydrate(stored: list[_StoredHit], parsed: querying.ParsedQuery) -> list[Sea
         hits.append(SearchHit(
             thread_id=row.id, title=row.title,
             title_html=highlight(row.title, terms, prefixes, None),
-            url=thread_url(row.company_slug, row.id, row.slug, row.kind),
+            url=thread_path(row.company_slug, row.id, row.slug, row.kind),
             company_slug=row.company_slug, company_name=row.company_name, kind=row.kind,
             status=extra.get("status"), votes=int(extra.get("votes", 0)),
             reply_count=row.reply_count, created_at=row.created_at,
             snippet=highlight(hit.body, terms, prefixes) if hit.body else Markup(""),
             counts_votes="votes" in extra))
     return hits
-
-
-def thread_url(company_slug: str, thread_id: int, slug: str, kind: str) -> str:
-    """The thread's path, at the endpoint registered for its kind (see forum.hooks).
-
-    Built from the URL map rather than `url_for`, so that search answers outside a
-    request too (the CLI, the tests), with the same paths as the pages."""
-    adapter = current_app.url_map.bind("")
-    return adapter.build(hooks_of().thread_endpoint(kind),
-                         {"slug": company_slug, "thread_id": thread_id, "thread_slug": slug})
 
 
 def more_like_this(

@@ -19,6 +19,7 @@ from forum.routing import parse_id, parse_page
 from forum.threads import categories, posting, queries
 from forum.threads.forms import AcceptForm, MoveForm, ReplyForm, ThreadForm
 from forum.threads.models import Post, Thread
+from forum.threads.urls import thread_path
 from forum.web import wants_fragment
 
 bp = Blueprint("threads", __name__)
@@ -26,8 +27,7 @@ bp = Blueprint("threads", __name__)
 
 def thread_url(thread: Thread, **params: object) -> str:
     """The canonical address of any thread, at the page registered for its kind."""
-    return url_for(hooks_of().thread_endpoint(thread.kind), slug=thread.company.slug,
-                   thread_id=thread.id, thread_slug=thread.slug, **params)
+    return thread_path(thread.company.slug, thread.id, thread.slug, thread.kind, **params)
 
 
 def post_url(post: Post) -> str:
