@@ -16,6 +16,7 @@ from forum.companies.models import Company
 from forum.database import utcnow, write_transaction
 from forum.extensions import db
 from forum.hooks import hooks_of
+from forum.notifications import services as notifications
 from forum.threads import categories, posting, state
 from forum.threads.models import Post, Thread
 
@@ -46,6 +47,7 @@ COMPANIES = [
                        "Tell us what to build next.",
         "website": "https://northwind.example.com",
         "staff": [("theo", "team")],
+        "followers": ["maya", "leo"],
     },
     {
         "slug": "lumen", "name": "Lumen Notes", "owner": "priya",
@@ -54,6 +56,7 @@ COMPANIES = [
                        "public and shaped by you.",
         "website": "https://lumen.example.com",
         "staff": [("jonas", "moderator")],
+        "followers": ["maya"],
     },
     {
         "slug": "tandem", "name": "Tandem Bikes", "owner": "sam",
@@ -62,6 +65,7 @@ COMPANIES = [
                        "Suggest what we should make better.",
         "website": "https://tandem.example.com",
         "staff": [],
+        "followers": ["leo"],
     },
 ]
 
@@ -153,6 +157,8 @@ def _load(progress: Callable[[int], object]) -> dict[str, User]:
         )
         for username, role in spec["staff"]:
             companies.set_staff_role(admin, company, username, role)
+        for username in spec["followers"]:
+            notifications.set_following(people[username], company, notifications.FOLLOWING)
         for slug, name, description in CATEGORIES[spec["slug"]]:
             categories.save_category(admin, company, name=name, slug=slug,
                                      description=description,

@@ -52,7 +52,7 @@ def _signed_in(user: services.User, message: str, remember: bool) -> Response:
     """Start the session, say so, and go where the person was going."""
     _start_session(user, remember=remember)
     return redirect_with_message(
-        safe_next(request.args.get("next"), url_for("companies.home")), message)
+        safe_next(request.args.get("next"), url_for("notifications.home")), message)
 
 
 def _forget_this_browser() -> None:

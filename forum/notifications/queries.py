@@ -46,7 +46,8 @@ class NotificationPage:
     next_before: int | None
 
 
-def notification_page(user: User, before: int | None = None) -> NotificationPage:
+def notification_page(user: User, before: int | None = None,
+                      per_page: int = PER_PAGE) -> NotificationPage:
     """Newest first, a page at a time; a run of one kind about one thing is one line
     ("12 new replies on Quieter pump"). Hidden things are left out, whenever hidden."""
     actor = aliased(User)
@@ -57,11 +58,11 @@ def notification_page(user: User, before: int | None = None) -> NotificationPage
         .join(Event, Event.id == Notification.event_id)
         .outerjoin(actor, actor.id == Event.actor_id)
         .where(Notification.user_id == user.id)
-        .order_by(Notification.id.desc()).limit(PER_PAGE + 1))
+        .order_by(Notification.id.desc()).limit(per_page + 1))
     if before is not None:
         statement = statement.where(Notification.id < before)
     rows = db.session.execute(statement).all()
-    page, more = rows[:PER_PAGE], len(rows) > PER_PAGE
+    page, more = rows[:per_page], len(rows) > per_page
     threads = _visible_threads({row.thread_id for row in page if row.thread_id})
     hidden_posts = _hidden_posts({row.subject_id for row in page
                                   if row.subject_type == "posts" and row.subject_id})

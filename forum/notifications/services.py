@@ -37,6 +37,14 @@ def set_following(user: User, target: Thread | Company, state: str) -> None:
                 muted=state == MUTED, created_at=utcnow()))
 
 
+def followed_companies(user: User) -> list[Company]:
+    """The companies a person follows (not muted), by name."""
+    return list(db.session.scalars(
+        select(Company).join(Subscription, Subscription.target_id == Company.id)
+        .where(Subscription.user_id == user.id, Subscription.target_type == COMPANY,
+               Subscription.muted.is_(False)).order_by(func.lower(Company.name))))
+
+
 def unread_count(user: User) -> int:
     """The bell's number: one indexed count."""
     return int(db.session.scalar(select(func.count()).select_from(Notification).where(

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from forum.companies.models import Company
 from forum.companies.services import get_company
 from forum.errors import Invalid
+from forum.hooks import hooks_of
 from forum.notifications import queries, services
 from forum.notifications.runtime import (
     EXTENSION,
@@ -26,6 +27,7 @@ from forum.web import safe_next, wants_fragment
 bp = Blueprint("notifications", __name__)
 
 STATES = {services.FOLLOWING, services.MUTED, services.NOT_FOLLOWING}
+HOME_NEWS = 15  # the latest news on the home page; the rest is on /notifications
 
 
 class Bell:
@@ -44,6 +46,18 @@ def index() -> str:
     """Everything you heard of, newest first."""
     page = queries.notification_page(current_user, request.args.get("before", type=parse_id))
     return render_template("notifications/index.html", page=page)
+
+
+@bp.get("/home")
+@login_required
+def home() -> str:
+    """A customer's start page: what happened to their ideas, votes and threads across
+    every company, where each idea stands now, and the companies they follow."""
+    user = current_user._get_current_object()
+    return render_template(
+        "notifications/home.html", news=queries.notification_page(user, per_page=HOME_NEWS),
+        sections=[section(user) for section in hooks_of().profile_sections],
+        companies=services.followed_companies(user))
 
 
 @bp.get("/notifications/bell")

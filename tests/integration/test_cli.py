@@ -59,3 +59,6 @@ def test_the_demo_customers_have_news_from_several_companies(runner, client):
     assert page.count('class="notification unread"') >= 2
     companies = {spec["name"] for spec in demo.COMPANIES if spec["name"] in page}
     assert len(companies) >= 2, page
+    home = client.get("/home").get_data(as_text=True)
+    following = home[home.index("Companies you follow"):]
+    assert "Northwind Coffee" in following and "Lumen Notes" in following

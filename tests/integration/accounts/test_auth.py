@@ -178,7 +178,7 @@ def test_sign_in_never_redirects_to_another_site(client, make_user, target):
     make_user("alice")
     response = client.post(f"/signin?next={target}",
                            data={"login": "alice", "password": PASSWORD})
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/home"
 
 
 def test_sign_in_returns_to_the_page_that_asked(client, make_user):

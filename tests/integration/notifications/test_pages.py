@@ -11,6 +11,8 @@ from forum.notifications import services
 from forum.notifications.models import Notification, Subscription
 from forum.threads import posting
 from forum.threads.models import Post
+from ideas import services as ideas
+from ideas import votes
 
 
 @pytest.fixture
@@ -123,3 +125,27 @@ def test_nobody_follows_a_hidden_thread(client, auth, admin, make_thread, make_u
     assert answer.status_code == 404
     db.session.rollback()
     assert db.session.scalar(select(Subscription.id)) is None
+
+
+def test_the_home_shows_news_my_ideas_and_the_companies_i_follow(client, auth, make_idea,
+                                                                  make_user, make_staff,
+                                                                  make_company, notify):
+    erin = make_user("erin")
+    mine = make_idea(author=erin, title="Descale reminder on the Breeze")
+    backed = make_idea(title="A bigger water tank for everyone")
+    votes.cast_vote(erin, backed)
+    ideas.change_status(make_staff(backed.company, "team"), backed, "planned", "Spring.")
+    followed = make_company("lumen", name="Lumen Notes")
+    services.set_following(erin, followed, services.FOLLOWING)
+    notify()
+    signed_in = auth.signin("erin")
+    assert signed_in.headers["Location"] == "/home"
+    page = client.get("/home").get_data(as_text=True)
+    assert "“A bigger water tank for everyone” is now planned" in page
+    assert "Descale reminder on the Breeze" in page and mine.thread.title in page
+    assert 'class="status status-planned"' in page or "Planned" in page
+    assert "Lumen Notes" in page
+
+
+def test_the_home_is_for_signed_in_people(client):
+    assert client.get("/home").status_code == 302
