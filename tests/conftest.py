@@ -30,6 +30,7 @@ from forum.companies import services as companies
 from forum.companies.models import Company
 from forum.config import TestConfig
 from forum.extensions import db
+from forum.notifications.runtime import get_notifier_runtime
 from forum.search.runtime import get_runtime
 from forum.threads import categories, posting
 from forum.threads.models import Category, Post, Thread
@@ -153,6 +154,10 @@ def app_factory(database_uri: str) -> Iterator[Callable[..., Flask]]:
 
     yield build
     for app in apps:
+        # A thread left running would read and lock the next test's database (on
+        # PostgreSQL every test shares one): stop each app's worker threads first.
+        get_notifier_runtime(app).stop()
+        get_runtime(app).stop_indexer_thread()
         get_runtime(app).forget_searcher()  # its index files are open until closed
         with app.app_context():
             db.session.remove()
