@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from forum import policy
@@ -17,8 +17,7 @@ bp = Blueprint("audit", __name__, url_prefix="/admin")
 @login_required
 def events() -> str:
     """Recent events, newest first, filtered by type, company and actor."""
-    if not policy.can(current_user, "view_admin"):
-        abort(403)
+    policy.require(current_user, policy.Action.VIEW_ADMIN)
     types = event_types(current_app)
     wanted = request.args.get("type", "")
     filters = EventFilters(
