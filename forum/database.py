@@ -188,8 +188,9 @@ def in_write_transaction() -> bool:
     return bool(db.session().info.get(_DEPTH))
 
 
-def insert_ignoring_conflicts(table: Any) -> Insert:
-    """INSERT ... ON CONFLICT DO NOTHING for the dialect in use."""
-    dialect = db.session.get_bind().dialect.name
+def insert_ignoring_conflicts(table: Any, session: Session | None = None) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING for the dialect of `session` (the request's
+    session by default; a worker passes its own)."""
+    dialect = (session or db.session()).get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(table).on_conflict_do_nothing()

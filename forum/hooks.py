@@ -110,6 +110,8 @@ class NotificationText:
     event_type: str
     recipients: Recipients
     template: str  # included for one notification, or a group of them on one thing
+    # Told even when the thing is hidden: its removal, to the one whose post it was.
+    even_if_hidden: bool = False
 
 
 @dataclass

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 
 from flask import Flask
 from sqlalchemy import Engine, and_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from forum.database import WRITE_OPTION, utcnow
+from forum.database import WRITE_OPTION, insert_ignoring_conflicts, utcnow
 from forum.events import log
 from forum.events.log import LoggedEvent
 from forum.hooks import Hooks, hooks_of
@@ -76,7 +75,7 @@ class Notifier:
         if event.type in FOLLOWED_BY_ACTOR and event.actor_id and event.thread_id:
             _follow(session, event.actor_id, THREAD, event.thread_id)
         text = self.hooks.notifications.get(event.type)
-        if text is None or not _still_visible(session, event):
+        if text is None or not (text.even_if_hidden or _still_visible(session, event)):
             return 0
         people: dict[int, str] = {}
         for user_id, reason in text.recipients(session, event):
@@ -88,7 +87,7 @@ class Notifier:
         now = utcnow()
         rows = [{"user_id": user_id, "event_id": event.id, "reason": reason,
                  "created_at": now} for user_id, reason in people.items()]
-        session.execute(_insert_ignoring(session, Notification).values(rows))
+        session.execute(insert_ignoring_conflicts(Notification, session).values(rows))
         return len(rows)
 
 
@@ -106,23 +105,15 @@ def _move_cursor(session: Session, last_id: int) -> None:
         session.add(EventCursor(name=NAME, last_event_id=last_id))
 
 
-def _insert_ignoring(session: Session, model: type) -> object:
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return module.insert(model).on_conflict_do_nothing()
-
-
 def _follow(session: Session, user_id: int, target_type: str, target_id: int) -> None:
     """Follow, unless they follow (or muted) it already: a mute is never undone here."""
-    session.execute(_insert_ignoring(session, Subscription).values(
+    session.execute(insert_ignoring_conflicts(Subscription, session).values(
         user_id=user_id, target_type=target_type, target_id=target_id, muted=False,
         created_at=utcnow()))
 
 
 def _still_visible(session: Session, event: LoggedEvent) -> bool:
-    """Nobody hears of what is hidden or deleted by now, but the author of a removed
-    post hears why (the text for post.hidden asks for that itself)."""
-    if event.type == "post.hidden":
-        return True
+    """Nobody hears of what is hidden or deleted by now (but see even_if_hidden)."""
     if event.thread_id is not None:
         hidden = session.scalar(select(Thread.hidden_at).where(Thread.id == event.thread_id))
         if hidden is not None:

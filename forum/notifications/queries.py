@@ -63,17 +63,18 @@ def notification_page(user: User, before: int | None = None,
         statement = statement.where(Notification.id < before)
     rows = db.session.execute(statement).all()
     page, more = rows[:per_page], len(rows) > per_page
-    threads = _visible_threads({row.thread_id for row in page if row.thread_id})
+    threads = _threads({row.thread_id for row in page if row.thread_id})
     hidden_posts = _hidden_posts({row.subject_id for row in page
                                   if row.subject_type == "posts" and row.subject_id})
     texts = hooks_of(current_app).notifications
     items: list[Item] = []
     for row in page:
-        if row.type not in texts or (row.thread_id and row.thread_id not in threads) or (
-                row.type != "post.hidden" and row.subject_id in hidden_posts
-                and row.subject_type == "posts"):
+        text, thread = texts.get(row.type), threads.get(row.thread_id)
+        hidden = (row.thread_id and (thread is None or thread.is_hidden)) or (
+            row.subject_type == "posts" and row.subject_id in hidden_posts)
+        if text is None or (hidden and not text.even_if_hidden):
             continue
-        _add(items, row, texts[row.type].template, threads.get(row.thread_id))
+        _add(items, row, text.template, thread)
     return NotificationPage(items, page[-1].id if more else None)
 
 
@@ -91,11 +92,10 @@ def _add(items: list[Item], row: Any, template: str, thread: Thread | None) -> N
                       row.read_at is None, thread, data, [name], data.get("number")))
 
 
-def _visible_threads(ids: set[int]) -> dict[int, Thread]:
+def _threads(ids: set[int]) -> dict[int, Thread]:
     if not ids:
         return {}
-    found = db.session.scalars(select(Thread).where(Thread.id.in_(ids),
-                                                    Thread.hidden_at.is_(None))
+    found = db.session.scalars(select(Thread).where(Thread.id.in_(ids))
                                .options(joinedload(Thread.company)))
     return {thread.id: thread for thread in found}
 
@@ -115,5 +115,7 @@ def notification_of(user: User, notification_id: int) -> tuple[Thread | None, in
         .where(Notification.id == notification_id, Notification.user_id == user.id)).first()
     if row is None or row.thread_id is None:
         return None, None
-    thread = _visible_threads({row.thread_id}).get(row.thread_id)
+    thread = _threads({row.thread_id}).get(row.thread_id)
+    if thread is None or thread.is_hidden:
+        return None, None
     return thread, (row.data or {}).get("number")

@@ -12,7 +12,7 @@ from forum.events.log import LoggedEvent
 from forum.hooks import NotificationText
 from forum.notifications.models import COMPANY, THREAD
 from forum.notifications.notifier import followers, mentioned
-from forum.threads.models import Post, PostKind, Thread
+from forum.threads.models import Kind, Post, PostKind, Thread
 
 
 def _reply(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
@@ -26,7 +26,7 @@ def _reply(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
 
 def _new_thread(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
     """Followers of a company hear of its new ideas and its official announcements."""
-    if event.data.get("kind") != "idea" and not event.data.get("official"):
+    if event.data.get("kind") != Kind.IDEA and not event.data.get("official"):
         return []
     return followers(session, COMPANY, event.company_id, "company")
 
@@ -48,5 +48,6 @@ FORUM_NOTIFICATIONS = [
     NotificationText(events.POST_CREATED, _reply, "notifications/_post_created.html"),
     NotificationText(events.THREAD_STARTED, _new_thread, "notifications/_thread_started.html"),
     NotificationText(events.ANSWER_ACCEPTED, _answer, "notifications/_answer_accepted.html"),
-    NotificationText(events.POST_HIDDEN, _removed, "notifications/_post_hidden.html"),
+    NotificationText(events.POST_HIDDEN, _removed, "notifications/_post_hidden.html",
+                     even_if_hidden=True),
 ]

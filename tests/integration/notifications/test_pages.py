@@ -149,3 +149,17 @@ def test_the_home_shows_news_my_ideas_and_the_companies_i_follow(client, auth, m
 
 def test_the_home_is_for_signed_in_people(client):
     assert client.get("/home").status_code == 302
+
+
+def test_the_author_of_a_removed_thread_is_told_why_in_the_list(client, auth, admin,
+                                                               make_thread, make_user,
+                                                               notify):
+    author = make_user("frank")
+    thread = make_thread(author=author, title="Rude words about the grinder")
+    opening = db.session.scalar(select(Post).where(Post.thread_id == thread.id,
+                                                   Post.number == 1))
+    posting.delete_post(admin, opening, reason="Abusive language")
+    notify()
+    auth.signin("frank")
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "removed your post in “Rude words about the grinder”: Abusive language" in page
