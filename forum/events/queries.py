@@ -8,13 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased
 
 from forum.accounts.models import User
 from forum.companies.models import Company
 from forum.events.models import Event
 from forum.extensions import db
 from forum.threads.models import Thread
+from forum.threads.queries import threads_by_id
 
 PER_PAGE = 50
 
@@ -70,17 +71,10 @@ def audit_page(filters: EventFilters, labels: Mapping[str, str]) -> AuditPage:
         statement = statement.where(Event.id < filters.before)
     found = db.session.execute(statement).all()
     page, more = found[:PER_PAGE], len(found) > PER_PAGE
-    threads = _threads({event.thread_id for event, *_ in page if event.thread_id})
+    threads = threads_by_id({event.thread_id for event, *_ in page if event.thread_id})
     rows = [AuditRow(event.id, event.type, labels.get(event.type, event.type),
                      event.created_at, username, slug, name, threads.get(event.thread_id),
                      event.subject_type, event.subject_id, dict(event.data or {}))
             for event, username, slug, name in page]
     return AuditPage(rows, rows[-1].id if more else None)
 
-
-def _threads(ids: set[int]) -> dict[int, Thread]:
-    if not ids:
-        return {}
-    found = db.session.scalars(select(Thread).where(Thread.id.in_(ids))
-                               .options(joinedload(Thread.company)))
-    return {thread.id: thread for thread in found}

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased
 
 from forum.accounts.models import User
 from forum.events.models import Event
@@ -16,6 +16,7 @@ from forum.extensions import db
 from forum.hooks import hooks_of
 from forum.notifications.models import Notification
 from forum.threads.models import Post, Thread
+from forum.threads.queries import threads_by_id
 
 PER_PAGE = 50
 
@@ -63,7 +64,7 @@ def notification_page(user: User, before: int | None = None,
         statement = statement.where(Notification.id < before)
     rows = db.session.execute(statement).all()
     page, more = rows[:per_page], len(rows) > per_page
-    threads = _threads({row.thread_id for row in page if row.thread_id})
+    threads = threads_by_id({row.thread_id for row in page if row.thread_id})
     hidden_posts = _hidden_posts({row.subject_id for row in page
                                   if row.subject_type == "posts" and row.subject_id})
     texts = hooks_of(current_app).notifications
@@ -92,13 +93,6 @@ def _add(items: list[Item], row: Any, template: str, thread: Thread | None) -> N
                       row.read_at is None, thread, data, [name], data.get("number")))
 
 
-def _threads(ids: set[int]) -> dict[int, Thread]:
-    if not ids:
-        return {}
-    found = db.session.scalars(select(Thread).where(Thread.id.in_(ids))
-                               .options(joinedload(Thread.company)))
-    return {thread.id: thread for thread in found}
-
 
 def _hidden_posts(ids: set[int]) -> set[int]:
     if not ids:
@@ -115,7 +109,7 @@ def notification_of(user: User, notification_id: int) -> tuple[Thread | None, in
         .where(Notification.id == notification_id, Notification.user_id == user.id)).first()
     if row is None or row.thread_id is None:
         return None, None
-    thread = _threads({row.thread_id}).get(row.thread_id)
+    thread = threads_by_id({row.thread_id}).get(row.thread_id)
     if thread is None or thread.is_hidden:
         return None, None
     return thread, (row.data or {}).get("number")

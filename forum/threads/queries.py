@@ -73,6 +73,16 @@ def find_thread(viewer: object, slug: str, thread_id: int) -> Thread:
     return thread
 
 
+def threads_by_id(ids: set[int]) -> dict[int, Thread]:
+    """Threads with their companies, by id, in one statement (hidden ones included: the
+    caller decides who may see them)."""
+    if not ids:
+        return {}
+    found = db.session.scalars(select(Thread).where(Thread.id.in_(ids))
+                               .options(joinedload(Thread.company)))
+    return {thread.id: thread for thread in found}
+
+
 def get_post(thread: Thread, post_id: int) -> Post:
     post = db.session.get(Post, post_id)
     if post is None or post.thread_id != thread.id:
