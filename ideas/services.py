@@ -16,6 +16,7 @@ from forum.database import insert_ignoring_conflicts, utcnow, write_transaction
 from forum.errors import Conflict, Invalid, NotFound
 from forum.events.log import record
 from forum.extensions import db
+from forum.notifications.models import THREAD, Subscription
 from forum.threads import posting
 from forum.threads.models import Kind, PostKind, Thread
 from forum.threads.queries import get_thread
@@ -138,7 +139,7 @@ def merge_ideas(actor: User, idea: Idea, into: Idea, note: str = "") -> None:
     with write_transaction():
         voters = db.session.execute(select(Vote.user_id, Vote.weight, Vote.created_at)
                                     .where(Vote.idea_id == idea.id)).all()
-        moved = 0
+        moved: list[int] = []
         weight = 0.0
         for user_id, vote_weight, created_at in voters:
             inserted = db.session.execute(
@@ -147,17 +148,36 @@ def merge_ideas(actor: User, idea: Idea, into: Idea, note: str = "") -> None:
                     created_at=created_at)
                 .returning(Vote.__table__.c.id)).first()
             if inserted is not None:
-                moved += 1
+                moved.append(user_id)
                 weight += vote_weight
         db.session.execute(update(Idea).where(Idea.id == into.id).values(
-            vote_count=Idea.vote_count + moved, trend_score=Idea.trend_score + weight))
+            vote_count=Idea.vote_count + len(moved), trend_score=Idea.trend_score + weight))
         idea.merged_into_id = into.id
+        followers = _move_followers(idea.thread_id, into.thread_id)
+        # Who was moved, so that an unmerge can move exactly them back.
         record(events.IDEA_MERGED, actor, idea, idea.company_id,
-               {"into": into.id, "thread_ids": [into.thread_id], "votes_moved": moved})
+               {"into": into.id, "thread_ids": [into.thread_id], "votes_moved": len(moved),
+                "voters_moved": moved, "followers_moved": followers})
         into_path = thread_path(into.company.slug, into.thread_id, into.thread.slug,
                                 into.thread.kind)
         link = f"Merged into [{into.thread.title}]({into_path}). {note}".strip()
         _record_status(actor, idea, Status.DUPLICATE, link)
+
+
+def _move_followers(from_thread_id: int, to_thread_id: int) -> list[int]:
+    """The merged idea's followers follow the surviving one too (a mute stays a mute):
+    who was not following it yet, and now is."""
+    following = select(Subscription.user_id).where(
+        Subscription.target_type == THREAD, Subscription.target_id == from_thread_id,
+        Subscription.muted.is_(False))
+    already = set(db.session.scalars(select(Subscription.user_id).where(
+        Subscription.target_type == THREAD, Subscription.target_id == to_thread_id)))
+    newcomers = [user_id for user_id in db.session.scalars(following) if user_id not in already]
+    if newcomers:
+        db.session.execute(insert_ignoring_conflicts(Subscription), [
+            {"user_id": user_id, "target_type": THREAD, "target_id": to_thread_id,
+             "muted": False, "created_at": utcnow()} for user_id in newcomers])
+    return newcomers
 
 
 def set_idea_tags(actor: User, idea: Idea, tag_ids: list[int]) -> None:

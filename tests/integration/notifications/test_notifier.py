@@ -114,6 +114,35 @@ def test_a_merge_tells_the_merged_ideas_voters(make_idea, make_user, make_staff,
     assert ("idea.merged", "voted") in heard(voter)
 
 
+def test_a_merge_moves_followers_and_voters_to_the_surviving_idea(
+        make_idea, make_user, make_staff, make_thread, notify):
+    duplicate = make_idea()
+    original = make_idea(duplicate.company)
+    follower, muter, voter = make_user("follower"), make_user("muter"), make_user("voter")
+    services.set_following(follower, duplicate.thread, services.FOLLOWING)
+    services.set_following(muter, duplicate.thread, services.FOLLOWING)
+    services.set_following(muter, original.thread, services.MUTED)
+    votes.cast_vote(voter, duplicate)
+    notify()
+    team = make_staff(duplicate.company, "team")
+    ideas.merge_ideas(team, duplicate, original)
+    assert services.following(follower, original.thread) == services.FOLLOWING
+    assert services.following(muter, original.thread) == services.MUTED  # a mute stays
+    merged = db.session.scalar(select(Event).where(Event.type == "idea.merged"))
+    # Everyone following the duplicate (its proposer and voter follow it by having acted)
+    # and not yet following or muting the original.
+    assert set(merged.data["followers_moved"]) == {follower.id, voter.id,
+                                                   duplicate.thread.author_id}
+    assert set(merged.data["voters_moved"]) == {voter.id, duplicate.thread.author_id}
+    notify()  # the duplicate's own status change ("duplicate") reaches its followers
+    before = {person: len(heard(person)) for person in (follower, voter, muter)}
+    ideas.change_status(team, original, "planned", "Soon.")
+    notify()
+    assert heard(follower)[before[follower]:] == [("idea.status_changed", "following")]
+    assert heard(voter)[before[voter]:] == [("idea.status_changed", "voted")]
+    assert heard(muter)[before[muter]:] == []
+
+
 def test_a_second_notifier_that_read_the_same_batch_writes_nothing(app, make_idea, make_user,
                                                                    make_staff, notify):
     idea = make_idea()
