@@ -24,7 +24,8 @@ from forum.events.types import FORUM_EVENT_TYPES
 from forum.events.views import bp as audit_bp
 from forum.extensions import csrf, db, htmx, limiter, login_manager, migrate
 from forum.hooks import Hooks, NavLink, Plugin, init_hooks
-from forum.notifications.texts import FORUM_NOTIFICATIONS
+from forum.mail.views import configure_mail
+from forum.notifications.texts import FORUM_MAIL_KINDS, FORUM_NOTIFICATIONS, FORUM_REASONS
 from forum.notifications.views import configure_notifications
 from forum.pagecache.cache import configure_page_cache
 from forum.policy import FORUM_RULES, Action
@@ -62,6 +63,7 @@ def create_app(config: Any = None, plugins: Sequence[Plugin] = ()) -> Flask:
     configure_errors(app)
     configure_web(app)
     configure_notifications(app)
+    configure_mail(app)
     configure_page_cache(app)
     configure_cli(app)
     return app
@@ -85,6 +87,8 @@ def configure_forum_hooks(hooks: Hooks) -> None:
     """Forum's own rules, thread page and navigation, registered like a plug-in's."""
     hooks.add_rules(FORUM_RULES)
     hooks.add_event_types(FORUM_EVENT_TYPES)
+    hooks.add_mail_kinds(FORUM_MAIL_KINDS)
+    hooks.add_notification_reasons(FORUM_REASONS)
     hooks.add_notifications(FORUM_NOTIFICATIONS)
     hooks.add_thread_endpoint("*", "threads.thread")
     hooks.add_nav_link("header", NavLink("Companies", "companies.home", 0))

@@ -12,6 +12,8 @@ from forum.accounts import services as accounts
 from forum.accounts.models import User
 from forum.errors import DomainError
 from forum.extensions import db
+from forum.mail.cli import mail_cli, where_mail_goes
+from forum.mail.runtime import get_mail_runtime
 from forum.notifications.runtime import get_notifier_runtime
 from forum.search.cli import search_cli
 from forum.search.cli import worker as search_worker
@@ -27,7 +29,8 @@ demo_cli = AppGroup("demo", help="Demo data for trying Cocreate out.")
 def create_admin(username: str, email: str, password: str) -> None:
     """Create a site admin account."""
     try:
-        user = accounts.register(username, email, password, site_admin=True)
+        user = accounts.register(username, email, password, site_admin=True,
+                                 email_confirmed=True)
     except DomainError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Site admin {user.username} created.")
@@ -46,6 +49,11 @@ def load_demo(if_empty: bool) -> None:
         demo.load(progress=bar.update)
     sent = get_notifier_runtime().notifier().run_until_idle()
     click.echo(f"The demo's people have {sent} notifications between them.")
+    mailer = get_mail_runtime().mailer()
+    digests = mailer.compose_digests(everyone=True)
+    mailed = mailer.run_until_idle()
+    click.echo(f"Mail sent: {mailed.sent}, {digests} of them daily digests "
+               f"({where_mail_goes()}).")
     click.echo(f"Demo loaded. {demo.LOGIN_HINT}")
 
 
@@ -53,14 +61,18 @@ def load_demo(if_empty: bool) -> None:
 @click.option("--once", is_flag=True, help="Apply what is pending, then exit.")
 @click.pass_context
 def worker(context: click.Context, once: bool) -> None:
-    """Run every reader of the event log (notifier, search indexer) beside gunicorn."""
-    runtime = get_notifier_runtime()
+    """Run every reader of the event log (notifier, search indexer) and the mail sender
+    beside gunicorn."""
+    notifier, mailer = get_notifier_runtime(), get_mail_runtime()
     if once:
-        runtime.notifier().run_until_idle()
+        notifier.notifier().run_until_idle()
+        mailer.mailer().run_until_idle()
     else:
-        runtime.start()
+        notifier.start()
+        mailer.start()
     context.invoke(search_worker, once=once)
-    runtime.stop()
+    notifier.stop()
+    mailer.stop()
 
 
 def register_commands(app: Flask) -> None:
@@ -68,3 +80,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(worker)
+    app.cli.add_command(mail_cli)

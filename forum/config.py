@@ -60,6 +60,25 @@ class Config:
         self.NOTIFIER_THREAD = _optional_bool("NOTIFIER_THREAD")
         self.NOTIFIER_POLL_INTERVAL = float(os.environ.get("NOTIFIER_POLL_INTERVAL", "1"))
         self.NOTIFIER_BATCH_SIZE = int(os.environ.get("NOTIFIER_BATCH_SIZE", "200"))
+        # Mail (forum/mail/): SMTP at MAIL_URL, or .eml files in MAIL_DIRECTORY without it.
+        # Links in mail are built on BASE_URL, never on a request's Host header.
+        self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+        self.MAIL_URL = os.environ.get("MAIL_URL", "")
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "Cocreate <notifications@cocreate.invalid>")
+        self.MAIL_DIRECTORY = os.environ.get("MAIL_DIRECTORY", str(INSTANCE_DIR / "mail"))
+        self.MAIL_CA_FILE = os.environ.get("MAIL_CA_FILE", "")  # to trust a private CA
+        self.MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "30"))
+        self.MAIL_THREAD = _optional_bool("MAIL_THREAD")  # like NOTIFIER_THREAD
+        self.MAIL_POLL_INTERVAL = float(os.environ.get("MAIL_POLL_INTERVAL", "2"))
+        self.MAIL_BATCH_SIZE = int(os.environ.get("MAIL_BATCH_SIZE", "50"))
+        # A failed send waits 1, 2, 4 ... minutes (six hours at most) and is tried this
+        # many times, about a day in all, before `flask mail status` lists it as failed.
+        self.MAIL_RETRY_SECONDS = float(os.environ.get("MAIL_RETRY_SECONDS", "60"))
+        self.MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "12"))
+        # A mail claimed by a sender that died is sent by another after this long.
+        self.MAIL_LEASE_SECONDS = float(os.environ.get("MAIL_LEASE_SECONDS", "600"))
+        self.CONFIRM_EMAIL_HOURS = float(os.environ.get("CONFIRM_EMAIL_HOURS", "72"))
+        self.RESET_PASSWORD_HOURS = float(os.environ.get("RESET_PASSWORD_HOURS", "1"))
         self.SEARCH_POLL_INTERVAL = float(os.environ.get("SEARCH_POLL_INTERVAL", "0.5"))
         self.SEARCH_BATCH_SIZE = int(os.environ.get("SEARCH_BATCH_SIZE", "500"))
         self.SEARCH_WRITER_TIMEOUT = float(os.environ.get("SEARCH_WRITER_TIMEOUT", "30"))
@@ -97,6 +116,9 @@ class Config:
         self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
         self.SIGNIN_RATE_LIMIT = os.environ.get("SIGNIN_RATE_LIMIT", "10 per minute;50 per hour")
         self.SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "5 per minute;20 per hour")
+        # Asking for mail (a password reset, a confirmation, a new address) per address.
+        self.MAIL_REQUEST_RATE_LIMIT = os.environ.get("MAIL_REQUEST_RATE_LIMIT",
+                                                      "3 per minute;10 per hour")
         # Posting limits, as mature forums have them (see forum/threads/limits.py).
         self.POST_MIN_INTERVAL_SECONDS = int(os.environ.get("POST_MIN_INTERVAL_SECONDS", "10"))
         self.NEW_ACCOUNT_HOURS = int(os.environ.get("NEW_ACCOUNT_HOURS", "24"))
@@ -117,5 +139,7 @@ class TestConfig(Config):
         self.PREFERRED_URL_SCHEME = "http"
         self.SEARCH_INDEXER_THREAD = False  # tests run the indexer when they mean to
         self.NOTIFIER_THREAD = False  # and the notifier
+        self.MAIL_THREAD = False  # and the mail sender
+        self.BASE_URL = "http://localhost"
         # scrypt took about half of the suite's time; tests check behaviour, not strength.
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"  # noqa: S105 (a method, not a secret)

@@ -110,8 +110,18 @@ class NotificationText:
     event_type: str
     recipients: Recipients
     template: str  # included for one notification, or a group of them on one thing
+    mail_kind: str  # the MailKind whose preference says if and when it goes by mail
     # Told even when the thing is hidden: its removal, to the one whose post it was.
     even_if_hidden: bool = False
+
+
+@dataclass(frozen=True)
+class MailKind:
+    """Mail: a kind of notification each person chooses to get at once, daily or never."""
+
+    name: str
+    label: str  # what the preferences page and the unsubscribe page call it
+    default: str  # "now", "daily" or "off"
 
 
 @dataclass
@@ -128,6 +138,8 @@ class Hooks:
     navigation: dict[NavArea, list[NavLink]] = field(default_factory=dict)
     event_types: dict[str, EventType] = field(default_factory=dict)
     notifications: dict[str, NotificationText] = field(default_factory=dict)
+    mail_kinds: dict[str, MailKind] = field(default_factory=dict)
+    notification_reasons: dict[str, str] = field(default_factory=dict)
 
     def add_blueprint(self, blueprint: Blueprint) -> None:
         """Blueprints: pages a plug-in serves; the factory registers them after forum's."""
@@ -178,7 +190,24 @@ class Hooks:
                 raise ValueError(f"notification for an unknown event type: {text.event_type}")
             if text.event_type in self.notifications:
                 raise ValueError(f"notification registered twice: {text.event_type}")
+            if text.mail_kind not in self.mail_kinds:
+                raise ValueError(f"notification of an unknown mail kind: {text.mail_kind}")
             self.notifications[text.event_type] = text
+
+    def add_mail_kinds(self, kinds: Iterable[MailKind]) -> None:
+        """Mail kinds, listed on the preferences page in registration order."""
+        for kind in kinds:
+            if kind.name in self.mail_kinds:
+                raise ValueError(f"mail kind registered twice: {kind.name}")
+            self.mail_kinds[kind.name] = kind
+
+    def add_notification_reasons(self, reasons: Mapping[str, str]) -> None:
+        """Why someone hears of a thing (a Recipients reason), as a mail's footer says it:
+        {"voted": "You voted for this idea."}."""
+        clash = set(reasons) & set(self.notification_reasons)
+        if clash:
+            raise ValueError(f"notification reasons registered twice: {sorted(clash)}")
+        self.notification_reasons.update(reasons)
 
     def nav(self, area: NavArea) -> list[NavLink]:
         """The links of one navigation area, in order."""

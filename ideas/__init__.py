@@ -13,7 +13,7 @@ from forum.threads.models import Kind
 from ideas import demo, policy, queries, search_fields
 from ideas.events import IDEA_EVENT_TYPES
 from ideas.models import Status
-from ideas.notifications import IDEA_NOTIFICATIONS
+from ideas.notifications import IDEA_MAIL_KINDS, IDEA_NOTIFICATIONS
 from ideas.policy import IdeaAction
 from ideas.views import bp
 
@@ -34,4 +34,6 @@ def init_app(app: Flask) -> None:
     hooks.add_nav_link("manage", NavLink("Tags", "ideas.staff.manage_tags", 40,
                                          action=IdeaAction.MANAGE_TAGS))
     hooks.add_event_types(IDEA_EVENT_TYPES)
+    hooks.add_mail_kinds(IDEA_MAIL_KINDS)
+    hooks.add_notification_reasons({"voted": "You voted for this idea."})
     hooks.add_notifications(IDEA_NOTIFICATIONS)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forum.events.log import LoggedEvent
-from forum.hooks import NotificationText
+from forum.hooks import MailKind, NotificationText
 from forum.notifications.models import THREAD
 from forum.notifications.notifier import followers
 from ideas import events
@@ -30,8 +30,13 @@ def _merged(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
     return voters(session, event.subject_id)
 
 
+STATUS = "status"
+IDEA_MAIL_KINDS = [
+    MailKind(STATUS, "An idea you voted for or follow changes status or is merged", "now"),
+]
+
 IDEA_NOTIFICATIONS = [
     NotificationText(events.IDEA_STATUS_CHANGED, _status_changed,
-                     "notifications/_idea_status_changed.html"),
-    NotificationText(events.IDEA_MERGED, _merged, "notifications/_idea_merged.html"),
+                     "notifications/_idea_status_changed.html", STATUS),
+    NotificationText(events.IDEA_MERGED, _merged, "notifications/_idea_merged.html", STATUS),
 ]

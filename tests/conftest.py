@@ -30,11 +30,13 @@ from forum.companies import services as companies
 from forum.companies.models import Company
 from forum.config import TestConfig
 from forum.extensions import db
+from forum.mail.runtime import get_mail_runtime
 from forum.notifications.runtime import get_notifier_runtime
 from forum.search.runtime import get_runtime
 from forum.threads import categories, posting
 from forum.threads.models import Category, Post, Thread
 from ideas import services as idea_services
+from tests.smtp import SmtpServer
 
 PASSWORD = "correct horse battery"
 PLUGINS = [ideas.init_app]  # as wsgi.py plugs them in
@@ -142,11 +144,12 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app_factory(database_uri: str) -> Iterator[Callable[..., Flask]]:
+def app_factory(database_uri: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     """Build apps on this test's database with config overrides (CSRF, rate limits...)."""
     apps: list[Flask] = []
 
     def build(*, plugins: Any = PLUGINS, **overrides: Any) -> Flask:
+        overrides.setdefault("MAIL_DIRECTORY", str(tmp_path / "mail"))
         app = create_app(make_config(database_uri, **overrides), plugins=plugins)
         app.test_client_class = IsolatedClient
         apps.append(app)
@@ -157,6 +160,7 @@ def app_factory(database_uri: str) -> Iterator[Callable[..., Flask]]:
         # A thread left running would read and lock the next test's database (on
         # PostgreSQL every test shares one): stop each app's worker threads first.
         get_notifier_runtime(app).stop()
+        get_mail_runtime(app).stop()
         get_runtime(app).stop_indexer_thread()
         get_runtime(app).forget_searcher()  # its index files are open until closed
         with app.app_context():
@@ -170,6 +174,21 @@ def app(app_factory: Callable[..., Flask]) -> Iterator[Flask]:
     with app.app_context():
         yield app
         db.session.remove()
+
+
+@pytest.fixture
+def smtp_server(tmp_path: Path) -> Iterator[Callable[..., SmtpServer]]:
+    """`smtp_server(tls=..., login=...)`: a real SMTP server on loopback, stopped after."""
+    servers: list[SmtpServer] = []
+
+    def start(*, tls: bool = False, login: tuple[str, str] | None = None) -> SmtpServer:
+        server = SmtpServer(tls_directory=tmp_path if tls else None, login=login).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture
@@ -207,10 +226,11 @@ def auth(client: FlaskClient) -> AuthActions:
 def make_user(app: Flask) -> Callable[..., User]:
     counter = iter(range(1, 10_000))
 
-    def make(username: str | None = None, *, admin: bool = False, **profile: str) -> User:
+    def make(username: str | None = None, *, admin: bool = False, confirmed: bool = True,
+             **profile: str) -> User:
         username = username or f"user{next(counter)}"
         user = accounts.register(username, f"{username}@example.com", PASSWORD,
-                                 site_admin=admin)
+                                 site_admin=admin, email_confirmed=confirmed)
         if profile:
             accounts.update_profile(user, user, profile.get("display_name", ""),
                                     profile.get("bio", ""))

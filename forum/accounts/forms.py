@@ -34,3 +34,19 @@ class PasswordForm(Form):
     new_password = PasswordField(
         "New password", validators=[DataRequired(), Length(MIN_PASSWORD, MAX_PASSWORD)]
     )
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+
+
+class ResetPasswordForm(Form):
+    password = PasswordField(
+        "New password", validators=[DataRequired(), Length(MIN_PASSWORD, MAX_PASSWORD)]
+    )
+
+
+class EmailForm(Form):
+    email = EmailField("New email address", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Your password", validators=[DataRequired(),
+                                                          Length(max=MAX_PASSWORD)])

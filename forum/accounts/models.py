@@ -25,7 +25,17 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(30))
-    email: Mapped[str] = mapped_column(String(254))
+    # The confirmed address, unique across accounts; mail goes only there. An address
+    # not yet confirmed waits in pending_email, which any number of accounts may name
+    # (so nobody can hold someone else's address by signing up with it first).
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    pending_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    # A mail server refused the address for good: no more mail until it changes.
+    mail_bounced_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    digest_hour: Mapped[int] = mapped_column(Integer, default=8)  # in the person's timezone
+    timezone: Mapped[str] = mapped_column(String(60), default="UTC")
+    last_digest_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(60), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
@@ -53,6 +63,11 @@ class User(UserMixin, db.Model):
     def name(self) -> str:
         """What to call this person on a page."""
         return self.display_name or self.username
+
+    @property
+    def mail_address(self) -> str | None:
+        """Where mail may go: a confirmed address that has not bounced."""
+        return self.email if self.email and self.mail_bounced_at is None else None
 
     @property
     def is_suspended(self) -> bool:

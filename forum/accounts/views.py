@@ -16,8 +16,17 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from forum.accounts import email as address
 from forum.accounts import services, sessions
-from forum.accounts.forms import PasswordForm, ProfileForm, SignInForm, SignUpForm
+from forum.accounts.forms import (
+    EmailForm,
+    ForgotPasswordForm,
+    PasswordForm,
+    ProfileForm,
+    ResetPasswordForm,
+    SignInForm,
+    SignUpForm,
+)
 from forum.errors import Invalid
 from forum.extensions import limiter
 from forum.forms import form_round_trip, redirect_with_message
@@ -68,15 +77,18 @@ def _forget_this_browser() -> None:
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(_signup_limit, methods=["POST"])
 def signup() -> ResponseReturnValue:
-    """Create an account and sign in with it."""
+    """Create an account and sign in with it; its address is confirmed from a mail.
+    The answer is the same whether or not the address is someone's already."""
     if current_user.is_authenticated:
         return redirect(url_for("companies.home"))
     form = SignUpForm()
     return form_round_trip(
         form, "accounts/signup.html",
         lambda: services.register(form.username.data, form.email.data, form.password.data),
-        lambda user: _signed_in(user, f"Welcome to Cocreate, {user.username}!",
-                                remember=False))
+        lambda user: _signed_in(
+            user, f"Welcome to Cocreate, {user.username}! We have sent a mail to "
+                  f"{user.pending_email}: open its link to confirm your address.",
+            remember=False))
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -165,6 +177,86 @@ def password_settings() -> ResponseReturnValue:
                                          form.new_password.data),
         lambda _: redirect_with_message(url_for("accounts.profile_settings"),
                                         "Password changed. Other devices have been signed out."))
+
+
+def _mail_limit() -> str:
+    return current_app.config["MAIL_REQUEST_RATE_LIMIT"]
+
+
+def _address_key() -> str:
+    """Also limit per address asked about, so nobody floods one inbox from many places."""
+    return "mail:" + request.form.get("email", "").strip().lower()
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_mail_limit, methods=["POST"])
+@limiter.limit(_mail_limit, methods=["POST"], key_func=_address_key)
+def forgot_password() -> ResponseReturnValue:
+    """Ask for a link to choose a new password; the answer never says whether the
+    address has an account."""
+    form = ForgotPasswordForm()
+    return form_round_trip(
+        form, "accounts/forgot_password.html",
+        lambda: address.request_password_reset(form.email.data),
+        lambda _: redirect_with_message(
+            url_for("accounts.signin"),
+            f"If an account uses {form.email.data.strip()}, we have sent it a link to choose "
+            "a new password. Look in your inbox (and spam folder) in a minute."))
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_signin_limit, methods=["POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    """Choose a new password from a mailed link (once; the link then stops working)."""
+    user, _ = address.reset_link(token)  # a forged or used link is a 400 before any form
+    form = ResetPasswordForm()
+    return form_round_trip(
+        form, "accounts/reset_password.html",
+        lambda: address.reset_password(token, form.password.data),
+        _after_reset, person=user)
+
+
+def _after_reset(user: services.User) -> Response:
+    if current_user.is_authenticated and current_user.id == user.id:
+        _forget_this_browser()  # its session has ended with all the others
+    return redirect_with_message(url_for("accounts.signin"),
+                                 "Your password is changed and every device is signed out. "
+                                 "Sign in with the new one.")
+
+
+@bp.get("/email/confirm/<token>")
+def confirm_email(token: str) -> Response:
+    """Confirm an address from the link mailed to it (it signs nobody in)."""
+    user = address.confirm_email(token)
+    message = f"{user.email} is confirmed. Mail about what you follow will go there."
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect_with_message(url_for("mail.preferences"), message)
+    return redirect_with_message(url_for("accounts.signin"), message)
+
+
+@bp.route("/settings/email", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_mail_limit, methods=["POST"])
+@limiter.limit(_mail_limit, methods=["POST"], key_func=_address_key)
+def email_settings() -> ResponseReturnValue:
+    """The account's address: confirmed, waiting, or refused; and changing it."""
+    form = EmailForm()
+    return form_round_trip(
+        form, "accounts/settings_email.html",
+        lambda: address.change_email(current_user, form.email.data, form.password.data),
+        lambda new: redirect_with_message(
+            url_for("accounts.email_settings"),
+            f"We have sent a link to {new}. Your address changes when you open it."))
+
+
+@bp.post("/settings/email/resend")
+@login_required
+@limiter.limit(_mail_limit)
+def resend_confirmation() -> Response:
+    """Mail the confirmation link again."""
+    sent_to = address.resend_confirmation(current_user)
+    return redirect_with_message(url_for("accounts.email_settings"),
+                                 f"We have sent a new link to {sent_to}.")
 
 
 @bp.get("/u/<username>")

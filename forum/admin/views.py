@@ -75,6 +75,7 @@ def users() -> str:
         pattern = f"%{query.lower()}%"
         statement = statement.where(
             func.lower(User.username).like(pattern) | func.lower(User.email).like(pattern)
+            | func.lower(User.pending_email).like(pattern)
         )
     return render_template("admin/users.html", users=db.session.scalars(statement).all(),
                            query=query, form=SuspendForm())

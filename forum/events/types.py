@@ -29,6 +29,8 @@ USER_REGISTERED = "user.registered"
 USER_PROFILE_UPDATED = "user.profile_updated"
 USER_PASSWORD_CHANGED = "user.password_changed"  # noqa: S105 (an event name)
 USER_SUSPENDED = "user.suspended"
+USER_EMAIL_CONFIRMED = "user.email_confirmed"
+USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 (an event name)
 USER_UNSUSPENDED = "user.unsuspended"
 
 _LABELS: Mapping[str, str] = {
@@ -53,6 +55,8 @@ _LABELS: Mapping[str, str] = {
     USER_PROFILE_UPDATED: "edited a profile",
     USER_PASSWORD_CHANGED: "changed a password",
     USER_SUSPENDED: "suspended an account",
+    USER_EMAIL_CONFIRMED: "confirmed an email address",
+    USER_PASSWORD_RESET: "reset a forgotten password",
     USER_UNSUSPENDED: "lifted a suspension",
 }
 

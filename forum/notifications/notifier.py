@@ -7,6 +7,9 @@ replying and voting follow the thing), writes a notification for every person wh
 of each event, and moves the cursor past the batch. A crash anywhere leaves either all
 of it or none: nobody hears of an event twice, and nothing is dropped. Notifications are
 also unique per (person, event), should two notifiers ever run at once.
+
+The same transaction queues each notification's mail, by the person's preference for its
+kind (forum.mail.queue): at once, for the daily digest, or none.
 """
 
 from __future__ import annotations
@@ -22,13 +25,17 @@ from sqlalchemy.orm import Session
 from forum.database import WRITE_OPTION, insert_ignoring_conflicts, utcnow
 from forum.events import log
 from forum.events.log import LoggedEvent
-from forum.hooks import Hooks, hooks_of
+from forum.hooks import Hooks, NotificationText, hooks_of
+from forum.mail.queue import queue_notification_mail
 from forum.notifications.models import THREAD, EventCursor, Notification, Subscription
 from forum.threads.models import Mention, Post, Thread
 
 NAME = "notifier"
 # Events whose actor now follows the thread: they proposed, replied or voted there.
 FOLLOWED_BY_ACTOR = frozenset({"thread.started", "post.created", "vote.cast"})
+# Mail kinds the notifier itself tells apart (see mail_kind); forum.notifications.texts
+# registers them with the rest.
+MENTIONS, ANSWERS = "mentions", "answers"
 
 logger = logging.getLogger("forum.notifications")
 
@@ -38,6 +45,7 @@ class Batch:
     first_id: int
     last_id: int
     notifications: int
+    mails: int = 0
 
 
 class Notifier:
@@ -59,10 +67,13 @@ class Notifier:
             session.connection(execution_options={WRITE_OPTION: True})
             if _cursor(session, lock=True) != after:
                 return None  # another notifier took this batch
-            written = sum(self._apply(session, event) for event in events)
+            written = mails = 0
+            for event in events:
+                told, mailed = self._apply(session, event)
+                written, mails = written + told, mails + mailed
             _move_cursor(session, events[-1].id)
             session.commit()
-        return Batch(events[0].id, events[-1].id, written)
+        return Batch(events[0].id, events[-1].id, written, mails)
 
     def run_until_idle(self) -> int:
         """Apply batches until the log is drained; how many notifications were written."""
@@ -71,24 +82,38 @@ class Notifier:
             total += batch.notifications
         return total
 
-    def _apply(self, session: Session, event: LoggedEvent) -> int:
+    def _apply(self, session: Session, event: LoggedEvent) -> tuple[int, int]:
+        """Notify for one event: (notifications written, mails queued or held)."""
         if event.type in FOLLOWED_BY_ACTOR and event.actor_id and event.thread_id:
             _follow(session, event.actor_id, THREAD, event.thread_id)
         text = self.hooks.notifications.get(event.type)
         if text is None or not (text.even_if_hidden or _still_visible(session, event)):
-            return 0
+            return 0, 0
         people: dict[int, str] = {}
         for user_id, reason in text.recipients(session, event):
             people.setdefault(user_id, reason)  # the first reason given is the one shown
         people.pop(event.actor_id or 0, None)  # never of one's own action
         people = _without_muted(session, event, people)
         if not people:
-            return 0
+            return 0, 0
         now = utcnow()
         rows = [{"user_id": user_id, "event_id": event.id, "reason": reason,
                  "created_at": now} for user_id, reason in people.items()]
-        session.execute(insert_ignoring_conflicts(Notification, session).values(rows))
-        return len(rows)
+        session.execute(insert_ignoring_conflicts(Notification, session), rows)
+        mails = queue_notification_mail(session, event.id, people,
+                                        lambda reason: mail_kind(text, event, reason),
+                                        self.hooks.mail_kinds)
+        return len(rows), mails
+
+
+def mail_kind(text: NotificationText, event: LoggedEvent, reason: str) -> str:
+    """The kind a notification's mail is: a mention is always a mention, and a company's
+    official reply is an answer, whatever the event's usual kind."""
+    if reason == "mention":
+        return MENTIONS
+    if event.type == "post.created" and event.data.get("official"):
+        return ANSWERS
+    return text.mail_kind
 
 
 def _cursor(session: Session, lock: bool = False) -> int:

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from forum.events import types as events
 from forum.events.log import LoggedEvent
-from forum.hooks import NotificationText
+from forum.hooks import MailKind, NotificationText
 from forum.notifications.models import COMPANY, THREAD
-from forum.notifications.notifier import followers, mentioned
+from forum.notifications.notifier import ANSWERS, MENTIONS, followers, mentioned
 from forum.threads.models import Kind, Post, PostKind, Thread
 
 
@@ -44,10 +44,34 @@ def _removed(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
     return [(author, "moderation")] if author and author != event.actor_id else []
 
 
-FORUM_NOTIFICATIONS = [
-    NotificationText(events.POST_CREATED, _reply, "notifications/_post_created.html"),
-    NotificationText(events.THREAD_STARTED, _new_thread, "notifications/_thread_started.html"),
-    NotificationText(events.ANSWER_ACCEPTED, _answer, "notifications/_answer_accepted.html"),
-    NotificationText(events.POST_HIDDEN, _removed, "notifications/_post_hidden.html",
-                     even_if_hidden=True),
+# What each kind of mail is, and how it reaches someone who never chose: what was
+# addressed to you at once, what is only news in the daily digest.
+REPLIES, NEWS, MODERATION = "replies", "news", "moderation"
+FORUM_MAIL_KINDS = [
+    MailKind(MENTIONS, "Someone mentions you by name", "now"),
+    MailKind(ANSWERS, "A company answers or an answer is accepted in a thread you follow",
+             "now"),
+    MailKind(REPLIES, "New replies in threads and ideas you follow", "daily"),
+    MailKind(NEWS, "New ideas and announcements from companies you follow", "daily"),
+    MailKind(MODERATION, "A moderator removes something you wrote, and why", "now"),
 ]
+
+FORUM_REASONS = {
+    "following": "You follow this.",
+    "author": "You started this thread.",
+    "mention": "You were mentioned by name.",
+    "company": "You follow this company.",
+    "moderation": "It is about something you wrote.",
+}
+
+FORUM_NOTIFICATIONS = [
+    NotificationText(events.POST_CREATED, _reply, "notifications/_post_created.html",
+                     REPLIES),
+    NotificationText(events.THREAD_STARTED, _new_thread, "notifications/_thread_started.html",
+                     NEWS),
+    NotificationText(events.ANSWER_ACCEPTED, _answer, "notifications/_answer_accepted.html",
+                     ANSWERS),
+    NotificationText(events.POST_HIDDEN, _removed, "notifications/_post_hidden.html",
+                     MODERATION, even_if_hidden=True),
+]
+

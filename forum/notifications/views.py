@@ -13,11 +13,7 @@ from forum.companies.services import get_company
 from forum.errors import Invalid
 from forum.hooks import hooks_of
 from forum.notifications import queries, services
-from forum.notifications.runtime import (
-    EXTENSION,
-    NotifierRuntime,
-    start_notifier_on_first_request,
-)
+from forum.notifications.runtime import NotifierRuntime
 from forum.routing import parse_id
 from forum.threads.models import Thread
 from forum.threads.queries import get_thread
@@ -121,7 +117,7 @@ def _set(target: Thread | Company, back: str, follow_url: str) -> str | Response
 def configure_notifications(app: Flask) -> None:
     """Its pages, the bell's count for the header (computed only when the header shows
     it), and the notifier thread under the development server."""
-    app.extensions[EXTENSION] = NotifierRuntime(app)
+    app.extensions[NotifierRuntime.EXTENSION] = runtime = NotifierRuntime(app)
     app.register_blueprint(bp)
     app.context_processor(lambda: {"bell": Bell()})
-    app.before_request(start_notifier_on_first_request)
+    app.before_request(runtime.start_on_first_request)

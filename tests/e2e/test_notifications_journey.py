@@ -1,5 +1,6 @@
 """Closing the loop in a real browser: a customer votes, the company plans the idea, and
-the customer's bell rises and leads to what happened."""
+the customer's bell rises and leads to what happened, and the mail arrives at a real SMTP
+server with an unsubscribe link that works without signing in."""
 
 from __future__ import annotations
 
@@ -13,18 +14,29 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from forum import demo
+from forum.accounts.models import User
 from forum.companies.models import Company
 from forum.extensions import db
+from forum.mail.services import preferences
 from ideas.models import Idea
 from tests.e2e.conftest import LiveServer, sign_in
+from tests.smtp import SmtpServer, links
 
 
 @pytest.fixture
-def notifying_server(app_factory: Callable[..., Flask], app: Flask) -> Iterator[LiveServer]:
-    """A live server whose notifier runs as a thread, as under `flask run`."""
+def smtp(smtp_server: Callable[..., SmtpServer]) -> SmtpServer:
+    return smtp_server()
+
+
+@pytest.fixture
+def notifying_server(app_factory: Callable[..., Flask], app: Flask,
+                     smtp: SmtpServer) -> Iterator[LiveServer]:
+    """A live server whose notifier and mail sender run as threads, as under `flask run`."""
     live_app = app_factory(WTF_CSRF_ENABLED=True, PAGE_CACHE_SECONDS=60, NOTIFIER_THREAD=True,
-                           NOTIFIER_POLL_INTERVAL=0.1)
+                           NOTIFIER_POLL_INTERVAL=0.1, MAIL_THREAD=True,
+                           MAIL_POLL_INTERVAL=0.1, MAIL_URL=smtp.url())
     server = LiveServer(live_app).start()
+    live_app.config["BASE_URL"] = server.url  # links in mail lead to this server
     yield server
     server.stop()
 
@@ -34,7 +46,7 @@ def unread(page: Any) -> int:
     return int(label.split(":")[1].split()[0])
 
 
-def test_a_voter_hears_that_the_idea_is_planned(browser, notifying_server, runner):
+def test_a_voter_hears_that_the_idea_is_planned(browser, notifying_server, runner, smtp):
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     idea = db.session.scalar(select(Idea).join(Company).where(
         Company.slug == "lumen", Idea.status == "open").order_by(Idea.id))
@@ -76,3 +88,24 @@ def test_a_voter_hears_that_the_idea_is_planned(browser, notifying_server, runne
     expect(customer.locator("header.idea-head .status")).to_have_text("Planned")
     expect(customer.locator("#bell")).to_have_attribute("aria-label",
                                                         "Notifications: 0 unread")
+
+    # The mail arrives too, at once (leo keeps the default for status changes)...
+    deadline = time.monotonic() + 15
+    while not (mails := [message for message in smtp.inbox.to("leo@example.com")
+                         if "is now planned" in message["Subject"]]):
+        assert time.monotonic() < deadline, "the mail did not arrive"
+        time.sleep(0.1)
+    [mail] = mails
+    assert mail["Subject"] == f"“{title}” is now planned"
+    assert "Coming in the spring release." in mail.get_body(("plain",)).get_content()
+    # ... and its unsubscribe link works in a browser that is signed in to nothing.
+    link = next(link for link in links(mail) if "/mail/unsubscribe/" in link)
+    assert link.startswith(notifying_server.url)
+    stranger = browser.new_context(base_url=notifying_server.url).new_page()
+    stranger.goto(link)
+    expect(stranger.get_by_text("An idea you voted for or follow changes status")).to_be_visible()
+    stranger.get_by_role("button", name="Unsubscribe").click()
+    expect(stranger.get_by_role("heading", name="You are unsubscribed")).to_be_visible()
+    db.session.rollback()
+    leo = db.session.scalar(select(User).where(User.username == "leo"))
+    assert preferences(leo)["status"] == "off"

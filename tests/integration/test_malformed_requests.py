@@ -94,7 +94,7 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
         "category_slug": category.slug, "tag_id": str(tag.id),
         "membership_id": str(membership.id), "user_id": str(customer.id),
         "username": customer.username, "session_id": "1", "action": "pin",
-        "notification_id": "1",
+        "notification_id": "1", "token": "not-a-signed-link",
     }
     return World(customer, admin, real, idea.thread)
 

@@ -18,9 +18,11 @@ from sqlalchemy import select
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter
 
+from forum.accounts.email import _fingerprint
 from forum.accounts.models import UserSession
 from forum.companies.services import set_staff_role
 from forum.extensions import db
+from forum.mail import tokens
 from ideas.services import create_tag
 from tests.conftest import PASSWORD
 
@@ -51,6 +53,7 @@ class World:
     tag_id: int
     spare_user_id: int
     spare_session_id: int
+    tokens: dict[str, str]  # a real signed link for each route that takes one
 
 
 @pytest.fixture
@@ -75,7 +78,10 @@ def world(app, admin, make_user, make_company, make_category, make_thread, make_
         spare_category_id=make_category(company, "spare").id,
         membership_id=set_staff_role(admin, company, make_user("teamy").username, "team").id,
         tag_id=create_tag(admin, company, "mobile").id, spare_user_id=spare.id,
-        spare_session_id=spare_session_id)
+        spare_session_id=spare_session_id, tokens={
+            "mail.unsubscribe_now": tokens.sign(tokens.UNSUBSCRIBE, [spare.id, "replies"]),
+            "accounts.reset_password": tokens.sign(
+                tokens.RESET_PASSWORD, [spare.id, _fingerprint(spare), spare.email])})
 
 
 def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
@@ -90,6 +96,13 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "accounts.password_settings": [{"current_password": "not the password",
                                         "new_password": "a brand new passphrase"}],
         "accounts.profile_settings": [{"display_name": "Someone", "bio": "Hello."}],
+        "accounts.forgot_password": [{"email": "carol@example.com"}],
+        "accounts.reset_password": [{"password": "a brand new passphrase {n}"}],
+        "accounts.email_settings": [{"email": "new{n}@example.com", "password": PASSWORD}],
+        "accounts.resend_confirmation": [{}],
+        "mail.preferences": [{"kind_replies": "off", "kind_status": "daily",
+                              "digest_hour": "7", "timezone": "UTC"}],
+        "mail.unsubscribe_now": [{"List-Unsubscribe": "One-Click"}],
         "admin.new_company": [{"name": "Globex {n}", "slug": "globex{n}"}],
         "admin.suspend": [{"days": "7", "reason": "Spam."}],
         "admin.unsuspend": [{}],
@@ -139,7 +152,8 @@ def filled_paths(rule: Rule, world: World) -> list[str]:
     known = {"slug": [world.slug], "thread_id": [thread_id], "post_id": [world.reply_id],
              "category_id": [world.spare_category_id], "membership_id": [world.membership_id],
              "tag_id": [world.tag_id], "user_id": [world.spare_user_id],
-             "session_id": [world.spare_session_id]}
+             "session_id": [world.spare_session_id],
+             "token": [world.tokens.get(rule.endpoint, "")]}
     choices: list[list[tuple[str, object]]] = []
     for name in sorted(rule.arguments):
         converter = rule._converters[name]

@@ -10,7 +10,7 @@ from flask import Flask
 
 from forum import config, create_app
 from forum.events.types import FORUM_EVENT_TYPES
-from forum.hooks import EventType, NavLink, hooks_of
+from forum.hooks import EventType, MailKind, NavLink, NotificationText, hooks_of
 from forum.policy import ALLOWED
 from tests.conftest import PLUGINS
 
@@ -40,6 +40,7 @@ def test_an_app_without_plugins_has_no_ideas() -> None:
     assert set(hooks.event_types) == {kind.name for kind in FORUM_EVENT_TYPES}
     assert [link.label for link in hooks.nav("company")] == ["Overview", "Forum"]
     assert hooks.thread_endpoint("idea") == "threads.thread"
+    assert "status" not in hooks.mail_kinds and "voted" not in hooks.notification_reasons
 
 
 def test_ideas_registers_everything_it_adds_once() -> None:
@@ -57,6 +58,8 @@ def test_ideas_registers_everything_it_adds_once() -> None:
     assert set(hooks.event_types) - {kind.name for kind in FORUM_EVENT_TYPES} == {
         "idea.proposed", "idea.status_changed", "idea.merged", "idea.tagged", "tag.created",
         "tag.deleted", "vote.cast", "vote.retracted"}
+    assert list(hooks.mail_kinds)[-1] == "status"  # after forum's, on the preferences page
+    assert hooks.notification_reasons["voted"] == "You voted for this idea."
 
 
 def test_registering_a_rule_or_event_type_twice_fails_loudly() -> None:
@@ -65,6 +68,11 @@ def test_registering_a_rule_or_event_type_twice_fails_loudly() -> None:
         hooks.add_rules({"vote": lambda _user, _subject: ALLOWED})
     with pytest.raises(ValueError, match=r"vote\.cast"):
         hooks.add_event_types([EventType("vote.cast", "again")])
+    with pytest.raises(ValueError, match="status"):
+        hooks.add_mail_kinds([MailKind("status", "again", "now")])
+    with pytest.raises(ValueError, match="unknown mail kind"):
+        hooks.add_notifications([NotificationText("tag.created", lambda _s, _e: [],
+                                                  "x.html", "no-such-kind")])
 
 
 def test_nav_links_know_their_pages() -> None:

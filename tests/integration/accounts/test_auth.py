@@ -38,7 +38,6 @@ def test_sign_up_creates_account_and_signs_in(app, client):
         ({"username": "ab"}, "between 3 and 30"),
         ({"username": "_underscore"}, "Usernames are 3 to 30"),
         ({"email": "not-an-email"}, "Enter an email address"),
-        ({"email": "ALICE@example.com"}, "can&#39;t be used"),
         ({"password": "short"}, "between 8 and 128"),
     ],
 )

@@ -1,0 +1,1 @@
+"""Mail: queued in the database, sent by the worker over SMTP or into instance/mail/."""
