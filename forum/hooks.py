@@ -53,6 +53,12 @@ class ProfileSection(Protocol):
     def __call__(self, user: Any, /) -> tuple[str, dict[str, Any]]: ...
 
 
+class ManageSection(Protocol):
+    """A company's manage page: (template to include, its context) for staff of it."""
+
+    def __call__(self, company: Any, /) -> tuple[str, dict[str, Any]]: ...
+
+
 class DemoLoader(Protocol):
     """Demo data: add content for the demo's people, calling `progress(1)` per step."""
 
@@ -134,6 +140,7 @@ class Hooks:
     search_extras: list[SearchExtras] = field(default_factory=list)
     search_statuses: dict[str, str] = field(default_factory=dict)
     profile_sections: list[ProfileSection] = field(default_factory=list)
+    manage_sections: list[tuple[str | None, ManageSection]] = field(default_factory=list)
     demo_loaders: list[tuple[int, DemoLoader]] = field(default_factory=list)
     navigation: dict[NavArea, list[NavLink]] = field(default_factory=dict)
     event_types: dict[str, EventType] = field(default_factory=dict)
@@ -165,6 +172,11 @@ class Hooks:
     def add_profile_section(self, section: ProfileSection) -> None:
         """Profile sections, shown under a person's threads in registration order."""
         self.profile_sections.append(section)
+
+    def add_manage_section(self, section: ManageSection, action: str | None = None) -> None:
+        """Manage page sections, in registration order; `action`, when set, shows the
+        section only to whom `can(user, action, company)`."""
+        self.manage_sections.append((action, section))
 
     def add_demo_loader(self, steps: int, loader: DemoLoader) -> None:
         """Demo data loaded after forum's, with its number of progress steps."""

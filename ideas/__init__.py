@@ -10,7 +10,7 @@ from flask import Flask
 
 from forum.hooks import NavLink, hooks_of
 from forum.threads.models import Kind
-from ideas import demo, policy, queries, search_fields
+from ideas import demo, policy, queries, search_fields, triage
 from ideas.events import IDEA_EVENT_TYPES
 from ideas.models import Status
 from ideas.notifications import IDEA_MAIL_KINDS, IDEA_NOTIFICATIONS
@@ -33,6 +33,9 @@ def init_app(app: Flask) -> None:
     hooks.add_nav_link("company", NavLink("Roadmap", "ideas.roadmap", 20))
     hooks.add_nav_link("manage", NavLink("Tags", "ideas.staff.manage_tags", 40,
                                          action=IdeaAction.MANAGE_TAGS))
+    hooks.add_nav_link("manage", NavLink("Ideas inbox", "ideas.triage.inbox", 5,
+                                         action=IdeaAction.TRIAGE))
+    hooks.add_manage_section(triage.manage_section, IdeaAction.TRIAGE)
     hooks.add_event_types(IDEA_EVENT_TYPES)
     hooks.add_mail_kinds(IDEA_MAIL_KINDS)
     hooks.add_notification_reasons({"voted": "You voted for this idea."})

@@ -8,6 +8,8 @@ IDEA_PROPOSED = "idea.proposed"
 IDEA_STATUS_CHANGED = "idea.status_changed"
 IDEA_MERGED = "idea.merged"
 IDEA_TAGGED = "idea.tagged"
+IDEA_ASSIGNED = "idea.assigned"
+IDEA_SEEN = "idea.seen"
 TAG_CREATED = "tag.created"
 TAG_DELETED = "tag.deleted"
 VOTE_CAST = "vote.cast"
@@ -18,6 +20,8 @@ _LABELS = {
     IDEA_STATUS_CHANGED: "changed an idea's status",
     IDEA_MERGED: "merged an idea",
     IDEA_TAGGED: "tagged an idea",
+    IDEA_ASSIGNED: "gave an idea an owner",
+    IDEA_SEEN: "marked an idea seen",
     TAG_CREATED: "added a tag",
     TAG_DELETED: "removed a tag",
     VOTE_CAST: "voted",

@@ -54,6 +54,8 @@ class Idea(db.Model):
         Index("ix_ideas_company_status_trend", "company_id", "status", "trend_score"),
         Index("ix_ideas_company_status_votes", "company_id", "status", "vote_count"),
         Index("ix_ideas_trend", "trend_score"),
+        # The triage inbox: a company's untriaged ideas, newest first.
+        Index("ix_ideas_company_triage", "company_id", "triaged_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -72,8 +74,13 @@ class Idea(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    # Untriaged until a team member changes its status, tags it or marks it seen.
+    triaged_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None)  # a team member
 
     thread: Mapped[Thread] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     company: Mapped[Company] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary="idea_tags", order_by="Tag.name")
 

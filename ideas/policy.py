@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from forum.companies.models import Company
+from forum.companies.models import Company, Role
 from forum.hooks import Rule
 from forum.policy import Decision, check, signed_in, staff
 from ideas.models import Idea
@@ -24,6 +24,7 @@ class IdeaAction(StrEnum):
     MERGE = "merge_idea"
     TAG = "tag_idea"
     MANAGE_TAGS = "manage_tags"
+    TRIAGE = "triage_ideas"
 
 
 def _open_for_votes(idea: Idea) -> Decision:
@@ -62,4 +63,9 @@ RULES: dict[str, Rule] = {
     IdeaAction.TAG: _idea_staff("Only the company's staff tag ideas."),
     IdeaAction.MANAGE_TAGS: lambda user, company: staff(
         user, company, "Only the company's staff manage its tags."),
+    # The product team's inbox: its team members and owners (moderators keep the peace,
+    # they do not steer the product).
+    IdeaAction.TRIAGE: lambda user, company: staff(
+        user, company, "Only the company's product team triages its ideas.",
+        (Role.TEAM, Role.OWNER)),
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from forum.accounts.models import User
@@ -19,7 +19,7 @@ from forum.extensions import db
 from forum.pagination import Page, paginate
 from forum.search import services as search
 from forum.threads.models import Kind, Post, Thread
-from ideas.models import Idea, IdeaTag, Status, StatusChange, Tag, Vote
+from ideas.models import CLOSED_STATUSES, Idea, IdeaTag, Status, StatusChange, Tag, Vote
 
 IDEAS_PER_PAGE = 20
 SORTS = {
@@ -40,10 +40,13 @@ def _with_threads(statement: Select) -> Select:
 
 def board(company: Company, *, sort: str = "trending", status: str | None = None,
           tag: Tag | None = None, page: int = 1) -> Page:
-    """One page of a company's ideas; merged ideas only when asking for duplicates."""
+    """One page of a company's ideas; merged ideas only when asking for duplicates, and
+    trending leads with what is still in play (shipped and declined have their filters)."""
     statement = _with_threads(select(Idea).where(Idea.company_id == company.id))
     if status:
         statement = statement.where(Idea.status == status)
+    elif sort not in SORTS or sort == "trending":
+        statement = statement.where(_in_play())
     if status != Status.DUPLICATE.value:
         statement = statement.where(Idea.merged_into_id.is_(None))
     if tag is not None:
@@ -53,10 +56,14 @@ def board(company: Company, *, sort: str = "trending", status: str | None = None
 
 
 def trending(page: int = 1) -> Page:
-    """The platform's trending ideas, across every company."""
-    statement = _with_threads(select(Idea).where(Idea.merged_into_id.is_(None)))
+    """The platform's trending ideas still in play, across every company."""
+    statement = _with_threads(select(Idea).where(Idea.merged_into_id.is_(None), _in_play()))
     statement = statement.options(joinedload(Idea.company))
     return _page(statement.order_by(*SORTS["trending"]), page)
+
+
+def _in_play() -> ColumnElement[bool]:
+    return Idea.status.not_in([status.value for status in CLOSED_STATUSES])
 
 
 def _page(statement: Select, page: int) -> Page:

@@ -124,6 +124,7 @@ def _record_status(actor: User, idea: Idea, new: Status, note: str) -> StatusCha
         db.session.add(change)
         idea.status = new.value
         idea.status_changed_at = now
+        idea.triaged_at = idea.triaged_at or now
         record(events.IDEA_STATUS_CHANGED, actor, idea, idea.company_id,
                {"status": [old, new.value], "post_id": post.id})
     return change
@@ -187,6 +188,7 @@ def set_idea_tags(actor: User, idea: Idea, tag_ids: list[int]) -> None:
     with write_transaction():
         db.session.execute(IdeaTag.__table__.delete().where(IdeaTag.idea_id == idea.id))
         db.session.add_all(IdeaTag(idea_id=idea.id, tag_id=tag.id) for tag in tags)
+        idea.triaged_at = idea.triaged_at or utcnow()
         record(events.IDEA_TAGGED, actor, idea, idea.company_id,
                {"tags": [tag.slug for tag in tags]})
 

@@ -24,9 +24,11 @@ from ideas.forms import MergeForm, ProposeForm, StatusForm, TagsForm
 from ideas.models import Idea, Status
 from ideas.policy import IdeaAction
 from ideas.staff_views import bp as staff_bp
+from ideas.triage_views import bp as triage_bp
 
 bp = Blueprint("ideas", __name__)
 bp.register_blueprint(staff_bp)
+bp.register_blueprint(triage_bp)
 
 
 def _filters() -> dict[str, object]:

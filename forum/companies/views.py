@@ -13,6 +13,7 @@ from forum.companies.forms import CompanyForm, StaffForm
 from forum.companies.models import Company
 from forum.errors import DomainError
 from forum.forms import form_round_trip, redirect_with_message
+from forum.hooks import hooks_of
 from forum.notifications.services import following
 from forum.pagecache.cache import cached_for_visitors
 from forum.routing import parse_page
@@ -54,7 +55,9 @@ def company(slug: str) -> str:
 def manage(slug: str) -> str:
     """The staff's start page for one company."""
     company = _managed_company(slug)
-    return render_template("companies/manage.html", company=company)
+    sections = [section(company) for action, section in hooks_of().manage_sections
+                if action is None or policy.can(current_user, action, company)]
+    return render_template("companies/manage.html", company=company, sections=sections)
 
 
 @bp.route("/c/<slug>/manage/settings", methods=["GET", "POST"])

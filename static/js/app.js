@@ -70,4 +70,34 @@
       if (!menu.contains(event.target)) { menu.removeAttribute("open"); }
     });
   });
+
+  // The ideas inbox, by keyboard: j/k move between ideas, x selects the one in focus,
+  // s, t and a jump to the status, tag and owner choices (and pick that action).
+  document.addEventListener("keydown", function (event) {
+    var inbox = document.querySelector("[data-inbox]");
+    var target = event.target;
+    if (!inbox || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (target.closest("input[type=search], input[type=text], textarea, select")) { return; }
+    var rows = Array.prototype.slice.call(inbox.querySelectorAll("[data-inbox-row]"));
+    var current = rows.indexOf(target.closest ? target.closest("[data-inbox-row]") : null);
+    if (event.key === "j" || event.key === "k") {
+      var next = current < 0 ? 0 : current + (event.key === "j" ? 1 : -1);
+      if (rows[next]) {
+        rows[next].querySelector("input[type=checkbox]").focus();
+        event.preventDefault();
+      }
+    } else if (event.key === "x" && current >= 0) {
+      var box = rows[current].querySelector("input[type=checkbox]");
+      box.checked = !box.checked;
+      event.preventDefault();
+    } else {
+      var choice = inbox.querySelector('[data-shortcut="' + event.key + '"]');
+      if (choice) {
+        var action = inbox.querySelector("[data-shortcut-target]");
+        if (action) { action.value = choice.getAttribute("data-action"); }
+        choice.focus();
+        event.preventDefault();
+      }
+    }
+  });
 })();

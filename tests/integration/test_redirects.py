@@ -127,6 +127,7 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "ideas.staff.merge": [{"into": str(world.idea_thread_id)}],
         "ideas.staff.manage_tags": [{"name": "Beta {n}"}],
         "ideas.staff.delete_tag": [{}],
+        "ideas.triage.bulk": [{"action": "seen", "ideas": str(world.idea_thread_id)}],
         "notifications.read_all": [{}],
         "notifications.follow_company": [{"state": "following"}],
         "notifications.follow_thread": [{"state": "following"}, {"state": "muted"}],
@@ -139,6 +140,7 @@ SUCCEEDS = {
     "ideas.vote": {"admin", "customer"},
     "accounts.signin": {"visitor"},
     "accounts.signup": {"visitor"},
+    "ideas.triage.bulk": {"admin"},
 }
 
 
@@ -187,6 +189,8 @@ def expected_default(endpoint: str, world: World) -> str:
         return f"/c/{world.slug}/t/{world.thread_id}-"
     if endpoint == "ideas.vote":
         return f"/c/{world.slug}/ideas/{world.idea_thread_id}-"
+    if endpoint == "ideas.triage.bulk":
+        return f"/c/{world.slug}/manage/ideas"
     return "/"
 
 

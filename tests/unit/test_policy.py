@@ -134,6 +134,8 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
     IdeaAction.MERGE: (idea(), STAFF, "Only the company's staff merge ideas.", SAME),
     IdeaAction.TAG: (idea(), STAFF, "Only the company's staff tag ideas.", SAME),
     IdeaAction.MANAGE_TAGS: (HOME, STAFF, "Only the company's staff manage its tags.", SAME),
+    IdeaAction.TRIAGE: (HOME, {"team", "owner", "admin"},
+                        "Only the company's product team triages its ideas.", SAME),
 }
 
 LOCKED = "This thread is locked: it takes no new replies."

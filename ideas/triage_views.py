@@ -1,0 +1,88 @@
+"""The product team's inbox at /c/<slug>/manage/ideas, and its bulk actions.
+
+A nested blueprint of ideas.views (endpoints `ideas.triage.*`). The view's filters are
+a GET form (htmx swaps the list in place; without JS the page reloads); the bulk form
+posts the selected ideas and comes back to the same view with what was done.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from forum import policy
+from forum.companies.models import Company
+from forum.companies.services import get_company
+from forum.errors import Invalid
+from forum.forms import redirect_with_message
+from forum.routing import parse_id, parse_page
+from forum.web import safe_next, wants_fragment
+from ideas import services, triage
+from ideas.models import Status
+from ideas.policy import IdeaAction
+
+bp = Blueprint("triage", __name__)
+
+
+def _company(slug: str) -> Company:
+    company = get_company(slug)
+    policy.require(current_user, IdeaAction.TRIAGE, company)
+    return company
+
+
+def _id(text: str, field: str, message: str) -> int:
+    try:
+        return parse_id(text)
+    except ValueError:
+        raise Invalid(message, field=field) from None
+
+
+def _view() -> triage.View:
+    """The view the query string asks for; a value that makes no sense is a 400."""
+    args = request.args
+    tag = args.get("tag", "")
+    try:
+        page = parse_page(args.get("page", "1") or "1")
+    except ValueError:
+        raise Invalid("Pages are numbered from 1.", field="page") from None
+    return triage.View(view=args.get("view", "new") or "new", status=args.get("status", ""),
+                       tag_id=_id(tag, "tag", "Choose a tag from the list.") if tag else None,
+                       owner=args.get("owner", ""), query=args.get("q", "")[:100], page=page)
+
+
+@bp.get("/c/<slug>/manage/ideas")
+@login_required
+def inbox(slug: str) -> str:
+    """New and untriaged ideas first, or any view the team picks, with bulk actions."""
+    company = _company(slug)
+    view = _view()
+    page = triage.inbox(current_user, company, view)
+    context = {"company": company, "view": view, "page": page,
+               "views": triage.VIEWS, "actions": triage.ACTIONS,
+               "statuses": list(Status), "tags": services.company_tags(company),
+               "team": triage.team_members(company), "nobody": triage.NOBODY,
+               "here": request.full_path.rstrip("?")}
+    if wants_fragment():
+        return render_template("ideas/_inbox_list.html", **context)
+    return render_template("ideas/inbox.html", awaiting=triage.awaiting(company), **context)
+
+
+@bp.post("/c/<slug>/manage/ideas/bulk")
+@login_required
+def bulk(slug: str) -> Response:
+    """Apply one action to the selected ideas, all or nothing, and say what was done."""
+    company = _company(slug)
+    form = request.form
+    selected = [_id(value, "ideas", "The selection names an idea that does not exist.")
+                for value in form.getlist("ideas")]
+    tag, into = form.get("tag", ""), form.get("into", "")
+    done = triage.apply(current_user, company, triage.Bulk(
+        action=form.get("action", ""), thread_ids=selected, status=form.get("status", ""),
+        note=form.get("note", "").strip(),
+        tag_id=_id(tag, "tag", "Choose a tag from the list.") if tag else None,
+        owner=form.get("owner", ""),
+        into_thread_id=_id(into, "into", "Choose the idea to merge into.") if into else None))
+    back = url_for("ideas.triage.inbox", slug=company.slug)
+    return redirect_with_message(safe_next(form.get("next"), back), done)
+
