@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from forum import policy
@@ -71,12 +72,18 @@ def inbox(actor: User, company: Company, view: View) -> Page:
     """One page of the company's ideas as the view shows them (merged and removed ones
     never): one statement for the page, one for its tags."""
     policy.require(actor, IdeaAction.TRIAGE, company)
-    statement = (
-        select(Idea).join(Idea.thread)
-        .where(Idea.company_id == company.id, Idea.merged_into_id.is_(None),
-               Thread.hidden_at.is_(None))
-        .options(contains_eager(Idea.thread).joinedload(Thread.author),
-                 joinedload(Idea.owner), selectinload(Idea.tags)))
+    statement = in_view(select(Idea), company, view).options(
+        contains_eager(Idea.thread).joinedload(Thread.author), joinedload(Idea.owner),
+        selectinload(Idea.tags))
+    return paginate(statement, view.page, PER_PAGE)
+
+
+def in_view(statement: Select[Any], company: Company, view: View) -> Select[Any]:
+    """`statement` (over ideas joined to their threads) narrowed and ordered as `view`
+    shows them: the inbox's page and the CSV export read the same rows."""
+    statement = statement.join(Idea.thread).where(
+        Idea.company_id == company.id, Idea.merged_into_id.is_(None),
+        Thread.hidden_at.is_(None))
     if view.status:
         statement = statement.where(Idea.status == view.status)
     if view.tag_id is not None:
@@ -92,7 +99,7 @@ def inbox(actor: User, company: Company, view: View) -> Page:
     if view.view == "unanswered":
         statement = statement.where(Thread.answered_at.is_(None),
                                     Idea.status.not_in([s.value for s in CLOSED_STATUSES]))
-    return paginate(statement.order_by(*ORDERS[view.view]), view.page, PER_PAGE)
+    return statement.order_by(*ORDERS[view.view])
 
 
 @dataclass(frozen=True)

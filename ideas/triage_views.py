@@ -7,6 +7,8 @@ posts the selected ideas and comes back to the same view with what was done.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -18,7 +20,7 @@ from forum.errors import Invalid
 from forum.forms import redirect_with_message
 from forum.routing import parse_id, parse_page
 from forum.web import safe_next, wants_fragment
-from ideas import services, triage
+from ideas import export, services, triage
 from ideas.models import Status
 from ideas.policy import IdeaAction
 
@@ -66,6 +68,30 @@ def inbox(slug: str) -> str:
     if wants_fragment():
         return render_template("ideas/_inbox_list.html", **context)
     return render_template("ideas/inbox.html", awaiting=triage.awaiting(company), **context)
+
+
+@bp.get("/c/<slug>/manage/ideas/export.csv")
+@login_required
+def export_ideas(slug: str) -> Response:
+    """The current view's ideas, every page of them, as CSV."""
+    company = _company(slug)
+    lines = export.ideas_csv(current_user, company, _view())
+    return _csv(lines, f"{company.slug}-ideas.csv")
+
+
+@bp.get("/c/<slug>/manage/ideas/<int:thread_id>/voters.csv")
+@login_required
+def export_voters(slug: str, thread_id: int) -> Response:
+    """One idea's voters as CSV."""
+    company = _company(slug)
+    idea = services.get_idea(company, thread_id)
+    return _csv(export.voters_csv(current_user, idea),
+                f"{company.slug}-idea-{thread_id}-voters.csv")
+
+
+def _csv(lines: Iterator[str], filename: str) -> Response:
+    return Response(lines, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.post("/c/<slug>/manage/ideas/bulk")

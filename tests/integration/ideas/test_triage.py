@@ -3,6 +3,8 @@ all or nothing, and nobody else's ideas touched."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
@@ -10,6 +12,7 @@ from sqlalchemy import select
 
 from forum.events.models import Event
 from forum.extensions import db
+from ideas import export
 from ideas import services as ideas
 from ideas.models import Idea
 from ideas.votes import cast_vote
@@ -194,3 +197,39 @@ def test_trending_leads_with_what_is_still_in_play(client, team, three, make_use
         assert "Idea number 1" not in page and "Idea number 2" not in page
     assert "Idea number 1" in client.get("/c/acme/ideas?status=shipped").get_data(as_text=True)
     assert "Idea number 1" in client.get("/c/acme/ideas?sort=top").get_data(as_text=True)
+
+
+def read_csv(response) -> list[dict[str, str]]:
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_the_view_exports_as_csv_every_page_of_it(client, auth, team, acme, make_idea,
+                                                   make_user, monkeypatch):
+    monkeypatch.setattr(export, "CHUNK", 2)  # several chunks, as a big company has
+    tag = ideas.create_tag(team, acme, "Mobile")
+    made = [make_idea(acme, title=f"Export me {n}") for n in range(5)]
+    make_idea(acme, title='=HYPERLINK("http://evil.example")')
+    ideas.set_idea_tags(team, made[0], [tag.id])
+    cast_vote(make_user("fan"), made[0])
+    auth.signin("tess")
+    rows = read_csv(client.get("/c/acme/manage/ideas/export.csv?view=votes"))
+    assert len(rows) == 6
+    first = rows[0]
+    assert (first["title"], first["votes"], first["tags"]) == ("Export me 0", "2", "Mobile")
+    assert first["link"] == f"http://localhost/c/acme/ideas/{made[0].thread_id}-export-me-0"
+    assert "'=HYPERLINK(\"http://evil.example\")" in [row["title"] for row in rows]  # text
+    assert len(read_csv(client.get(f"/c/acme/manage/ideas/export.csv?tag={tag.id}"))) == 1
+    voters = read_csv(client.get(f"/c/acme/manage/ideas/{made[0].thread_id}/voters.csv"))
+    assert [row["username"] for row in voters] == [made[0].thread.author.username, "fan"]
+    assert "@" not in "".join(voters[1].values())  # no addresses
+
+
+def test_only_the_team_exports(client, auth, acme, make_user, three):
+    make_user("cust")
+    auth.signin("cust")
+    assert client.get("/c/acme/manage/ideas/export.csv").status_code == 403
+    assert client.get(f"/c/acme/manage/ideas/{three[0].thread_id}/voters.csv"
+                      ).status_code == 403
