@@ -10,7 +10,7 @@ from flask import Flask
 
 from forum.hooks import NavLink, hooks_of
 from forum.threads.models import Kind
-from ideas import demo, policy, queries, search_fields, triage
+from ideas import changelog, demo, policy, queries, search_fields, triage
 from ideas.events import IDEA_EVENT_TYPES
 from ideas.models import Status
 from ideas.notifications import IDEA_MAIL_KINDS, IDEA_NOTIFICATIONS
@@ -24,6 +24,8 @@ def init_app(app: Flask) -> None:
     hooks.add_blueprint(bp)
     hooks.add_rules(policy.RULES)
     hooks.add_thread_endpoint(Kind.IDEA, "ideas.idea")
+    # A changelog entry is an official thread people comment on at forum's thread page.
+    hooks.add_thread_endpoint(changelog.KIND, "threads.thread")
     hooks.add_search_extras(search_fields.idea_search_fields,
                             statuses=[(status.value, status.label) for status in Status])
     hooks.add_profile_section(queries.profile_section)
@@ -31,10 +33,13 @@ def init_app(app: Flask) -> None:
     hooks.add_nav_link("header", NavLink("Ideas", "ideas.trending", 10))
     hooks.add_nav_link("company", NavLink("Ideas", "ideas.board", 10, ("ideas.idea",)))
     hooks.add_nav_link("company", NavLink("Roadmap", "ideas.roadmap", 20))
+    hooks.add_nav_link("company", NavLink("Changelog", "ideas.changelog.changelog_page", 25))
     hooks.add_nav_link("manage", NavLink("Tags", "ideas.staff.manage_tags", 40,
                                          action=IdeaAction.MANAGE_TAGS))
     hooks.add_nav_link("manage", NavLink("Ideas inbox", "ideas.triage.inbox", 5,
                                          action=IdeaAction.TRIAGE))
+    hooks.add_nav_link("manage", NavLink("Changelog", "ideas.changelog.publish", 45,
+                                         action=IdeaAction.PUBLISH_CHANGELOG))
     hooks.add_manage_section(triage.manage_section, IdeaAction.TRIAGE)
     hooks.add_event_types(IDEA_EVENT_TYPES)
     hooks.add_mail_kinds(IDEA_MAIL_KINDS)

@@ -13,7 +13,7 @@ from forum.companies.services import get_company
 from forum.database import utcnow, write_transaction
 from forum.extensions import db
 from forum.threads import posting
-from ideas import services, votes
+from ideas import changelog, services, votes
 from ideas.models import Idea, StatusChange, Vote
 
 TAGS = {
@@ -76,10 +76,18 @@ def load(people: dict[str, User], progress: Callable[[int], object]) -> None:
         company = get_company(slug)
         for name in names:
             services.create_tag(admin, company, name)
+    loaded = []
     for age, spec in enumerate(IDEAS):
         idea = _load_idea(people, *spec)
         _backdate(idea, days=1 + 4 * (len(IDEAS) - age))
+        loaded.append(idea)
         progress(1)
+    shipped = [idea for idea in loaded
+               if idea.company.slug == "northwind" and idea.status == "shipped"]
+    changelog.publish(people["nora"], get_company("northwind"), title="App 3.2: reminders",
+                      body="The app now reminds you when the Breeze is due for descaling: "
+                           "**Settings → Reminders**. Thanks to everyone who asked for it.",
+                      idea_thread_ids=[idea.thread_id for idea in shipped])
 
 
 def _load_idea(people: dict[str, User], slug: str, proposer: str, title: str, body: str,

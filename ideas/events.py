@@ -10,6 +10,7 @@ IDEA_MERGED = "idea.merged"
 IDEA_TAGGED = "idea.tagged"
 IDEA_ASSIGNED = "idea.assigned"
 IDEA_SEEN = "idea.seen"
+CHANGELOG_PUBLISHED = "changelog.published"
 TAG_CREATED = "tag.created"
 TAG_DELETED = "tag.deleted"
 VOTE_CAST = "vote.cast"
@@ -22,6 +23,7 @@ _LABELS = {
     IDEA_TAGGED: "tagged an idea",
     IDEA_ASSIGNED: "gave an idea an owner",
     IDEA_SEEN: "marked an idea seen",
+    CHANGELOG_PUBLISHED: "published a changelog entry",
     TAG_CREATED: "added a tag",
     TAG_DELETED: "removed a tag",
     VOTE_CAST: "voted",

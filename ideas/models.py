@@ -153,3 +153,32 @@ class IdeaTag(db.Model):
     )
     tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"),
                                         primary_key=True)
+
+
+class ChangelogEntry(db.Model):
+    """A published changelog entry: an official thread of kind "changelog" (people comment
+    on it like any thread), and the ideas it shipped."""
+
+    __tablename__ = "changelog_entries"
+    __table_args__ = (Index("ix_changelog_company_published", "company_id", "published_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    thread_id: Mapped[int] = mapped_column(
+        ForeignKey("threads.id", ondelete="CASCADE"), unique=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    published_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    thread: Mapped[Thread] = relationship()
+    ideas: Mapped[list[Idea]] = relationship(secondary="changelog_ideas",
+                                             order_by="Idea.id")
+
+
+class ChangelogIdea(db.Model):
+    """An idea a changelog entry shipped."""
+
+    __tablename__ = "changelog_ideas"
+
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("changelog_entries.id", ondelete="CASCADE"), primary_key=True)
+    idea_id: Mapped[int] = mapped_column(
+        ForeignKey("ideas.id", ondelete="CASCADE"), primary_key=True, index=True)

@@ -30,6 +30,16 @@ def _merged(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
     return voters(session, event.subject_id)
 
 
+def _in_changelog(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
+    """Voters of linked ideas that were shipped already (the others hear of the status
+    change that publishing makes)."""
+    shipped = event.data.get("shipped_before") or []
+    if not shipped:
+        return []
+    found = session.scalars(select(Vote.user_id).where(Vote.idea_id.in_(shipped)).distinct())
+    return [(user_id, "voted") for user_id in found]
+
+
 STATUS = "status"
 IDEA_MAIL_KINDS = [
     MailKind(STATUS, "An idea you voted for or follow changes status or is merged", "now"),
@@ -39,4 +49,6 @@ IDEA_NOTIFICATIONS = [
     NotificationText(events.IDEA_STATUS_CHANGED, _status_changed,
                      "notifications/_idea_status_changed.html", STATUS),
     NotificationText(events.IDEA_MERGED, _merged, "notifications/_idea_merged.html", STATUS),
+    NotificationText(events.CHANGELOG_PUBLISHED, _in_changelog,
+                     "notifications/_changelog_published.html", STATUS),
 ]

@@ -25,6 +25,7 @@ class IdeaAction(StrEnum):
     TAG = "tag_idea"
     MANAGE_TAGS = "manage_tags"
     TRIAGE = "triage_ideas"
+    PUBLISH_CHANGELOG = "publish_changelog"
 
 
 def _open_for_votes(idea: Idea) -> Decision:
@@ -67,5 +68,8 @@ RULES: dict[str, Rule] = {
     # they do not steer the product).
     IdeaAction.TRIAGE: lambda user, company: staff(
         user, company, "Only the company's product team triages its ideas.",
+        (Role.TEAM, Role.OWNER)),
+    IdeaAction.PUBLISH_CHANGELOG: lambda user, company: staff(
+        user, company, "Only the company's product team publishes its changelog.",
         (Role.TEAM, Role.OWNER)),
 }

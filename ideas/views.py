@@ -20,6 +20,7 @@ from forum.threads.queries import get_thread
 from forum.threads.views import render_thread, thread_url
 from forum.web import safe_next, wants_fragment
 from ideas import queries, services, votes
+from ideas.changelog_views import bp as changelog_bp
 from ideas.forms import MergeForm, ProposeForm, StatusForm, TagsForm
 from ideas.models import Idea, Status
 from ideas.policy import IdeaAction
@@ -29,6 +30,7 @@ from ideas.triage_views import bp as triage_bp
 bp = Blueprint("ideas", __name__)
 bp.register_blueprint(staff_bp)
 bp.register_blueprint(triage_bp)
+bp.register_blueprint(changelog_bp)
 
 
 def _filters() -> dict[str, object]:

@@ -192,6 +192,17 @@ def smtp_server(tmp_path: Path) -> Iterator[Callable[..., SmtpServer]]:
 
 
 @pytest.fixture
+def notify(app: Flask) -> Callable[[], int]:
+    """`notify()`: run the notifier over everything recorded so far."""
+
+    def run() -> int:
+        db.session.commit()
+        return get_notifier_runtime(app).notifier().run_until_idle()
+
+    return run
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

@@ -95,7 +95,7 @@ def start_thread(
     policy.require(author, policy.Action.START_THREAD, company)
     title = check_title(title)
     body = check_body(body)
-    if kind not in {k.value for k in (*FORUM_KINDS, Kind.IDEA)}:
+    if kind not in {*(k.value for k in FORUM_KINDS), *hooks_of().thread_endpoints} - {"*"}:
         raise Invalid("Choose what kind of thread this is.", field="kind")
     if category is not None and category.company_id != company.id:
         raise NotFound("That category is not part of this company's forum.")

@@ -19,7 +19,7 @@ from forum.database import utcnow
 from forum.errors import NotFound
 from forum.extensions import db
 from forum.pagination import Page, clamp_page, paginate
-from forum.threads.models import Category, Kind, Post, Revision, Thread
+from forum.threads.models import FORUM_KINDS, Category, Post, Revision, Thread
 
 THREADS_PER_PAGE = 25
 POSTS_PER_PAGE = 20
@@ -31,10 +31,11 @@ def _thread_list(statement: Select, page: int, per_page: int = THREADS_PER_PAGE)
 
 
 def latest_threads(company: Company, page: int = 1) -> Page:
-    """The company's discussions, most recently active first (ideas have their board)."""
+    """The company's discussions, most recently active first (ideas have their board, and
+    a plug-in's own kinds their own pages)."""
     return _thread_list(
         select(Thread).where(Thread.company_id == company.id, Thread.hidden_at.is_(None),
-                             Thread.kind != Kind.IDEA.value)
+                             Thread.kind.in_([kind.value for kind in FORUM_KINDS]))
         .order_by(Thread.last_posted_at.desc(), Thread.id.desc()), page)
 
 

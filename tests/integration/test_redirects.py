@@ -128,6 +128,8 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "ideas.staff.manage_tags": [{"name": "Beta {n}"}],
         "ideas.staff.delete_tag": [{}],
         "ideas.triage.bulk": [{"action": "seen", "ideas": str(world.idea_thread_id)}],
+        "ideas.changelog.publish": [{"title": "Release {n}", "body": "Shipped.",
+                                     "ideas": str(world.idea_thread_id)}],
         "notifications.read_all": [{}],
         "notifications.follow_company": [{"state": "following"}],
         "notifications.follow_thread": [{"state": "following"}, {"state": "muted"}],

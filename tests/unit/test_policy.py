@@ -136,6 +136,9 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
     IdeaAction.MANAGE_TAGS: (HOME, STAFF, "Only the company's staff manage its tags.", SAME),
     IdeaAction.TRIAGE: (HOME, {"team", "owner", "admin"},
                         "Only the company's product team triages its ideas.", SAME),
+    IdeaAction.PUBLISH_CHANGELOG: (HOME, {"team", "owner", "admin"},
+                                   "Only the company's product team publishes its changelog.",
+                                   SAME),
 }
 
 LOCKED = "This thread is locked: it takes no new replies."
