@@ -162,6 +162,7 @@ def app_factory(database_uri: str, tmp_path: Path) -> Iterator[Callable[..., Fla
         get_notifier_runtime(app).stop()
         get_mail_runtime(app).stop()
         get_runtime(app).stop_indexer_thread()
+        get_runtime(app).wait_for_rebuild()  # a page that found no index started one
         get_runtime(app).forget_searcher()  # its index files are open until closed
         with app.app_context():
             db.session.remove()
