@@ -24,7 +24,7 @@ from forum.threads.urls import thread_path
 from ideas import events
 from ideas.models import Idea, IdeaTag, Status, StatusChange, Tag, Vote
 from ideas.policy import IdeaAction
-from ideas.votes import cast_vote
+from ideas.votes import cast_vote, change_vote_count
 
 MAX_NOTE = 5_000
 TAG_NAME = re.compile(r"^[\w][\w &+./-]{0,38}[\w+]?$")
@@ -131,38 +131,80 @@ def _record_status(actor: User, idea: Idea, new: Status, note: str) -> StatusCha
 
 
 def merge_ideas(actor: User, idea: Idea, into: Idea, note: str = "") -> None:
-    """Close a duplicate into another idea of the same company; its voters move across."""
+    """Close a duplicate into another idea of the same company: its voters, followers and
+    tags move across (a voter of both counts once).
+
+    The duplicate keeps its own votes, followers and tags, frozen while it is merged, and
+    the event says whom and what the merge added to the other idea, so that an unmerge
+    can take exactly that off again.
+    """
     policy.require(actor, IdeaAction.MERGE, idea)
-    if into.company_id != idea.company_id or into.id == idea.id:
-        raise Invalid("Merge into a different idea of the same company.", field="into")
-    if into.merged_into_id is not None or idea.merged_into_id is not None:
-        raise Conflict("One of these ideas is already merged.")
+    if into.id == idea.id:
+        raise Invalid("An idea cannot be merged into itself.", field="into")
+    if into.company_id != idea.company_id:
+        raise Invalid("Merge into an idea of the same company.", field="into")
     with write_transaction():
-        voters = db.session.execute(select(Vote.user_id, Vote.weight, Vote.created_at)
-                                    .where(Vote.idea_id == idea.id)).all()
-        moved: list[int] = []
-        weight = 0.0
-        for user_id, vote_weight, created_at in voters:
-            inserted = db.session.execute(
-                insert_ignoring_conflicts(Vote.__table__).values(
-                    user_id=user_id, idea_id=into.id, weight=vote_weight,
-                    created_at=created_at)
-                .returning(Vote.__table__.c.id)).first()
-            if inserted is not None:
-                moved.append(user_id)
-                weight += vote_weight
-        db.session.execute(update(Idea).where(Idea.id == into.id).values(
-            vote_count=Idea.vote_count + len(moved), trend_score=Idea.trend_score + weight))
-        idea.merged_into_id = into.id
+        _claim_for_merge(idea, into)
+        voters, weight = _copy_votes(idea, into)
+        change_vote_count(into, len(voters), weight)
         followers = _move_followers(idea.thread_id, into.thread_id)
-        # Who was moved, so that an unmerge can move exactly them back.
+        tags = _copy_tags(idea, into)
         record(events.IDEA_MERGED, actor, idea, idea.company_id,
-               {"into": into.id, "thread_ids": [into.thread_id], "votes_moved": len(moved),
-                "voters_moved": moved, "followers_moved": followers})
-        into_path = thread_path(into.company.slug, into.thread_id, into.thread.slug,
-                                into.thread.kind)
-        link = f"Merged into [{into.thread.title}]({into_path}). {note}".strip()
+               {"into": into.id, "thread_ids": [into.thread_id], "votes_moved": len(voters),
+                "voters_moved": voters, "followers_moved": followers, "tags_moved": tags})
+        link = f"Merged into {_markdown_link(into)}. {note}".strip()
         _record_status(actor, idea, Status.DUPLICATE, link)
+
+
+def _claim_for_merge(idea: Idea, into: Idea) -> None:
+    """Mark `idea` merged into `into`, as this transaction finds them: never twice, never
+    into an idea that is merged itself (a chain), least of all into this one (a loop)."""
+    target = db.session.scalar(select(Idea.merged_into_id).where(Idea.id == into.id))
+    claimed = db.session.execute(
+        update(Idea).where(Idea.id == idea.id, Idea.merged_into_id.is_(None))
+        .values(merged_into_id=into.id)).rowcount
+    if not claimed:
+        raise Conflict("This idea is already merged into another one.")
+    if target == idea.id:
+        raise Conflict("That idea is merged into this one: unmerge it first.", field="into")
+    if target is not None:
+        raise Conflict("That idea is itself merged into another one: merge into that one.",
+                       field="into")
+
+
+def _copy_votes(idea: Idea, into: Idea) -> tuple[list[int], float]:
+    """Give `into` a vote from each voter of `idea` who had none there, with its weight and
+    time: who was moved, and the weight they brought."""
+    voters = db.session.execute(select(Vote.user_id, Vote.weight, Vote.created_at)
+                                .where(Vote.idea_id == idea.id)).all()
+    moved: list[int] = []
+    weight = 0.0
+    for user_id, vote_weight, created_at in voters:
+        inserted = db.session.execute(
+            insert_ignoring_conflicts(Vote.__table__).values(
+                user_id=user_id, idea_id=into.id, weight=vote_weight, created_at=created_at)
+            .returning(Vote.__table__.c.id)).first()
+        if inserted is not None:
+            moved.append(user_id)
+            weight += vote_weight
+    return moved, weight
+
+
+def _copy_tags(idea: Idea, into: Idea) -> list[int]:
+    """Label `into` with the tags of `idea` it lacks: the ids of those it now has."""
+    already = set(db.session.scalars(select(IdeaTag.tag_id).where(IdeaTag.idea_id == into.id)))
+    added = [tag_id for tag_id in db.session.scalars(
+        select(IdeaTag.tag_id).where(IdeaTag.idea_id == idea.id).order_by(IdeaTag.tag_id))
+        if tag_id not in already]
+    if added:
+        db.session.execute(insert_ignoring_conflicts(IdeaTag),
+                           [{"idea_id": into.id, "tag_id": tag_id} for tag_id in added])
+    return added
+
+
+def _markdown_link(idea: Idea) -> str:
+    path = thread_path(idea.company.slug, idea.thread_id, idea.thread.slug, idea.thread.kind)
+    return f"[{idea.thread.title}]({path})"
 
 
 def _move_followers(from_thread_id: int, to_thread_id: int) -> list[int]:

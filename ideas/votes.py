@@ -39,7 +39,7 @@ def cast_vote(user: User, idea: Idea) -> bool:
             .returning(Vote.__table__.c.id)
         ).first()
         if inserted is not None:
-            _change_count(idea, +1, weight)
+            change_vote_count(idea, +1, weight)
             record(events.VOTE_CAST, user, idea, idea.company_id)
     return inserted is not None
 
@@ -53,13 +53,14 @@ def retract_vote(user: User, idea: Idea) -> bool:
             .returning(Vote.weight)
         ).first()
         if removed is not None:
-            _change_count(idea, -1, -removed.weight)
+            change_vote_count(idea, -1, -removed.weight)
             record(events.VOTE_RETRACTED, user, idea, idea.company_id)
     return removed is not None
 
 
-def _change_count(idea: Idea, delta: int, weight: float) -> None:
-    """Counters move in the vote's own transaction, in SQL: no read-modify-write.
+def change_vote_count(idea: Idea, delta: int, weight: float) -> None:
+    """Counters move in the transaction that adds or removes the votes (a vote, a merge,
+    an unmerge), in SQL: no read-modify-write.
 
     The idea takes the counts the statement returned, so the voter sees the count their
     vote made without the idea being read again.
