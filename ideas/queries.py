@@ -40,15 +40,15 @@ def _with_threads(statement: Select) -> Select:
 
 def board(company: Company, *, sort: str = "trending", status: str | None = None,
           tag: Tag | None = None, page: int = 1) -> Page:
-    """One page of a company's ideas; merged ideas only when asking for duplicates, and
-    trending leads with what is still in play (shipped and declined have their filters)."""
-    statement = _with_threads(select(Idea).where(Idea.company_id == company.id))
+    """One page of a company's ideas. Never a merged one, not even among duplicates (its
+    votes count for the idea it was merged into, which is listed), and trending leads
+    with what is still in play (shipped and declined have their filters)."""
+    statement = _with_threads(select(Idea).where(Idea.company_id == company.id,
+                                                 Idea.merged_into_id.is_(None)))
     if status:
         statement = statement.where(Idea.status == status)
     elif sort not in SORTS or sort == "trending":
         statement = statement.where(_in_play())
-    if status != Status.DUPLICATE.value:
-        statement = statement.where(Idea.merged_into_id.is_(None))
     if tag is not None:
         statement = statement.where(Idea.id.in_(
             select(IdeaTag.idea_id).where(IdeaTag.tag_id == tag.id)))
@@ -141,9 +141,10 @@ def user_ideas(user: User, limit: int = 20) -> list[Idea]:
 
 
 def user_votes(user: User, limit: int = 20) -> list[Idea]:
-    """The ideas a customer supports, most recent vote first."""
+    """The ideas a customer supports, most recent vote first; not merged ones, whose vote
+    counts for the idea they were merged into."""
     statement = _with_threads(select(Idea).join(Vote, Vote.idea_id == Idea.id)
-                              .where(Vote.user_id == user.id))
+                              .where(Vote.user_id == user.id, Idea.merged_into_id.is_(None)))
     return list(db.session.scalars(
         statement.options(joinedload(Idea.company))
         .order_by(Vote.created_at.desc()).limit(limit)).unique())

@@ -111,11 +111,13 @@ def idea(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
     history = queries.status_history(found)
     tags_form = page_form(TagsForm, data={"tags": [tag.id for tag in found.tags]})
     tags_form.tags.choices = [(t.id, t.name) for t in services.company_tags(company)]
+    merged_into = queries.merged_into(found)
     return render_thread(
         thread, "ideas/idea.html", idea=found, history=history,
         status_changes={change.post_id: change for change in history},
-        official=queries.latest_official(found), voters=queries.voters(found),
-        merged_into=queries.merged_into(found), voted=votes.has_voted(current_user, found),
+        official=queries.latest_official(found),
+        voters=[] if merged_into else queries.voters(found), merged_into=merged_into,
+        voted=votes.has_voted(current_user, found),
         status_form=page_form(StatusForm, data={"status": found.status}), tags_form=tags_form,
         merge_form=page_form(MergeForm), merge_candidates=_merge_candidates(found))
 

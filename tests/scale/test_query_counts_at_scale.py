@@ -92,11 +92,14 @@ def picks(scale_app: Flask) -> dict[str, Any]:
             "SELECT c.slug, count(i.id) AS ideas FROM companies c JOIN ideas i "
             "ON i.company_id = c.id GROUP BY c.slug ORDER BY count(i.id) DESC")).all()
         big, small = (get_company(companies[i].slug) for i in (0, -1))
-        # The small company's board filtered to the status whose last page is the emptiest.
-        status, board_page, _rows = min(
-            ((status, *_last_page(lambda page, status=status: ideas_queries.board(
-                small, sort="newest", status=status, page=page)))
-             for status in (s.value for s in Status)), key=lambda found: found[2])
+        # The small company's board filtered to the status whose last page is the emptiest,
+        # with a row still: a board with none has no rows' tags to read (its duplicates,
+        # all merged, are on no board).
+        lasts = ((status, *_last_page(lambda page, status=status: ideas_queries.board(
+            small, sort="newest", status=status, page=page)))
+            for status in (s.value for s in Status))
+        status, board_page, _rows = min((last for last in lasts if last[2]),
+                                        key=lambda found: found[2])
         forum_page, _rows = _last_page(lambda page: thread_queries.latest_threads(small, page))
 
         def longest_and_shortest(kind: str) -> list[Any]:

@@ -102,6 +102,23 @@ def test_a_merge_gives_the_other_idea_the_tags_it_lacks(pair):
     assert state[duplicate.id]["tags"] == tags[duplicate.id]  # it keeps its own
 
 
+def test_a_merged_idea_lists_no_votes_of_its_own_anywhere(client, pair, make_user):
+    original, duplicate, team = pair
+    services.merge_ideas(team, duplicate, original)
+    title = duplicate.thread.title
+    for path in ("/c/acme/ideas", "/c/acme/ideas?status=duplicate", "/c/acme/ideas?sort=top",
+                 "/c/acme/roadmap", "/ideas"):
+        assert title not in text_of(client.get(path)), path
+    page = page_of(client, duplicate)
+    assert "Its votes count for Export to PDF please now." in words(page)
+    assert 'class="vote-count"' not in page[:page.index('id="main"')]  # no count of its own
+    assert "/u/dup" not in page  # its voters are listed on the other idea
+    assert "/u/dup" in page_of(client, original)
+    profile = text_of(client.get("/u/dup"))
+    supported = profile[profile.index("Ideas supported"):]
+    assert "Export to PDF please" in supported and title not in supported
+
+
 REFUSALS = {
     # case: (what is posted where, status, message)
     "merge_into_itself": ("merge", 400, "An idea cannot be merged into itself."),
