@@ -7,6 +7,7 @@ from forum.hooks import EventType
 IDEA_PROPOSED = "idea.proposed"
 IDEA_STATUS_CHANGED = "idea.status_changed"
 IDEA_MERGED = "idea.merged"
+IDEA_UNMERGED = "idea.unmerged"
 IDEA_TAGGED = "idea.tagged"
 IDEA_ASSIGNED = "idea.assigned"
 IDEA_SEEN = "idea.seen"
@@ -20,6 +21,7 @@ _LABELS = {
     IDEA_PROPOSED: "proposed an idea",
     IDEA_STATUS_CHANGED: "changed an idea's status",
     IDEA_MERGED: "merged an idea",
+    IDEA_UNMERGED: "unmerged an idea",
     IDEA_TAGGED: "tagged an idea",
     IDEA_ASSIGNED: "gave an idea an owner",
     IDEA_SEEN: "marked an idea seen",

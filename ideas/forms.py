@@ -36,3 +36,7 @@ class MergeForm(Form):
     into = IdField("Merge into idea number", validators=[DataRequired()],
                    message="Give the number of the idea to merge into, as in its address.")
     note = TextAreaField("Public note (optional)", validators=[Length(max=MAX_NOTE)])
+
+
+class UnmergeForm(Form):
+    note = TextAreaField("Public note (optional)", validators=[Length(max=MAX_NOTE)])

@@ -22,6 +22,7 @@ class IdeaAction(StrEnum):
     RETRACT_VOTE = "retract_vote"
     CHANGE_STATUS = "change_status"
     MERGE = "merge_idea"
+    UNMERGE = "unmerge_idea"
     TAG = "tag_idea"
     MANAGE_TAGS = "manage_tags"
     TRIAGE = "triage_ideas"
@@ -61,6 +62,7 @@ RULES: dict[str, Rule] = {
     IdeaAction.RETRACT_VOTE: _retract_vote,
     IdeaAction.CHANGE_STATUS: _idea_staff("Only the company's staff change an idea's status."),
     IdeaAction.MERGE: _idea_staff("Only the company's staff merge ideas."),
+    IdeaAction.UNMERGE: _idea_staff("Only the company's staff undo a merge."),
     IdeaAction.TAG: _idea_staff("Only the company's staff tag ideas."),
     IdeaAction.MANAGE_TAGS: lambda user, company: staff(
         user, company, "Only the company's staff manage its tags."),

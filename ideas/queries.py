@@ -7,18 +7,20 @@ length, and each sort walks an index (see the Idea model's indexes).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from forum.accounts.models import User
 from forum.companies.models import Company
 from forum.database import utcnow
+from forum.events.models import Event
 from forum.extensions import db
 from forum.pagination import Page, paginate
 from forum.search import services as search
 from forum.threads.models import Kind, Post, Thread
+from ideas import events
 from ideas.models import CLOSED_STATUSES, Idea, IdeaTag, Status, StatusChange, Tag, Vote
 
 IDEAS_PER_PAGE = 20
@@ -97,6 +99,45 @@ def latest_official(idea: Idea) -> Post | None:
         select(Post).where(Post.thread_id == idea.thread_id, Post.official.is_(True),
                            Post.hidden_at.is_(None), Post.body_source != "")
         .options(joinedload(Post.author)).order_by(Post.number.desc()).limit(1))
+
+
+@dataclass(frozen=True)
+class MergeStep:
+    """A merge or an unmerge in an idea's public history, as seen from this idea."""
+
+    created_at: datetime
+    undone: bool  # an unmerge
+    merged_away: bool  # this idea was the one merged (else the one merged into)
+    other: Idea | None  # the other idea, None when it was removed
+    actor: User | None
+    votes: int  # moved by the merge, or sent back by the unmerge
+
+
+MERGE_EVENTS = (events.IDEA_MERGED, events.IDEA_UNMERGED)
+
+
+def merge_history(idea: Idea) -> list[MergeStep]:
+    """Every merge and unmerge this idea took part in, on either side, oldest first: one
+    query for the events and one for the other ideas.
+
+    The events say which idea was merged (their subject) and into which ("into" in their
+    data); the search walks the company's merge events, which are few.
+    """
+    rows = db.session.execute(
+        select(Event, User).outerjoin(User, User.id == Event.actor_id)
+        .where(Event.company_id == idea.company_id, Event.type.in_(MERGE_EVENTS),
+               or_(and_(Event.subject_type == Idea.__tablename__, Event.subject_id == idea.id),
+                   Event.data["into"].as_integer() == idea.id))
+        .order_by(Event.id)).all()
+    other_ids = [event.data["into"] if event.subject_id == idea.id else event.subject_id
+                 for event, _actor in rows]
+    others = {other.id: other for other in db.session.scalars(
+        select(Idea).join(Idea.thread).options(contains_eager(Idea.thread))
+        .where(Idea.id.in_(set(other_ids)), Thread.hidden_at.is_(None)))} if rows else {}
+    return [MergeStep(event.created_at, event.type == events.IDEA_UNMERGED,
+                      event.subject_id == idea.id, others.get(other_id), actor,
+                      event.data.get("votes_returned", event.data.get("votes_moved", 0)))
+            for (event, actor), other_id in zip(rows, other_ids, strict=True)]
 
 
 def merged_into(idea: Idea) -> Idea | None:

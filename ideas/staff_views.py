@@ -17,7 +17,7 @@ from forum.forms import form_round_trip, redirect_with_message
 from forum.threads.queries import get_thread
 from forum.threads.views import thread_url
 from ideas import services
-from ideas.forms import MergeForm, NewTagForm, StatusForm, TagsForm
+from ideas.forms import MergeForm, NewTagForm, StatusForm, TagsForm, UnmergeForm
 from ideas.models import Idea
 from ideas.policy import IdeaAction
 
@@ -77,6 +77,38 @@ def merge(slug: str, thread_id: int) -> Response:
     services.merge_ideas(current_user, idea, into, form.note.data or "")
     flash(f"Merged into “{into.thread.title}”.", "success")
     return redirect(thread_url(into.thread))
+
+
+@bp.post("/c/<slug>/ideas/<int:thread_id>/unmerge")
+@login_required
+def unmerge(slug: str, thread_id: int) -> Response:
+    """Undo a merge: both ideas get back the voters, followers and tags they had, and this
+    one its status."""
+    idea = _idea(slug, thread_id)
+    form = UnmergeForm()
+    if not form.validate():
+        raise Invalid(_first_error(form))
+    flash(_unmerged(services.unmerge_idea(current_user, idea, form.note.data or "")),
+          "success")
+    return redirect(thread_url(idea.thread))
+
+
+def _unmerged(done: services.Unmerged) -> str:
+    """What an unmerge did, in a sentence or two."""
+    title = done.into.thread.title
+    said = (f"Unmerged from “{title}”: this idea is {done.status.label.lower()} again and "
+            f"{_count(len(done.voters_returned), 'voter')} came back to it.")
+    if done.voters_withdrawn:
+        said += (f" {_count(len(done.voters_withdrawn), 'voter')} who had taken the moved "
+                 "vote back since did not.")
+    if done.followers_removed or done.tags_removed:
+        said += (f" “{title}” no longer has the {_count(len(done.followers_removed), 'follower')}"
+                 f" and {_count(len(done.tags_removed), 'tag')} the merge gave it.")
+    return said
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 @bp.route("/c/<slug>/manage/tags", methods=["GET", "POST"])

@@ -21,7 +21,7 @@ from forum.threads.views import render_thread, thread_url
 from forum.web import safe_next, wants_fragment
 from ideas import queries, services, votes
 from ideas.changelog_views import bp as changelog_bp
-from ideas.forms import MergeForm, ProposeForm, StatusForm, TagsForm
+from ideas.forms import MergeForm, ProposeForm, StatusForm, TagsForm, UnmergeForm
 from ideas.models import Idea, Status
 from ideas.policy import IdeaAction
 from ideas.staff_views import bp as staff_bp
@@ -115,11 +115,12 @@ def idea(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
     return render_thread(
         thread, "ideas/idea.html", idea=found, history=history,
         status_changes={change.post_id: change for change in history},
-        official=queries.latest_official(found),
+        merges=queries.merge_history(found), official=queries.latest_official(found),
         voters=[] if merged_into else queries.voters(found), merged_into=merged_into,
         voted=votes.has_voted(current_user, found),
         status_form=page_form(StatusForm, data={"status": found.status}), tags_form=tags_form,
-        merge_form=page_form(MergeForm), merge_candidates=_merge_candidates(found))
+        merge_form=page_form(MergeForm), unmerge_form=page_form(UnmergeForm),
+        merge_candidates=_merge_candidates(found))
 
 
 def _merge_candidates(idea: Idea) -> list[Idea]:

@@ -125,6 +125,7 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "ideas.staff.change_status": [{"status": "planned", "note": "Soon."}],
         "ideas.staff.set_tags": [{"tags": str(world.tag_id)}],
         "ideas.staff.merge": [{"into": str(world.idea_thread_id)}],
+        "ideas.staff.unmerge": [{"note": "Not the same request after all."}],
         "ideas.staff.manage_tags": [{"name": "Beta {n}"}],
         "ideas.staff.delete_tag": [{}],
         "ideas.triage.bulk": [{"action": "seen", "ideas": str(world.idea_thread_id)}],
@@ -151,8 +152,9 @@ def filled_paths(rule: Rule, world: World) -> list[str]:
     thread_id = {"ideas.vote": world.idea_thread_id,
                  "ideas.staff.change_status": world.idea_thread_id,
                  "ideas.staff.set_tags": world.idea_thread_id,
-                 "ideas.staff.merge": world.duplicate_thread_id}.get(rule.endpoint,
-                                                                     world.thread_id)
+                 "ideas.staff.merge": world.duplicate_thread_id,
+                 "ideas.staff.unmerge": world.duplicate_thread_id}.get(rule.endpoint,
+                                                                       world.thread_id)
     known = {"slug": [world.slug], "thread_id": [thread_id], "post_id": [world.reply_id],
              "category_id": [world.spare_category_id], "membership_id": [world.membership_id],
              "tag_id": [world.tag_id], "user_id": [world.spare_user_id],

@@ -48,7 +48,8 @@ def test_ideas_registers_everything_it_adds_once() -> None:
     hooks = hooks_of(app)
     assert "ideas" in app.blueprints and "ideas.staff.manage_tags" in app.view_functions
     assert {"propose_idea", "vote", "retract_vote", "change_status", "merge_idea",
-            "tag_idea", "manage_tags", "triage_ideas", "publish_changelog"} <= set(hooks.rules)
+            "unmerge_idea", "tag_idea", "manage_tags", "triage_ideas", "publish_changelog"
+            } <= set(hooks.rules)
     assert hooks.thread_endpoint("idea") == "ideas.idea"
     assert len(hooks.search_extras) == 1 and "shipped" in hooks.search_statuses
     assert len(hooks.profile_sections) == 1 and len(hooks.demo_loaders) == 1
@@ -56,9 +57,9 @@ def test_ideas_registers_everything_it_adds_once() -> None:
                                                              "Changelog", "Forum"]
     assert [link.label for link in hooks.nav("manage")][-2:] == ["Tags", "Changelog"]
     assert set(hooks.event_types) - {kind.name for kind in FORUM_EVENT_TYPES} == {
-        "idea.proposed", "idea.status_changed", "idea.merged", "idea.tagged", "idea.assigned",
-        "idea.seen", "changelog.published", "tag.created", "tag.deleted", "vote.cast",
-        "vote.retracted"}
+        "idea.proposed", "idea.status_changed", "idea.merged", "idea.unmerged", "idea.tagged",
+        "idea.assigned", "idea.seen", "changelog.published", "tag.created", "tag.deleted",
+        "vote.cast", "vote.retracted"}
     assert len(hooks.manage_sections) == 1
     assert list(hooks.mail_kinds)[-1] == "status"  # after forum's, on the preferences page
     assert hooks.notification_reasons["voted"] == "You voted for this idea."

@@ -132,6 +132,8 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
     IdeaAction.CHANGE_STATUS: (idea(), STAFF, "Only the company's staff change an idea's status.",
                                SAME),
     IdeaAction.MERGE: (idea(), STAFF, "Only the company's staff merge ideas.", SAME),
+    IdeaAction.UNMERGE: (idea(merged=True), STAFF, "Only the company's staff undo a merge.",
+                         SAME),
     IdeaAction.TAG: (idea(), STAFF, "Only the company's staff tag ideas.", SAME),
     IdeaAction.MANAGE_TAGS: (HOME, STAFF, "Only the company's staff manage its tags.", SAME),
     IdeaAction.TRIAGE: (HOME, {"team", "owner", "admin"},
@@ -226,7 +228,7 @@ def test_staff_cannot_act_on_another_companys_threads(actor: str, action: str) -
 
 
 @pytest.mark.parametrize("action", [IdeaAction.CHANGE_STATUS, IdeaAction.MERGE,
-                                    IdeaAction.TAG])
+                                    IdeaAction.UNMERGE, IdeaAction.TAG])
 @pytest.mark.parametrize("actor", ["team", "moderator", "owner"])
 def test_staff_cannot_act_on_another_companys_ideas(actor: str, action: str) -> None:
     assert not policy.can(ACTORS[actor], action, idea(company=OTHER))

@@ -143,6 +143,24 @@ def test_a_merge_moves_followers_and_voters_to_the_surviving_idea(
     assert heard(muter)[before[muter]:] == []
 
 
+def test_an_unmerge_tells_the_merged_ideas_voters_once_and_the_others_nothing(
+        make_idea, make_user, make_staff, notify):
+    duplicate = make_idea()
+    original = make_idea(duplicate.company)
+    voter, other_voter = make_user("voter"), make_user("other_voter")
+    votes.cast_vote(voter, duplicate)
+    votes.cast_vote(other_voter, original)
+    team = make_staff(duplicate.company, "team")
+    ideas.merge_ideas(team, duplicate, original)
+    notify()
+    before = {person: len(heard(person)) for person in (voter, other_voter)}
+    ideas.unmerge_idea(team, duplicate, "Two different requests.")
+    notify()
+    # Its status back, with the note: the unmerge itself is no second notice.
+    assert heard(voter)[before[voter]:] == [("idea.status_changed", "voted")]
+    assert heard(other_voter)[before[other_voter]:] == []
+
+
 def test_a_second_notifier_that_read_the_same_batch_writes_nothing(app, make_idea, make_user,
                                                                    make_staff, notify):
     idea = make_idea()
