@@ -11,13 +11,11 @@ from flask_login import current_user, login_required
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from forum import policy
-from forum.companies.services import get_company
+from forum.companies.services import get_company, managed_company
 from forum.errors import Invalid
 from forum.forms import Form, form_round_trip, redirect_with_message
 from forum.pagecache.cache import cached_for_visitors
 from forum.routing import parse_id, parse_page
-from forum.threads.views import thread_url
 from ideas import changelog
 from ideas.policy import IdeaAction
 
@@ -31,19 +29,12 @@ class EntryForm(Form):
                                                                  Length(max=20_000)])
 
 
-def _page_number() -> int:
-    try:
-        return parse_page(request.args.get("page", "1") or "1")
-    except ValueError:
-        raise Invalid("Pages are numbered from 1.", field="page") from None
-
-
 @bp.get("/c/<slug>/changelog")
 @cached_for_visitors
 def changelog_page(slug: str) -> str:
     """What the company shipped, newest first, each entry with the ideas it shipped."""
     company = get_company(slug)
-    page = changelog.entries(company, _page_number())
+    page = changelog.entries(company, request.args.get("page", 1, type=parse_page))
     return render_template("ideas/changelog.html", company=company, page=page,
                            posts=changelog.opening_posts(page))
 
@@ -63,15 +54,14 @@ def feed(slug: str) -> Response:
 @login_required
 def publish(slug: str) -> ResponseReturnValue:
     """Write and publish an entry; the linked ideas are marked shipped and voters told."""
-    company = get_company(slug)
-    policy.require(current_user, IdeaAction.PUBLISH_CHANGELOG, company)
+    company = managed_company(current_user, slug, IdeaAction.PUBLISH_CHANGELOG)
     form = EntryForm()
 
     def selected() -> list[int]:
         try:
             return [parse_id(value) for value in request.form.getlist("ideas")]
         except ValueError:
-            raise Invalid("One of the linked ideas does not exist.", field="title") from None
+            raise Invalid("One of the linked ideas does not exist.") from None
 
     return form_round_trip(
         form, "ideas/changelog_publish.html",
@@ -83,4 +73,4 @@ def publish(slug: str) -> ResponseReturnValue:
             f"{len(entry.ideas)} linked idea{'' if len(entry.ideas) == 1 else 's'} shipped."),
         company=company, candidates=changelog.candidates(company),
         chosen={str(value) for value in request.form.getlist("ideas")},
-        recent=changelog.entries(company, 1, 5).items, thread_url=thread_url)
+        recent=changelog.entries(company, 1, 5).items)

@@ -10,8 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from forum import policy
-from forum.companies.services import get_company
+from forum.companies.services import get_company, managed_company
 from forum.errors import Invalid
 from forum.forms import form_round_trip, redirect_with_message
 from forum.threads.queries import get_thread
@@ -115,8 +114,7 @@ def _count(number: int, noun: str) -> str:
 @login_required
 def manage_tags(slug: str) -> ResponseReturnValue:
     """The company's tag list."""
-    company = get_company(slug)
-    policy.require(current_user, IdeaAction.MANAGE_TAGS, company)
+    company = managed_company(current_user, slug, IdeaAction.MANAGE_TAGS)
     form = NewTagForm()
     return form_round_trip(
         form, "ideas/manage_tags.html",

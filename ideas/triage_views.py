@@ -13,9 +13,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from forum import policy
-from forum.companies.models import Company
-from forum.companies.services import get_company
+from forum.companies.services import managed_company
 from forum.errors import Invalid
 from forum.forms import redirect_with_message
 from forum.routing import parse_id, parse_page
@@ -25,12 +23,6 @@ from ideas.models import Status
 from ideas.policy import IdeaAction
 
 bp = Blueprint("triage", __name__)
-
-
-def _company(slug: str) -> Company:
-    company = get_company(slug)
-    policy.require(current_user, IdeaAction.TRIAGE, company)
-    return company
 
 
 def _id(text: str, field: str, message: str) -> int:
@@ -57,7 +49,7 @@ def _view() -> triage.View:
 @login_required
 def inbox(slug: str) -> str:
     """New and untriaged ideas first, or any view the team picks, with bulk actions."""
-    company = _company(slug)
+    company = managed_company(current_user, slug, IdeaAction.TRIAGE)
     view = _view()
     page = triage.inbox(current_user, company, view)
     context = {"company": company, "view": view, "page": page,
@@ -74,7 +66,7 @@ def inbox(slug: str) -> str:
 @login_required
 def export_ideas(slug: str) -> Response:
     """The current view's ideas, every page of them, as CSV."""
-    company = _company(slug)
+    company = managed_company(current_user, slug, IdeaAction.TRIAGE)
     lines = export.ideas_csv(current_user, company, _view())
     return _csv(lines, f"{company.slug}-ideas.csv")
 
@@ -83,7 +75,7 @@ def export_ideas(slug: str) -> Response:
 @login_required
 def export_voters(slug: str, thread_id: int) -> Response:
     """One idea's voters as CSV."""
-    company = _company(slug)
+    company = managed_company(current_user, slug, IdeaAction.TRIAGE)
     idea = services.get_idea(company, thread_id)
     return _csv(export.voters_csv(current_user, idea),
                 f"{company.slug}-idea-{thread_id}-voters.csv")
@@ -98,7 +90,7 @@ def _csv(lines: Iterator[str], filename: str) -> Response:
 @login_required
 def bulk(slug: str) -> Response:
     """Apply one action to the selected ideas, all or nothing, and say what was done."""
-    company = _company(slug)
+    company = managed_company(current_user, slug, IdeaAction.TRIAGE)
     form = request.form
     selected = [_id(value, "ideas", "The selection names an idea that does not exist.")
                 for value in form.getlist("ideas")]

@@ -52,6 +52,15 @@ def get_company(slug: str) -> Company:
     return company
 
 
+def managed_company(actor: User, slug: str, action: str = policy.Action.VIEW_MANAGE
+                    ) -> Company:
+    """The company at `slug`, if `actor` may do `action` to it (403 with the reason): the
+    way into every page of a company's management, forum's and plug-ins'."""
+    company = get_company(slug)
+    policy.require(actor, action, company)
+    return company
+
+
 def _clean_website(website: str) -> str:
     website = website.strip()
     if website and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", website):

@@ -10,7 +10,6 @@ from werkzeug.wrappers import Response
 from forum import policy
 from forum.companies import services
 from forum.companies.forms import CompanyForm, StaffForm
-from forum.companies.models import Company
 from forum.errors import DomainError
 from forum.forms import form_round_trip, redirect_with_message
 from forum.hooks import hooks_of
@@ -20,13 +19,6 @@ from forum.routing import parse_page
 from forum.threads import queries as threads
 
 bp = Blueprint("companies", __name__)
-
-
-def _managed_company(slug: str, action: str = policy.Action.VIEW_MANAGE) -> Company:
-    """The company in the URL, if the current user may manage it (403 with the reason)."""
-    company = services.get_company(slug)
-    policy.require(current_user, action, company)
-    return company
 
 
 @bp.get("/")
@@ -54,7 +46,7 @@ def company(slug: str) -> str:
 @login_required
 def manage(slug: str) -> str:
     """The staff's start page for one company."""
-    company = _managed_company(slug)
+    company = services.managed_company(current_user, slug)
     sections = [section(company) for action, section in hooks_of().manage_sections
                 if action is None or policy.can(current_user, action, company)]
     return render_template("companies/manage.html", company=company, sections=sections)
@@ -64,7 +56,7 @@ def manage(slug: str) -> str:
 @login_required
 def settings(slug: str) -> ResponseReturnValue:
     """Owners edit the company's public details."""
-    company = _managed_company(slug, policy.Action.EDIT_COMPANY)
+    company = services.managed_company(current_user, slug, policy.Action.EDIT_COMPANY)
     form = CompanyForm(obj=company)
     return form_round_trip(
         form, "companies/settings.html",
@@ -82,7 +74,7 @@ def settings(slug: str) -> ResponseReturnValue:
 @login_required
 def staff(slug: str) -> ResponseReturnValue:
     """Owners add staff by username, or change a member's role."""
-    company = _managed_company(slug, policy.Action.MANAGE_STAFF)
+    company = services.managed_company(current_user, slug, policy.Action.MANAGE_STAFF)
     form = StaffForm()
     return form_round_trip(
         form, "companies/staff.html",
@@ -98,7 +90,7 @@ def staff(slug: str) -> ResponseReturnValue:
 @login_required
 def remove_staff(slug: str, membership_id: int) -> Response:
     """Take someone off the staff."""
-    company = _managed_company(slug, policy.Action.MANAGE_STAFF)
+    company = services.managed_company(current_user, slug, policy.Action.MANAGE_STAFF)
     try:
         services.remove_staff(current_user, company, membership_id)
     except DomainError as error:

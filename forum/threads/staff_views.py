@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from forum import policy
 from forum.companies.models import Company
-from forum.companies.services import get_company
+from forum.companies.services import get_company, managed_company
 from forum.errors import DomainError
 from forum.forms import form_round_trip, redirect_with_message
 from forum.routing import parse_id
@@ -113,8 +113,7 @@ def move(slug: str, thread_id: int) -> Response:
 
 
 def _managed(slug: str) -> Company:
-    company = get_company(slug)
-    policy.require(current_user, policy.Action.MANAGE_CATEGORIES, company)
+    company = managed_company(current_user, slug, policy.Action.MANAGE_CATEGORIES)
     return company
 
 
