@@ -65,6 +65,9 @@ def _ideas_of(company: Company, thread_ids: Sequence[int]) -> list[Idea]:
     if len(found) != len(wanted):
         raise NotFound("Some of the linked ideas are not this company's: nothing was "
                        "published.")
+    if any(idea.thread.is_hidden for idea in found):
+        raise Invalid("One of the linked ideas was removed: it cannot be in the changelog.",
+                      field="ideas")
     merged = next((idea for idea in found if idea.merged_into_id is not None), None)
     if merged is not None:
         raise Invalid(f"“{merged.thread.title}” was merged into another idea: link that one.",

@@ -172,6 +172,11 @@ class ChangelogEntry(db.Model):
     ideas: Mapped[list[Idea]] = relationship(secondary="changelog_ideas",
                                              order_by="Idea.id")
 
+    @property
+    def shown_ideas(self) -> list[Idea]:
+        """The shipped ideas anyone may see: one removed since is not listed."""
+        return [idea for idea in self.ideas if not idea.thread.is_hidden]
+
 
 class ChangelogIdea(db.Model):
     """An idea a changelog entry shipped."""

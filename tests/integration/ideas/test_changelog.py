@@ -11,6 +11,8 @@ from sqlalchemy import select
 from forum.events.models import Event
 from forum.extensions import db
 from forum.notifications.models import Notification
+from forum.threads import posting
+from forum.threads.models import Post
 from ideas import changelog
 from ideas import services as ideas
 from ideas.models import ChangelogEntry, Idea
@@ -62,7 +64,7 @@ def test_publishing_ships_the_linked_ideas_and_tells_every_voter(
 
 
 def test_the_feed_is_atom_with_each_entry(client, team, acme, make_idea):
-    idea = make_idea(acme, title="Dark mode")
+    idea = make_idea(acme, title="Dark <b>mode</b>")
     changelog.publish(team, acme, title="March <release>", body="Shipped it.",
                       idea_thread_ids=[idea.thread_id])
     response = client.get("/c/acme/changelog.atom")
@@ -71,7 +73,8 @@ def test_the_feed_is_atom_with_each_entry(client, team, acme, make_idea):
     [entry] = feed.findall(f"{ATOM}entry")
     assert entry.findtext(f"{ATOM}title") == "March <release>"
     content = entry.findtext(f"{ATOM}content")
-    assert "<p>Shipped it.</p>" in content and "Dark mode" in content
+    assert "<p>Shipped it.</p>" in content
+    assert "Dark &lt;b&gt;mode&lt;/b&gt;" in content  # a title is text in the HTML, never markup
     link = entry.find(f"{ATOM}link").get("href")
     assert link.startswith("http://localhost/c/acme/t/")
 
@@ -111,3 +114,21 @@ def test_entries_are_threads_people_comment_on_but_not_forum_threads(client, aut
     thread_page = client.get(f"/c/acme/t/{entry.thread_id}")
     assert thread_page.status_code in (200, 301, 302, 308)
     assert "March release" not in client.get("/c/acme/forum").get_data(as_text=True)
+
+
+def test_an_idea_removed_after_publishing_leaves_the_changelog_and_its_feed(
+        client, auth, team, acme, make_idea, admin):
+    kept, removed = make_idea(acme, title="Kept idea"), make_idea(acme, title="Secret idea")
+    changelog.publish(team, acme, title="Release", body="Text.",
+                      idea_thread_ids=[kept.thread_id, removed.thread_id])
+    opening = db.session.scalar(select(Post).where(Post.thread_id == removed.thread_id,
+                                                   Post.number == 1))
+    posting.delete_post(admin, opening, "Personal information.")
+    for path in ("/c/acme/changelog", "/c/acme/changelog.atom"):
+        page = client.get(path).get_data(as_text=True)
+        assert "Kept idea" in page and "Secret idea" not in page
+    auth.signin("tess")
+    response = client.post("/c/acme/manage/changelog", data={
+        "title": "Again", "body": "Text.", "ideas": [str(removed.thread_id)]})
+    assert response.status_code == 422
+    assert "was removed" in response.get_data(as_text=True)
