@@ -141,8 +141,9 @@ class Mailer:
         try:
             with mail_context():
                 renderer = Renderer()
+                choices = _load_batch(claimed)
                 for index, mail_id in enumerate(claimed):
-                    if not self._send_one(transport, renderer, mail_id, done):
+                    if not self._send_one(transport, renderer, choices, mail_id, done):
                         self._release(claimed[index + 1:])
                         break
                 else:
@@ -186,13 +187,14 @@ class Mailer:
                 db.session.execute(update(OutgoingMail).where(OutgoingMail.id.in_(mail_ids))
                                    .values(status=QUEUED, claimed_until=None))
 
-    def _send_one(self, transport: transports.Transport, renderer: Renderer, mail_id: int,
+    def _send_one(self, transport: transports.Transport, renderer: Renderer,
+                  choices: Choices, mail_id: int,
                   done: Pass) -> bool:
         """Send one claimed mail and record what happened; False if the server is away
         (the rest of the batch then waits)."""
         mail = db.session.get(OutgoingMail, mail_id)
         assert mail is not None
-        letter, address, company, why_not = self._prepare(renderer, mail)
+        letter, address, company, why_not = self._prepare(renderer, choices, mail)
         if letter is None or address is None:
             self._finish(mail, status=DROPPED, last_error=why_not)
             done.dropped += 1
@@ -219,7 +221,7 @@ class Mailer:
         done.sent += 1
         return True
 
-    def _prepare(self, renderer: Renderer, mail: OutgoingMail
+    def _prepare(self, renderer: Renderer, choices: Choices, mail: OutgoingMail
                  ) -> tuple[Letter | None, str | None, Company | None, str]:
         """The letter, address and company a claimed mail goes with now, or why it goes
         nowhere: account mail goes where it was addressed; the rest only to a confirmed
@@ -233,7 +235,7 @@ class Mailer:
             return None, None, None, "no confirmed address that accepts mail"
         if mail.kind == DIGEST_MAIL:
             return Letter(mail.subject, mail.text_body, mail.html_body), address, None, ""
-        if _delivery(mail.user_id, mail.kind) == OFF:
+        if _delivery(choices, mail.user_id, mail.kind) == OFF:
             return None, None, None, "turned off before it was sent"
         told = renderer.told(mail)
         if told is None:
@@ -289,9 +291,22 @@ def mark_bounced(address: str) -> int:
     return int(changed.rowcount or 0)
 
 
-def _delivery(user_id: int | None, kind: str) -> str:
-    chosen = db.session.scalar(select(MailPreference.delivery).where(
-        MailPreference.user_id == user_id, MailPreference.kind == kind))
+Choices = dict[tuple[int, str], str]  # (person, kind) -> delivery, as each chose
+
+
+def _load_batch(mail_ids: list[int]) -> Choices:
+    """A claimed batch's mails and their people, into the session at once (the sender
+    then finds each without a query), and the people's choices of delivery."""
+    mails = db.session.scalars(select(OutgoingMail).where(OutgoingMail.id.in_(mail_ids))).all()
+    user_ids = list({mail.user_id for mail in mails if mail.user_id is not None})
+    db.session.scalars(select(User).where(User.id.in_(user_ids))).all()
+    return {(user_id, kind): delivery for user_id, kind, delivery in db.session.execute(
+        select(MailPreference.user_id, MailPreference.kind, MailPreference.delivery)
+        .where(MailPreference.user_id.in_(user_ids)))}
+
+
+def _delivery(choices: Choices, user_id: int | None, kind: str) -> str:
+    chosen = choices.get((user_id or 0, kind))
     if chosen is not None:
         return chosen
     return hooks_of().mail_kinds[kind].default if kind in hooks_of().mail_kinds else OFF
