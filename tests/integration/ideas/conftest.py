@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -104,3 +105,14 @@ def live_gunicorn(
         output = server.stop()
         problems = [word for word in SERVER_PROBLEMS if word in output]
         assert not problems, f"gunicorn logged {problems}:\n{output}"
+
+
+@pytest.fixture
+def acme(make_company: Callable[..., Any]) -> Any:
+    """A company whose product team is tess (the inbox and changelog tests)."""
+    return make_company("acme", name="Acme")
+
+
+@pytest.fixture
+def team(acme: Any, make_staff: Callable[..., Any]) -> Any:
+    return make_staff(acme, "team", "tess")

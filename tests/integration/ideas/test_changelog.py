@@ -21,16 +21,6 @@ from ideas.votes import cast_vote
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
-@pytest.fixture
-def acme(make_company):
-    return make_company("acme", name="Acme")
-
-
-@pytest.fixture
-def team(acme, make_staff):
-    return make_staff(acme, "team", "tess")
-
-
 def heard(user) -> list[str]:
     db.session.rollback()
     return list(db.session.scalars(

@@ -20,16 +20,6 @@ from tests.helpers import assert_queries_stay_flat
 
 
 @pytest.fixture
-def acme(make_company):
-    return make_company("acme", name="Acme")
-
-
-@pytest.fixture
-def team(acme, make_staff):
-    return make_staff(acme, "team", "tess")
-
-
-@pytest.fixture
 def three(acme, make_idea):
     return [make_idea(acme, title=f"Idea number {n}") for n in range(1, 4)]
 
