@@ -15,7 +15,7 @@ from forum.errors import Invalid
 from forum.forms import form_round_trip, redirect_with_message
 from forum.threads.queries import get_thread
 from forum.threads.views import thread_url
-from ideas import services
+from ideas import merging, services
 from ideas.forms import MergeForm, NewTagForm, StatusForm, TagsForm, UnmergeForm
 from ideas.models import Idea
 from ideas.policy import IdeaAction
@@ -73,7 +73,7 @@ def merge(slug: str, thread_id: int) -> Response:
     if not form.validate():
         raise Invalid("Give the number of the idea to merge into, as in its address.")
     into = services.get_idea(idea.company, form.into.data)
-    services.merge_ideas(current_user, idea, into, form.note.data or "")
+    merging.merge_ideas(current_user, idea, into, form.note.data or "")
     flash(f"Merged into “{into.thread.title}”.", "success")
     return redirect(thread_url(into.thread))
 
@@ -87,12 +87,12 @@ def unmerge(slug: str, thread_id: int) -> Response:
     form = UnmergeForm()
     if not form.validate():
         raise Invalid(_first_error(form))
-    flash(_unmerged(services.unmerge_idea(current_user, idea, form.note.data or "")),
+    flash(_unmerged(merging.unmerge_idea(current_user, idea, form.note.data or "")),
           "success")
     return redirect(thread_url(idea.thread))
 
 
-def _unmerged(done: services.Unmerged) -> str:
+def _unmerged(done: merging.Unmerged) -> str:
     """What an unmerge did, in a sentence or two."""
     title = done.into.thread.title
     said = (f"Unmerged from “{title}”: this idea is {done.status.label.lower()} again and "

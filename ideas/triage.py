@@ -24,7 +24,7 @@ from forum.events.log import record
 from forum.extensions import db
 from forum.pagination import Page, paginate
 from forum.threads.models import Thread
-from ideas import events, services
+from ideas import events, merging, services
 from ideas.models import CLOSED_STATUSES, Idea, IdeaTag, Status
 from ideas.policy import IdeaAction
 
@@ -261,7 +261,7 @@ def _merge(actor: User, company: Company, ideas: list[Idea], into_thread_id: int
         raise Invalid("Select the ideas to merge as well as the one they merge into.",
                       field="ideas")
     for idea in others:
-        services.merge_ideas(actor, idea, into, note)
+        merging.merge_ideas(actor, idea, into, note)
     return f"{_count(len(others), 'idea')} merged into “{into.thread.title}”."
 
 

@@ -13,7 +13,7 @@ from forum.extensions import db
 from forum.notifications.models import Notification
 from forum.threads import posting
 from forum.threads.models import Post
-from ideas import changelog
+from ideas import changelog, merging
 from ideas import services as ideas
 from ideas.models import ChangelogEntry, Idea
 from ideas.votes import cast_vote
@@ -73,7 +73,7 @@ def test_a_foreign_or_merged_idea_publishes_nothing(client, auth, team, acme, ma
                                                     make_company):
     foreign = make_idea(make_company("other"))
     original, duplicate = make_idea(acme), make_idea(acme)
-    ideas.merge_ideas(team, duplicate, original)
+    merging.merge_ideas(team, duplicate, original)
     auth.signin("tess")
     for linked, status in ((foreign, 404), (duplicate, 422)):
         response = client.post("/c/acme/manage/changelog", data={

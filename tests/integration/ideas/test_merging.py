@@ -14,7 +14,7 @@ from forum.extensions import db
 from forum.notifications.models import THREAD, Subscription
 from forum.notifications.services import FOLLOWING, MUTED, NOT_FOLLOWING, following, set_following
 from forum.threads import posting
-from ideas import services, votes
+from ideas import merging, services, votes
 from ideas.models import IdeaTag, StatusChange, Vote
 from tests.helpers import reload
 
@@ -95,7 +95,7 @@ def pair(make_company, make_idea, make_user, make_staff, notify):
 def test_a_merge_gives_the_other_idea_the_tags_it_lacks(pair):
     original, duplicate, team = pair
     tags = {idea.id: {tag.id for tag in idea.tags} for idea in (original, duplicate)}
-    services.merge_ideas(team, duplicate, original)
+    merging.merge_ideas(team, duplicate, original)
     (moved,) = tags[duplicate.id] - tags[original.id]
     merge = db.session.scalar(select(Event).where(Event.type == "idea.merged"))
     assert merge.data["tags_moved"] == [moved]
@@ -138,10 +138,10 @@ def test_a_voter_of_both_ideas_stays_counted_on_both(make_idea, make_user, make_
     votes.cast_vote(both, original)
     votes.cast_vote(both, duplicate)
     team = make_staff(original.company, "team")
-    services.merge_ideas(team, duplicate, original)
+    merging.merge_ideas(team, duplicate, original)
     reload(original)
     assert original.vote_count == 3  # its proposer, the duplicate's, and both once
-    services.unmerge_idea(team, duplicate)
+    merging.unmerge_idea(team, duplicate)
     reload(original, duplicate)
     assert both.id in voters_of(original) and both.id in voters_of(duplicate)
     assert (original.vote_count, duplicate.vote_count) == (2, 2)
@@ -156,13 +156,13 @@ def test_a_moved_voter_goes_back_unless_they_took_the_moved_vote_back(
     for voter in (untouched, withdrew, voted_again):
         votes.cast_vote(voter, duplicate)
     team = make_staff(original.company, "team")
-    services.merge_ideas(team, duplicate, original)
+    merging.merge_ideas(team, duplicate, original)
     votes.retract_vote(withdrew, original)
     votes.retract_vote(voted_again, original)
     votes.cast_vote(voted_again, original)  # their own vote, cast after the merge
     votes.cast_vote(latecomer, original)
 
-    done = services.unmerge_idea(team, duplicate)
+    done = merging.unmerge_idea(team, duplicate)
 
     proposers = {idea.id: idea.thread.author_id for idea in (original, duplicate)}
     assert done.voters_returned == sorted([proposers[duplicate.id], untouched.id])
@@ -182,14 +182,14 @@ def test_a_follow_the_merge_added_goes_unless_its_person_changed_it(make_idea, m
         set_following(person, duplicate.thread, FOLLOWING)
     set_following(people["already"], original.thread, FOLLOWING)
     team = make_staff(original.company, "team")
-    services.merge_ideas(team, duplicate, original)
+    merging.merge_ideas(team, duplicate, original)
     set_following(people["muted"], original.thread, MUTED)
     set_following(people["followed_again"], original.thread, NOT_FOLLOWING)
     set_following(people["followed_again"], original.thread, FOLLOWING)
     posting.post_reply(people["replied"], original.thread, "Same here, and more.")
     set_following(people["unfollowed"], original.thread, NOT_FOLLOWING)
 
-    done = services.unmerge_idea(team, duplicate)
+    done = merging.unmerge_idea(team, duplicate)
 
     assert done.followers_removed == [people["untouched"].id]
     assert {name: following(person, original.thread) for name, person in people.items()} == {
@@ -200,7 +200,7 @@ def test_a_follow_the_merge_added_goes_unless_its_person_changed_it(make_idea, m
 
 def test_merge_and_unmerge_are_events_in_both_ideas_public_history(client, auth, pair, admin):
     original, duplicate, team = pair
-    services.merge_ideas(team, duplicate, original, "Same request.")
+    merging.merge_ideas(team, duplicate, original, "Same request.")
     merge = db.session.scalar(select(Event).where(Event.type == "idea.merged"))
     pdf = db.session.scalar(select(IdeaTag.tag_id).where(IdeaTag.idea_id == duplicate.id)
                             .order_by(IdeaTag.tag_id.desc()))
@@ -210,7 +210,7 @@ def test_merge_and_unmerge_are_events_in_both_ideas_public_history(client, auth,
     assert ("PDF export would be great merged into this idea by Acme (theo), bringing 2 votes"
             in original_page)
 
-    services.unmerge_idea(team, duplicate, "Not the same after all.")
+    merging.unmerge_idea(team, duplicate, "Not the same after all.")
     unmerge = db.session.scalar(select(Event).where(Event.type == "idea.unmerged"))
     assert (unmerge.actor_id, unmerge.subject_id, unmerge.thread_id) == (
         team.id, duplicate.id, duplicate.thread_id)
@@ -231,7 +231,7 @@ def test_merge_and_unmerge_are_events_in_both_ideas_public_history(client, auth,
 
 def test_a_merged_idea_lists_no_votes_of_its_own_anywhere(client, pair, make_user):
     original, duplicate, team = pair
-    services.merge_ideas(team, duplicate, original)
+    merging.merge_ideas(team, duplicate, original)
     title = duplicate.thread.title
     for path in ("/c/acme/ideas", "/c/acme/ideas?status=duplicate", "/c/acme/ideas?sort=top",
                  "/c/acme/roadmap", "/ideas"):
@@ -256,9 +256,9 @@ def test_search_forgets_a_merged_idea_and_finds_it_again_once_unmerged(client, p
         return duplicate.thread.title in page
 
     assert found()
-    services.merge_ideas(team, duplicate, original)
+    merging.merge_ideas(team, duplicate, original)
     assert not found()
-    services.unmerge_idea(team, duplicate)
+    merging.unmerge_idea(team, duplicate)
     assert found()
 
 
@@ -266,7 +266,7 @@ def test_search_forgets_a_merged_idea_and_finds_it_again_once_unmerged(client, p
 def test_only_the_companys_staff_unmerge(client, auth, pair, make_user, make_company,
                                          make_staff, who):
     original, duplicate, team = pair
-    services.merge_ideas(team, duplicate, original)
+    merging.merge_ideas(team, duplicate, original)
     if who == "customer":
         make_user("mallory")
         auth.signin("mallory")
@@ -287,7 +287,7 @@ def test_only_the_companys_staff_unmerge(client, auth, pair, make_user, make_com
 
 def test_only_staff_see_the_unmerge_control(client, auth, pair, make_user):
     original, duplicate, team = pair
-    services.merge_ideas(team, duplicate, original)
+    merging.merge_ideas(team, duplicate, original)
     assert "/unmerge" not in page_of(client, duplicate)
     auth.signin("theo")
     page = page_of(client, duplicate)
@@ -300,12 +300,12 @@ def test_a_chain_of_merges_unmerges_from_the_top(pair, make_idea):
     original, duplicate, team = pair
     third = make_idea(original.company, title="Print my notes")
     before = state_of(original, duplicate, third)
-    services.merge_ideas(team, third, duplicate)
-    services.merge_ideas(team, duplicate, original)
+    merging.merge_ideas(team, third, duplicate)
+    merging.merge_ideas(team, duplicate, original)
     with pytest.raises(Conflict, match="was itself merged into another idea since"):
-        services.unmerge_idea(team, third)
-    services.unmerge_idea(team, duplicate)
-    services.unmerge_idea(team, third)
+        merging.unmerge_idea(team, third)
+    merging.unmerge_idea(team, duplicate)
+    merging.unmerge_idea(team, third)
     assert state_of(original, duplicate, third) == before
 
 
@@ -335,7 +335,7 @@ def test_bad_merges_and_unmerges_are_refused_and_save_nothing(
         "merge_into_another_companys_idea": (duplicate, make_idea(make_company("rival"))),
     }[case]
     if case not in ("unmerge_never_merged", "merge_into_itself"):
-        services.merge_ideas(team, duplicate, original)
+        merging.merge_ideas(team, duplicate, original)
     action, status, message = REFUSALS[case]
     before, ideas_before = rows_saved(), state_of(original, duplicate, third)
     auth.signin("theo")
@@ -352,13 +352,13 @@ def test_the_merge_service_refuses_another_companys_idea(pair, make_idea, make_c
     elsewhere = make_idea(make_company("rival"))
     before = rows_saved()
     with pytest.raises(Invalid, match="Merge into an idea of the same company"):
-        services.merge_ideas(team, duplicate, elsewhere)
+        merging.merge_ideas(team, duplicate, elsewhere)
     assert rows_saved() == before
 
 
 def test_an_unmerge_note_is_as_long_as_any_note(client, auth, pair):
     original, duplicate, team = pair
-    services.merge_ideas(team, duplicate, original)
+    merging.merge_ideas(team, duplicate, original)
     before = rows_saved()
     auth.signin("theo")
     response = client.post(idea_url(duplicate, "/unmerge"),

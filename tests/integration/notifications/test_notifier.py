@@ -10,8 +10,8 @@ from forum.notifications import services
 from forum.notifications.models import Notification, Subscription
 from forum.notifications.runtime import get_notifier_runtime
 from forum.threads import posting
+from ideas import merging, votes
 from ideas import services as ideas
-from ideas import votes
 
 
 def heard(user) -> list[tuple[str, str]]:
@@ -109,7 +109,7 @@ def test_a_merge_tells_the_merged_ideas_voters(make_idea, make_user, make_staff,
     voter = make_user("voter")
     votes.cast_vote(voter, duplicate)
     notify()
-    ideas.merge_ideas(make_staff(duplicate.company, "team"), duplicate, original)
+    merging.merge_ideas(make_staff(duplicate.company, "team"), duplicate, original)
     notify()
     assert ("idea.merged", "voted") in heard(voter)
 
@@ -125,7 +125,7 @@ def test_a_merge_moves_followers_and_voters_to_the_surviving_idea(
     votes.cast_vote(voter, duplicate)
     notify()
     team = make_staff(duplicate.company, "team")
-    ideas.merge_ideas(team, duplicate, original)
+    merging.merge_ideas(team, duplicate, original)
     assert services.following(follower, original.thread) == services.FOLLOWING
     assert services.following(muter, original.thread) == services.MUTED  # a mute stays
     merged = db.session.scalar(select(Event).where(Event.type == "idea.merged"))
@@ -151,10 +151,10 @@ def test_an_unmerge_tells_the_merged_ideas_voters_once_and_the_others_nothing(
     votes.cast_vote(voter, duplicate)
     votes.cast_vote(other_voter, original)
     team = make_staff(duplicate.company, "team")
-    ideas.merge_ideas(team, duplicate, original)
+    merging.merge_ideas(team, duplicate, original)
     notify()
     before = {person: len(heard(person)) for person in (voter, other_voter)}
-    ideas.unmerge_idea(team, duplicate, "Two different requests.")
+    merging.unmerge_idea(team, duplicate, "Two different requests.")
     notify()
     # Its status back, with the note: the unmerge itself is no second notice.
     assert heard(voter)[before[voter]:] == [("idea.status_changed", "voted")]
