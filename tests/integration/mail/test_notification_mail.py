@@ -139,9 +139,12 @@ def test_someone_who_chose_daily_gets_one_digest_across_companies_at_their_hour(
 
     # Paris is an hour ahead of UTC in winter: 08:00 there is 07:00 UTC.
     db.session.refresh(maya)
-    tomorrow = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
-    assert mailer.compose_digests(tomorrow.replace(hour=6, minute=59)) == 0  # 07:59 in Paris
-    assert mailer.compose_digests(tomorrow.replace(hour=7, minute=1)) == 1
+    now = utcnow()
+    due = now.replace(hour=7, minute=0, second=0, microsecond=0)  # the next 07:00 UTC
+    if due <= now:
+        due += timedelta(days=1)
+    assert mailer.compose_digests(due - timedelta(minutes=1)) == 0  # 07:59 in Paris
+    assert mailer.compose_digests(due + timedelta(minutes=1)) == 1
     mailer.run_until_idle()
     [digest] = smtp.inbox.to("maya@example.com")
     assert digest["Subject"] == "Your digest: 2 updates from Lumen Notes and Northwind Coffee"
@@ -149,7 +152,7 @@ def test_someone_who_chose_daily_gets_one_digest_across_companies_at_their_hour(
     assert "“An idea at Northwind Coffee” is now planned" in text
     assert "“An idea at Lumen Notes” is now planned" in text
     assert statuses() == {DIGESTED: 2, SENT: 3}  # the digest, and the proposers' own mail
-    assert mailer.compose_digests(tomorrow.replace(hour=7, minute=2)) == 0  # nothing twice
+    assert mailer.compose_digests(due + timedelta(minutes=2)) == 0  # nothing twice
 
 
 def test_the_digest_hour_is_the_persons_own(maya):
