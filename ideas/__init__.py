@@ -40,6 +40,9 @@ def init_app(app: Flask) -> None:
                                          action=IdeaAction.TRIAGE))
     hooks.add_nav_link("manage", NavLink("Changelog", "ideas.changelog.publish", 45,
                                          action=IdeaAction.PUBLISH_CHANGELOG))
+    hooks.add_nav_link("manage", NavLink("Priorities", "ideas.priority.page", 8,
+                                         ("ideas.priority.segment",),
+                                         action=IdeaAction.PRIORITISE))
     hooks.add_manage_section(triage.manage_section, IdeaAction.TRIAGE)
     hooks.add_event_types(IDEA_EVENT_TYPES)
     hooks.add_mail_kinds(IDEA_MAIL_KINDS)

@@ -13,8 +13,8 @@ from forum.companies.services import get_company
 from forum.database import utcnow, write_transaction
 from forum.extensions import db
 from forum.threads import posting
-from ideas import changelog, services, votes
-from ideas.models import Idea, StatusChange, Vote
+from ideas import changelog, priority, services, votes
+from ideas.models import Idea, Importance, StatusChange, Vote
 
 TAGS = {
     "northwind": ["app", "grinder", "espresso", "accessories"],
@@ -88,6 +88,20 @@ def load(people: dict[str, User], progress: Callable[[int], object]) -> None:
                       body="The app now reminds you when the Breeze is due for descaling: "
                            "**Settings → Reminders**. Thanks to everyone who asked for it.",
                       idea_thread_ids=[idea.thread_id for idea in shipped])
+    _priorities(people, loaded[0])
+
+
+def _priorities(people: dict[str, User], idea: Idea) -> None:
+    """Northwind's team weighs its café customers' votes three times, and two voters
+    said how much the warm-up timer matters to them."""
+    nora, northwind = people["nora"], get_company("northwind")
+    cafes = priority.save_segment(nora, northwind, name="Cafés", weight=3)
+    priority.save_segment(nora, northwind, name="Home baristas", weight=1)
+    for name in ("maya", "kate"):
+        priority.assign(nora, northwind, name, cafes.id)
+    priority.set_importance(people["maya"], idea, Importance.CRITICAL)
+    priority.set_importance(people["leo"], idea, Importance.NICE_TO_HAVE)
+    priority.set_estimates(nora, idea, impact=4, effort=2)
 
 
 def _load_idea(people: dict[str, User], slug: str, proposer: str, title: str, body: str,

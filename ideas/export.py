@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 
 from flask import url_for
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, func, select
 from sqlalchemy.orm import aliased
 
 from forum import policy
@@ -20,14 +20,14 @@ from forum.companies.models import Company
 from forum.extensions import db
 from forum.threads.models import Thread
 from forum.threads.urls import thread_path
-from ideas.models import Idea, IdeaTag, Tag, Vote
+from ideas.models import Customer, Idea, IdeaTag, Importance, Segment, Tag, Vote
 from ideas.policy import IdeaAction
 from ideas.triage import View, in_view
 
 CHUNK = 1000
-IDEA_COLUMNS = ["title", "status", "votes", "tags", "owner", "proposed", "status changed",
-                "answered", "link"]
-VOTER_COLUMNS = ["username", "name", "voted", "profile"]
+IDEA_COLUMNS = ["title", "status", "votes", "priority", "segments", "tags", "owner", "impact",
+                "effort", "proposed", "status changed", "answered", "link"]
+VOTER_COLUMNS = ["username", "name", "voted", "importance", "segment", "value", "profile"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -69,8 +69,9 @@ def ideas_csv(actor: User, company: Company, view: View) -> Iterator[str]:
     owner = aliased(User)
     statement = in_view(
         select(Idea.id, Thread.id.label("thread_id"), Thread.slug, Thread.title, Idea.status,
-               Idea.vote_count, owner.username, Idea.created_at, Idea.status_changed_at,
-               Thread.answered_at), company, view).outerjoin(owner, owner.id == Idea.owner_id)
+               Idea.vote_count, Idea.priority_score, Idea.impact, Idea.effort, owner.username,
+               Idea.created_at, Idea.status_changed_at, Thread.answered_at),
+        company, view).outerjoin(owner, owner.id == Idea.owner_id)
     # Built now, in the request: the rows are read after it (an idea's address ends in
     # "<thread id>-<slug>").
     sample = url_for("companies.home", _external=True).rstrip("/") + thread_path(
@@ -80,12 +81,14 @@ def ideas_csv(actor: User, company: Company, view: View) -> Iterator[str]:
     def rows(connection: Connection) -> Iterator[Sequence[object]]:
         result = connection.execution_options(yield_per=CHUNK).execute(statement)
         for chunk in result.partitions():
-            tags = _tags(connection, {row.id for row in chunk})
+            ids = {row.id for row in chunk}
+            tags, segments = _tags(connection, ids), _segments(connection, company.id, ids)
             for row in chunk:
                 link = f"{prefix}{row.thread_id}-{row.slug}"
-                yield [row.title, row.status, row.vote_count, ", ".join(tags.get(row.id, [])),
-                       row.username, row.created_at, row.status_changed_at, row.answered_at,
-                       link]
+                yield [row.title, row.status, row.vote_count, round(row.priority_score, 2),
+                       "; ".join(segments.get(row.id, [])), ", ".join(tags.get(row.id, [])),
+                       row.username, row.impact, row.effort, row.created_at,
+                       row.status_changed_at, row.answered_at, link]
 
     return _lines(IDEA_COLUMNS, rows)
 
@@ -99,17 +102,38 @@ def _tags(connection: Connection, idea_ids: set[int]) -> dict[int, list[str]]:
     return found
 
 
+def _segments(connection: Connection, company_id: int,
+              idea_ids: set[int]) -> dict[int, list[str]]:
+    """Each idea's votes per segment, most first: "Enterprise: 4"."""
+    found: dict[int, list[str]] = {}
+    for idea_id, name, count in connection.execute(
+            select(Vote.idea_id, Segment.name, func.count())
+            .join(Customer, and_(Customer.user_id == Vote.user_id,
+                                 Customer.company_id == company_id))
+            .join(Segment, Segment.id == Customer.segment_id)
+            .where(Vote.idea_id.in_(idea_ids)).group_by(Vote.idea_id, Segment.name)
+            .order_by(Vote.idea_id, func.count().desc(), Segment.name)):
+        found.setdefault(idea_id, []).append(f"{name}: {count}")
+    return found
+
+
 def voters_csv(actor: User, idea: Idea) -> Iterator[str]:
-    """One idea's voters, earliest first (their addresses stay private)."""
+    """One idea's voters, earliest first, with their segments (their addresses stay
+    private)."""
     policy.require(actor, IdeaAction.TRIAGE, idea.company)
-    statement = (select(User.username, User.display_name, Vote.created_at)
-                 .join(Vote, Vote.user_id == User.id).where(Vote.idea_id == idea.id)
-                 .order_by(Vote.created_at, Vote.id))
+    statement = (select(User.username, User.display_name, Vote.created_at, Vote.importance,
+                        Segment.name.label("segment"), Customer.value)
+                 .join(Vote, Vote.user_id == User.id)
+                 .outerjoin(Customer, and_(Customer.user_id == User.id,
+                                           Customer.company_id == idea.company_id))
+                 .outerjoin(Segment, Segment.id == Customer.segment_id)
+                 .where(Vote.idea_id == idea.id).order_by(Vote.created_at, Vote.id))
     profiles = url_for("accounts.profile", username="-", _external=True)[:-1]
 
     def rows(connection: Connection) -> Iterator[Sequence[object]]:
         for row in connection.execution_options(yield_per=CHUNK).execute(statement):
+            importance = Importance(row.importance).label if row.importance else ""
             yield [row.username, row.display_name or row.username, row.created_at,
-                   profiles + row.username]
+                   importance, row.segment, row.value, profiles + row.username]
 
     return _lines(VOTER_COLUMNS, rows)

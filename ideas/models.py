@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 from sqlalchemy import (
     DateTime,
@@ -11,7 +11,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -56,6 +58,7 @@ class Idea(db.Model):
         Index("ix_ideas_trend", "trend_score"),
         # The triage inbox: a company's untriaged ideas, newest first.
         Index("ix_ideas_company_triage", "company_id", "triaged_at", "created_at"),
+        Index("ix_ideas_company_priority", "company_id", "priority_score"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -78,6 +81,11 @@ class Idea(db.Model):
     triaged_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None)  # a team member
+    # The team's estimates, 1 to 5 (unset counts as the middle, 3), and the priority score
+    # they and the votes give (ideas.priority): kept current by whatever changes them.
+    impact: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    effort: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    priority_score: Mapped[float] = mapped_column(Float, default=0.0)
 
     thread: Mapped[Thread] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
@@ -108,6 +116,7 @@ class Vote(db.Model):
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    importance: Mapped[int | None] = mapped_column(SmallInteger, default=None)  # Importance
 
     user: Mapped[User] = relationship()
 
@@ -187,3 +196,76 @@ class ChangelogIdea(db.Model):
         ForeignKey("changelog_entries.id", ondelete="CASCADE"), primary_key=True)
     idea_id: Mapped[int] = mapped_column(
         ForeignKey("ideas.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class Importance(IntEnum):
+    """How much an idea matters to the customer who voted for it (they may not say)."""
+
+    NICE_TO_HAVE = 1
+    IMPORTANT = 2
+    CRITICAL = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ").capitalize()
+
+
+class Segment(db.Model):
+    """A group of a company's customers whose votes weigh alike ("Enterprise": 3).
+
+    Customers join by hand or from a CSV, by their confirmed address's domain, or by the
+    value the company imported for them (yearly revenue, seats) reaching `min_value`.
+    """
+
+    __tablename__ = "customer_segments"
+    __table_args__ = (UniqueConstraint("company_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40))
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    email_domains: Mapped[str] = mapped_column(Text, default="")  # space-separated
+    min_value: Mapped[float | None] = mapped_column(Float, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def domains(self) -> list[str]:
+        return self.email_domains.split()
+
+
+class Customer(db.Model):
+    """What one company knows of one customer: their segment, and a value it imported."""
+
+    __tablename__ = "company_customers"
+    __table_args__ = (Index("ix_company_customers_segment", "company_id", "segment_id"),)
+
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    segment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customer_segments.id", ondelete="SET NULL"), default=None)
+    value: Mapped[float | None] = mapped_column(Float, default=None)
+    # How the segment was chosen: "hand" (on the page or a CSV row naming it), "value"
+    # or "domain". A hand-picked segment is never replaced by a rule.
+    assigned_by: Mapped[str] = mapped_column(String(10), default="hand")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+    segment: Mapped[Segment | None] = relationship()
+
+
+class PriorityWeights(db.Model):
+    """A company's tuning of the priority score (a company without a row uses the
+    defaults)."""
+
+    __tablename__ = "priority_weights"
+
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True)
+    unsegmented: Mapped[float] = mapped_column(Float, default=1.0)
+    not_said: Mapped[float] = mapped_column(Float, default=1.0)
+    nice_to_have: Mapped[float] = mapped_column(Float, default=1.0)
+    important: Mapped[float] = mapped_column(Float, default=2.0)
+    critical: Mapped[float] = mapped_column(Float, default=4.0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

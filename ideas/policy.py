@@ -27,6 +27,7 @@ class IdeaAction(StrEnum):
     MANAGE_TAGS = "manage_tags"
     TRIAGE = "triage_ideas"
     PUBLISH_CHANGELOG = "publish_changelog"
+    PRIORITISE = "prioritise_ideas"
 
 
 def _open_for_votes(idea: Idea) -> Decision:
@@ -73,5 +74,9 @@ RULES: dict[str, Rule] = {
         (Role.TEAM, Role.OWNER)),
     IdeaAction.PUBLISH_CHANGELOG: lambda user, company: staff(
         user, company, "Only the company's product team publishes its changelog.",
+        (Role.TEAM, Role.OWNER)),
+    # Segments, weights and estimates: the team's own view of who is asking.
+    IdeaAction.PRIORITISE: lambda user, company: staff(
+        user, company, "Only the company's product team sets its priorities.",
         (Role.TEAM, Role.OWNER)),
 }

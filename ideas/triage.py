@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from forum import policy
@@ -22,18 +22,20 @@ from forum.database import utcnow, write_transaction
 from forum.errors import Invalid, NotFound
 from forum.events.log import record
 from forum.extensions import db
-from forum.pagination import Page, paginate
+from forum.pagination import Page, clamp_page, paginate
 from forum.threads.models import Thread
 from ideas import events, merging, services
-from ideas.models import CLOSED_STATUSES, Idea, IdeaTag, Status
+from ideas.models import CLOSED_STATUSES, Customer, Idea, IdeaTag, Status, Vote
 from ideas.policy import IdeaAction
 
 PER_PAGE = 50
 UNANSWERED_DAYS = 7
 MAX_SELECTION = 500
+COUNT_CAP = 1000  # "1,000+ untriaged": beyond it the exact figure changes nothing
 VIEWS = {
     "new": "New and untriaged first",
     "votes": "Most votes",
+    "priority": "Highest priority",
     "trending": "Trending",
     "newest": "Newest",
     "unanswered": "Oldest without an answer",
@@ -41,6 +43,7 @@ VIEWS = {
 ORDERS = {
     "new": (Idea.triaged_at.is_not(None), Idea.created_at.desc(), Idea.id.desc()),
     "votes": (Idea.vote_count.desc(), Idea.id.desc()),
+    "priority": (Idea.priority_score.desc(), Idea.id.desc()),
     "trending": (Idea.trend_score.desc(), Idea.id.desc()),
     "newest": (Idea.created_at.desc(), Idea.id.desc()),
     "unanswered": (Idea.created_at, Idea.id),
@@ -56,6 +59,7 @@ class View:
     status: str = ""
     tag_id: int | None = None
     owner: str = ""  # "", NOBODY or a user id
+    segment_id: int | None = None  # ideas with a vote from a customer in this segment
     query: str = ""
     page: int = 1
 
@@ -70,12 +74,35 @@ class View:
 
 def inbox(actor: User, company: Company, view: View) -> Page:
     """One page of the company's ideas as the view shows them (merged and removed ones
-    never): one statement for the page, one for its tags."""
+    never): one statement for the page, one for its tags (twice where the new view's
+    untriaged ideas end on the page)."""
     policy.require(actor, IdeaAction.TRIAGE, company)
     statement = in_view(select(Idea), company, view).options(
         contains_eager(Idea.thread).joinedload(Thread.author), joinedload(Idea.owner),
         selectinload(Idea.tags))
+    if view.view == "new":
+        return _new_first(statement, view.page)
     return paginate(statement, view.page, PER_PAGE)
+
+
+def _new_first(statement: Select[Any], number: int) -> Page:
+    """The new view's page as two reads that each follow an index, untriaged ideas then
+    the others, newest first in each: not one sort of every idea of the company."""
+    number = clamp_page(number)
+    start, wanted = (number - 1) * PER_PAGE, PER_PAGE + 1
+    newest = (Idea.created_at.desc(), Idea.id.desc())
+    untriaged = statement.where(Idea.triaged_at.is_(None)).order_by(None).order_by(*newest)
+    rows = list(db.session.scalars(untriaged.limit(wanted).offset(start)).unique())
+    if len(rows) < wanted:
+        if rows or start == 0:
+            before = start + len(rows)
+        else:  # a page past the untriaged ones: how many there are says where it starts
+            before = db.session.scalar(select(func.count()).select_from(
+                untriaged.order_by(None).with_only_columns(Idea.id).subquery())) or 0
+        triaged = statement.where(Idea.triaged_at.is_not(None)).order_by(None).order_by(*newest)
+        rows += db.session.scalars(triaged.limit(wanted - len(rows))
+                                   .offset(max(0, start - before))).unique()
+    return Page(rows[:PER_PAGE], number, len(rows) > PER_PAGE)
 
 
 def in_view(statement: Select[Any], company: Company, view: View) -> Select[Any]:
@@ -93,6 +120,11 @@ def in_view(statement: Select[Any], company: Company, view: View) -> Select[Any]
         statement = statement.where(Idea.owner_id.is_(None))
     elif view.owner:
         statement = statement.where(Idea.owner_id == int(view.owner))
+    if view.segment_id is not None:
+        statement = statement.where(Idea.id.in_(
+            select(Vote.idea_id).join(Customer, and_(Customer.user_id == Vote.user_id,
+                                                     Customer.company_id == company.id))
+            .where(Customer.segment_id == view.segment_id)))
     if view.query.strip():
         words = view.query.strip().lower()[:100]
         statement = statement.where(func.lower(Thread.title).contains(words, autoescape=True))
@@ -104,21 +136,30 @@ def in_view(statement: Select[Any], company: Company, view: View) -> Select[Any]
 
 @dataclass(frozen=True)
 class Awaiting:
-    """What waits for the team, for the company's manage page."""
+    """What waits for the team, for the company's manage page: each count stops at
+    COUNT_CAP, so that it costs the same for a company with 200,000 ideas."""
 
     untriaged: int
     unanswered: int  # open ideas older than UNANSWERED_DAYS without an official answer
 
+    @staticmethod
+    def shown(count: int) -> str:
+        return f"{COUNT_CAP:,}+" if count > COUNT_CAP else f"{count:,}"
+
 
 def awaiting(company: Company) -> Awaiting:
     since = utcnow() - timedelta(days=UNANSWERED_DAYS)
-    live = (Idea.company_id == company.id, Idea.merged_into_id.is_(None),
-            Thread.hidden_at.is_(None))
-    untriaged, unanswered = db.session.execute(
-        select(func.count().filter(Idea.triaged_at.is_(None)),
-               func.count().filter(Thread.answered_at.is_(None), Idea.created_at < since,
-                                   Idea.status.not_in([s.value for s in CLOSED_STATUSES])))
-        .select_from(Idea).join(Idea.thread).where(*live)).one()
+    live = select(Idea.id).join(Idea.thread).where(
+        Idea.company_id == company.id, Idea.merged_into_id.is_(None), Thread.hidden_at.is_(None))
+
+    def capped(statement: Select[Any]) -> Any:
+        return select(func.count()).select_from(statement.limit(COUNT_CAP + 1).subquery()) \
+            .scalar_subquery()
+
+    untriaged, unanswered = db.session.execute(select(
+        capped(live.where(Idea.triaged_at.is_(None))),
+        capped(live.where(Thread.answered_at.is_(None), Idea.created_at < since,
+                          Idea.status.not_in([s.value for s in CLOSED_STATUSES]))))).one()
     return Awaiting(int(untriaged), int(unanswered))
 
 

@@ -18,7 +18,7 @@ from forum.errors import Invalid
 from forum.forms import redirect_with_message
 from forum.routing import parse_id, parse_page
 from forum.web import safe_next, wants_fragment
-from ideas import export, services, triage
+from ideas import export, priority, services, triage
 from ideas.models import Status
 from ideas.policy import IdeaAction
 
@@ -35,14 +35,16 @@ def _id(text: str, field: str, message: str) -> int:
 def _view() -> triage.View:
     """The view the query string asks for; a value that makes no sense is a 400."""
     args = request.args
-    tag = args.get("tag", "")
+    tag, segment = args.get("tag", ""), args.get("segment", "")
     try:
         page = parse_page(args.get("page", "1") or "1")
     except ValueError:
         raise Invalid("Pages are numbered from 1.", field="page") from None
     return triage.View(view=args.get("view", "new") or "new", status=args.get("status", ""),
                        tag_id=_id(tag, "tag", "Choose a tag from the list.") if tag else None,
-                       owner=args.get("owner", ""), query=args.get("q", "")[:100], page=page)
+                       owner=args.get("owner", ""), query=args.get("q", "")[:100], page=page,
+                       segment_id=_id(segment, "segment", "Choose a segment from the list.")
+                       if segment else None)
 
 
 @bp.get("/c/<slug>/manage/ideas")
@@ -56,6 +58,7 @@ def inbox(slug: str) -> str:
                "views": triage.VIEWS, "actions": triage.ACTIONS,
                "statuses": list(Status), "tags": services.company_tags(company),
                "team": triage.team_members(company), "nobody": triage.NOBODY,
+               "segments": [row.segment for row in priority.segments(company)],
                "here": request.full_path.rstrip("?")}
     if wants_fragment():
         return render_template("ideas/_inbox_list.html", **context)

@@ -19,11 +19,12 @@ from forum.routing import parse_page
 from forum.threads.queries import get_thread
 from forum.threads.views import render_thread, thread_url
 from forum.web import safe_next, wants_fragment
-from ideas import queries, services, votes
+from ideas import priority, queries, services, votes
 from ideas.changelog_views import bp as changelog_bp
 from ideas.forms import MergeForm, ProposeForm, StatusForm, TagsForm, UnmergeForm
-from ideas.models import Idea, Status
+from ideas.models import Idea, Importance, Status
 from ideas.policy import IdeaAction
+from ideas.priority_views import bp as priority_bp
 from ideas.staff_views import bp as staff_bp
 from ideas.triage_views import bp as triage_bp
 
@@ -31,6 +32,7 @@ bp = Blueprint("ideas", __name__)
 bp.register_blueprint(staff_bp)
 bp.register_blueprint(triage_bp)
 bp.register_blueprint(changelog_bp)
+bp.register_blueprint(priority_bp)
 
 
 def _filters() -> dict[str, object]:
@@ -112,12 +114,17 @@ def idea(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
     tags_form = page_form(TagsForm, data={"tags": [tag.id for tag in found.tags]})
     tags_form.tags.choices = [(t.id, t.name) for t in services.company_tags(company)]
     merged_into = queries.merged_into(found)
+    own = votes.own_vote(current_user, found)
     return render_thread(
         thread, "ideas/idea.html", idea=found, history=history,
         status_changes={change.post_id: change for change in history},
         merges=queries.merge_history(found), official=queries.latest_official(found),
         voters=[] if merged_into else queries.voters(found), merged_into=merged_into,
-        voted=votes.has_voted(current_user, found),
+        voted=own is not None, importance=own.importance if own else None,
+        importance_levels=list(Importance),
+        breakdown=priority.breakdown(found) if policy.can(
+            current_user, IdeaAction.PRIORITISE, company) else None,
+        estimates=priority.ESTIMATES,
         status_form=page_form(StatusForm, data={"status": found.status}), tags_form=tags_form,
         merge_form=page_form(MergeForm), unmerge_form=page_form(UnmergeForm),
         merge_candidates=_merge_candidates(found))

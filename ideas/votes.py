@@ -12,7 +12,7 @@ from forum.accounts.models import User
 from forum.database import insert_ignoring_conflicts, utcnow, write_transaction
 from forum.events.log import record
 from forum.extensions import db
-from ideas import events
+from ideas import events, priority
 from ideas.models import Idea, Vote
 from ideas.policy import IdeaAction
 
@@ -39,6 +39,7 @@ def cast_vote(user: User, idea: Idea) -> bool:
             .returning(Vote.__table__.c.id)
         ).first()
         if inserted is not None:
+            priority.place_voter(user, idea)
             change_vote_count(idea, +1, weight)
             record(events.VOTE_CAST, user, idea, idea.company_id)
     return inserted is not None
@@ -60,9 +61,10 @@ def retract_vote(user: User, idea: Idea) -> bool:
 
 def change_vote_count(idea: Idea, delta: int, weight: float) -> None:
     """Counters move in the transaction that adds or removes the votes (a vote, a merge,
-    an unmerge), in SQL: no read-modify-write.
+    an unmerge), in SQL: no read-modify-write; then the priority score is recomputed from
+    the votes (the row is locked by then, so it sees every vote committed before).
 
-    The idea takes the counts the statement returned, so the voter sees the count their
+    The idea takes the counts the statements returned, so the voter sees the count their
     vote made without the idea being read again.
     """
     count, score = db.session.execute(
@@ -72,10 +74,11 @@ def change_vote_count(idea: Idea, delta: int, weight: float) -> None:
     ).one()
     set_committed_value(idea, "vote_count", count)
     set_committed_value(idea, "trend_score", score)
+    priority.refresh(idea=idea)
 
 
-def has_voted(user: User, idea: Idea) -> bool:
+def own_vote(user: User, idea: Idea) -> Vote | None:
+    """The viewer's vote for the idea, if they are signed in and voted."""
     if not getattr(user, "is_authenticated", False):
-        return False
-    return db.session.scalar(
-        select(Vote.id).where(Vote.user_id == user.id, Vote.idea_id == idea.id)) is not None
+        return None
+    return db.session.scalar(select(Vote).where(Vote.user_id == user.id, Vote.idea_id == idea.id))

@@ -26,6 +26,7 @@ from forum.forms import FILE_MESSAGE
 from forum.routing import CLEAN_THEIR_OWN_QUERY, MAX_ID, NUL_MESSAGE
 from forum.threads.models import Thread
 from forum.threads.posting import MAX_BODY
+from ideas import priority
 from ideas import services as ideas
 from tests.conftest import AuthActions
 
@@ -86,6 +87,7 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
     reply = make_reply(thread, author=customer)
     idea = make_idea(company, author=customer)
     tag = ideas.create_tag(admin, company, "Wishlist")
+    segment = priority.save_segment(admin, company, name="Enterprise", weight=3)
     membership = next(m for m in company.memberships if m.user_id == moderator.id)
     run_indexer()  # search answers 503 while it has no index; that is not what we test
     real = {
@@ -94,7 +96,7 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
         "category_slug": category.slug, "tag_id": str(tag.id),
         "membership_id": str(membership.id), "user_id": str(customer.id),
         "username": customer.username, "session_id": "1", "action": "pin",
-        "notification_id": "1", "token": "not-a-signed-link",
+        "notification_id": "1", "token": "not-a-signed-link", "segment_id": str(segment.id),
     }
     return World(customer, admin, real, idea.thread)
 

@@ -23,6 +23,7 @@ from forum.accounts.models import UserSession
 from forum.companies.services import set_staff_role
 from forum.extensions import db
 from forum.mail import tokens
+from ideas import priority
 from ideas.services import create_tag
 from tests.conftest import PASSWORD
 
@@ -53,6 +54,7 @@ class World:
     tag_id: int
     spare_user_id: int
     spare_session_id: int
+    segment_id: int
     tokens: dict[str, str]  # a real signed link for each route that takes one
 
 
@@ -78,7 +80,9 @@ def world(app, admin, make_user, make_company, make_category, make_thread, make_
         spare_category_id=make_category(company, "spare").id,
         membership_id=set_staff_role(admin, company, make_user("teamy").username, "team").id,
         tag_id=create_tag(admin, company, "mobile").id, spare_user_id=spare.id,
-        spare_session_id=spare_session_id, tokens={
+        spare_session_id=spare_session_id,
+        segment_id=priority.save_segment(admin, company, name="Enterprise", weight=3).id,
+        tokens={
             "mail.unsubscribe_now": tokens.sign(tokens.UNSUBSCRIBE, [spare.id, "replies"]),
             "accounts.reset_password": tokens.sign(
                 tokens.RESET_PASSWORD, [spare.id, _fingerprint(spare), spare.email])})
@@ -131,6 +135,15 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "ideas.triage.bulk": [{"action": "seen", "ideas": str(world.idea_thread_id)}],
         "ideas.changelog.publish": [{"title": "Release {n}", "body": "Shipped.",
                                      "ideas": str(world.idea_thread_id)}],
+        "ideas.priority.weights": [{"unsegmented": "1", "not_said": "1", "nice_to_have": "1",
+                                    "important": "2", "critical": "4"}],
+        "ideas.priority.save_segment": [{"name": "Trial {n}", "weight": "0.5",
+                                         "domains": "example.com"}],
+        "ideas.priority.delete_segment": [{}],
+        "ideas.priority.assign": [{"customer": "carol", "segment": ""}],
+        "ideas.priority.import_customers": [{}],
+        "ideas.priority.estimates": [{"impact": "4", "effort": "2"}],
+        "ideas.priority.importance": [{"importance": "2"}],
         "notifications.read_all": [{}],
         "notifications.follow_company": [{"state": "following"}],
         "notifications.follow_thread": [{"state": "following"}, {"state": "muted"}],
@@ -153,12 +166,14 @@ def filled_paths(rule: Rule, world: World) -> list[str]:
                  "ideas.staff.change_status": world.idea_thread_id,
                  "ideas.staff.set_tags": world.idea_thread_id,
                  "ideas.staff.merge": world.duplicate_thread_id,
-                 "ideas.staff.unmerge": world.duplicate_thread_id}.get(rule.endpoint,
-                                                                       world.thread_id)
+                 "ideas.staff.unmerge": world.duplicate_thread_id,
+                 "ideas.priority.estimates": world.idea_thread_id,
+                 "ideas.priority.importance": world.idea_thread_id}.get(rule.endpoint,
+                                                                        world.thread_id)
     known = {"slug": [world.slug], "thread_id": [thread_id], "post_id": [world.reply_id],
              "category_id": [world.spare_category_id], "membership_id": [world.membership_id],
              "tag_id": [world.tag_id], "user_id": [world.spare_user_id],
-             "session_id": [world.spare_session_id],
+             "session_id": [world.spare_session_id], "segment_id": [world.segment_id],
              "token": [world.tokens.get(rule.endpoint, "")]}
     choices: list[list[tuple[str, object]]] = []
     for name in sorted(rule.arguments):

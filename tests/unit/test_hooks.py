@@ -48,7 +48,8 @@ def test_ideas_registers_everything_it_adds_once() -> None:
     hooks = hooks_of(app)
     assert "ideas" in app.blueprints and "ideas.staff.manage_tags" in app.view_functions
     assert {"propose_idea", "vote", "retract_vote", "change_status", "merge_idea",
-            "unmerge_idea", "tag_idea", "manage_tags", "triage_ideas", "publish_changelog"
+            "unmerge_idea", "tag_idea", "manage_tags", "triage_ideas", "publish_changelog",
+            "prioritise_ideas"
             } <= set(hooks.rules)
     assert hooks.thread_endpoint("idea") == "ideas.idea"
     assert len(hooks.search_extras) == 1 and "shipped" in hooks.search_statuses

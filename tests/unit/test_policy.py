@@ -141,6 +141,8 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
     IdeaAction.PUBLISH_CHANGELOG: (HOME, {"team", "owner", "admin"},
                                    "Only the company's product team publishes its changelog.",
                                    SAME),
+    IdeaAction.PRIORITISE: (HOME, {"team", "owner", "admin"},
+                            "Only the company's product team sets its priorities.", SAME),
 }
 
 LOCKED = "This thread is locked: it takes no new replies."

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from forum.events.models import Event
 from forum.extensions import db
-from ideas import export
+from ideas import export, triage
 from ideas import services as ideas
 from ideas.models import Idea
 from ideas.votes import cast_vote
@@ -174,6 +174,23 @@ def test_the_inbox_costs_the_same_whatever_its_length(client, auth, team, acme, 
     auth.signin("tess")
     assert_queries_stay_flat(client, count_queries, "/c/acme/manage/ideas",
                              lambda count: [make_idea(acme) for _ in range(count)])
+
+
+def test_the_new_view_pages_through_untriaged_then_the_rest(client, auth, team, acme,
+                                                           make_idea):
+    made = [make_idea(acme, title=f"Idea {n:02}") for n in range(1, 53)]
+    triage.apply(team, acme, triage.Bulk("seen", [made[0].thread_id, made[-1].thread_id]))
+    auth.signin("tess")
+    pages = [titles(inbox(client, f"?page={number}")) for number in (1, 2, 3)]
+    untriaged = [f"Idea {n:02}" for n in range(51, 1, -1)]  # newest first
+    assert pages == [untriaged, ["Idea 52", "Idea 01"], []]
+    assert 'rel="next"' not in inbox(client, "?page=2")
+
+
+def test_counts_stop_at_the_cap(monkeypatch, client, auth, team, three):
+    monkeypatch.setattr(triage, "COUNT_CAP", 2)
+    auth.signin("tess")
+    assert "2+ untriaged" in inbox(client)
 
 
 def test_trending_leads_with_what_is_still_in_play(client, team, three, make_user):
