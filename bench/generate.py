@@ -230,6 +230,8 @@ def checks(dialect: str) -> dict[str, str]:
             "SELECT count(*) FROM ideas i WHERE abs(i.trend_score - (SELECT coalesce("
             "sum(v.weight), 0) FROM votes v WHERE v.idea_id = i.id)) "
             "> 1e-9 * (1 + abs(i.trend_score))"),
+        "ideas.priority_score = votes (no segments or estimates)": (
+            "SELECT count(*) FROM ideas i WHERE abs(i.priority_score - i.vote_count) > 1e-9"),
         "categories.thread_count = visible threads": (
             "SELECT count(*) FROM categories c WHERE c.thread_count != (SELECT count(*) "
             "FROM threads t WHERE t.category_id = c.id AND t.hidden_at IS NULL)"),

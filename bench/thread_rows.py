@@ -182,6 +182,8 @@ class ThreadBuilder:
             "id": idea_id, "thread_id": self.thread_id, "company_id": self.company + 1,
             "status": status, "vote_count": len(votes),
             "trend_score": sum(v["weight"] for v in votes),
+            # No segments, weights or estimates yet: each vote counts 1 (ideas.priority).
+            "priority_score": float(len(votes)),
             "merged_into_id": data.idea_id[merged] if merged is not None else None,
             "created_at": self.created,
             "status_changed_at": changes[-1]["created_at"] if changes else None,
