@@ -79,6 +79,8 @@ class Config:
         self.MAIL_LEASE_SECONDS = float(os.environ.get("MAIL_LEASE_SECONDS", "600"))
         self.CONFIRM_EMAIL_HOURS = float(os.environ.get("CONFIRM_EMAIL_HOURS", "72"))
         self.RESET_PASSWORD_HOURS = float(os.environ.get("RESET_PASSWORD_HOURS", "1"))
+        # An invitation waits for someone who may not read it at once (30 days).
+        self.CLAIM_ACCOUNT_HOURS = float(os.environ.get("CLAIM_ACCOUNT_HOURS", "720"))
         self.SEARCH_POLL_INTERVAL = float(os.environ.get("SEARCH_POLL_INTERVAL", "0.5"))
         self.SEARCH_BATCH_SIZE = int(os.environ.get("SEARCH_BATCH_SIZE", "500"))
         self.SEARCH_WRITER_TIMEOUT = float(os.environ.get("SEARCH_WRITER_TIMEOUT", "30"))

@@ -46,5 +46,6 @@ def init_app(app: Flask) -> None:
     hooks.add_manage_section(triage.manage_section, IdeaAction.TRIAGE)
     hooks.add_event_types(IDEA_EVENT_TYPES)
     hooks.add_mail_kinds(IDEA_MAIL_KINDS)
-    hooks.add_notification_reasons({"voted": "You voted for this idea."})
+    hooks.add_notification_reasons({"voted": "You voted for this idea.",
+                                    "recorded": "The company recorded your vote for this idea."})
     hooks.add_notifications(IDEA_NOTIFICATIONS)

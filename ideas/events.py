@@ -16,6 +16,7 @@ TAG_CREATED = "tag.created"
 TAG_DELETED = "tag.deleted"
 VOTE_CAST = "vote.cast"
 VOTE_RETRACTED = "vote.retracted"
+VOTE_RECORDED = "vote.recorded"  # by a team member, for a customer (data: voter_id)
 
 _LABELS = {
     IDEA_PROPOSED: "proposed an idea",
@@ -30,6 +31,7 @@ _LABELS = {
     TAG_DELETED: "removed a tag",
     VOTE_CAST: "voted",
     VOTE_RETRACTED: "took a vote back",
+    VOTE_RECORDED: "recorded a vote for a customer",
 }
 
 IDEA_EVENT_TYPES = [EventType(name, label) for name, label in _LABELS.items()]

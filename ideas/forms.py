@@ -40,3 +40,8 @@ class MergeForm(Form):
 
 class UnmergeForm(Form):
     note = TextAreaField("Public note (optional)", validators=[Length(max=MAX_NOTE)])
+
+
+class RecordVoteForm(Form):
+    customer = StringField("Their username or email address",
+                           validators=[DataRequired(), Length(max=254)])

@@ -72,16 +72,17 @@ def _claim_for_merge(idea: Idea, into: Idea) -> None:
 
 def _copy_votes(idea: Idea, into: Idea) -> tuple[list[int], float]:
     """Give `into` a vote from each voter of `idea` who had none there, with its weight,
-    time and importance: who was moved, and the weight they brought."""
+    time, importance and recorder: who was moved, and the weight they brought."""
     voters = db.session.execute(select(Vote.user_id, Vote.weight, Vote.created_at,
-                                       Vote.importance).where(Vote.idea_id == idea.id)).all()
+                                       Vote.importance, Vote.recorded_by_id)
+                                .where(Vote.idea_id == idea.id)).all()
     moved: list[int] = []
     weight = 0.0
-    for user_id, vote_weight, created_at, importance in voters:
+    for user_id, vote_weight, created_at, importance, recorded_by_id in voters:
         inserted = db.session.execute(
             insert_ignoring_conflicts(Vote.__table__).values(
                 user_id=user_id, idea_id=into.id, weight=vote_weight, created_at=created_at,
-                importance=importance)
+                importance=importance, recorded_by_id=recorded_by_id)
             .returning(Vote.__table__.c.id)).first()
         if inserted is not None:
             moved.append(user_id)

@@ -117,8 +117,13 @@ class Vote(db.Model):
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     importance: Mapped[int | None] = mapped_column(SmallInteger, default=None)  # Importance
+    # The team member who recorded it for the customer (who asked by mail or on a call);
+    # None for a vote the customer cast.
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None)
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
 
 
 class StatusChange(db.Model):

@@ -40,8 +40,15 @@ def _in_changelog(session: Session, event: LoggedEvent) -> Iterable[tuple[int, s
     return [(user_id, "voted") for user_id in found]
 
 
-STATUS = "status"
+def _recorded(_session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
+    """The customer a team member recorded a vote for."""
+    voter = event.data.get("voter_id")
+    return [(voter, "recorded")] if isinstance(voter, int) else []
+
+
+STATUS, RECORDED = "status", "recorded"
 IDEA_MAIL_KINDS = [
+    MailKind(RECORDED, "A company records your vote for an idea, as you asked", "now"),
     MailKind(STATUS, "An idea you voted for or follow changes status or is merged", "now"),
 ]
 
@@ -49,6 +56,8 @@ IDEA_NOTIFICATIONS = [
     NotificationText(events.IDEA_STATUS_CHANGED, _status_changed,
                      "notifications/_idea_status_changed.html", STATUS),
     NotificationText(events.IDEA_MERGED, _merged, "notifications/_idea_merged.html", STATUS),
+    NotificationText(events.VOTE_RECORDED, _recorded, "notifications/_vote_recorded.html",
+                     RECORDED),
     NotificationText(events.CHANGELOG_PUBLISHED, _in_changelog,
                      "notifications/_changelog_published.html", STATUS),
 ]

@@ -20,6 +20,7 @@ class IdeaAction(StrEnum):
     PROPOSE = "propose_idea"
     VOTE = "vote"
     RETRACT_VOTE = "retract_vote"
+    RECORD_VOTE = "record_vote"
     CHANGE_STATUS = "change_status"
     MERGE = "merge_idea"
     UNMERGE = "unmerge_idea"
@@ -48,6 +49,14 @@ def _retract_vote(user: Any, idea: Idea) -> Decision:
     return signed_in(user, "change your vote") and _open_for_votes(idea)
 
 
+def _record_vote(user: Any, idea: Idea) -> Decision:
+    """A customer who asked by mail or on a call: the product team records their vote,
+    while the idea takes votes."""
+    return (staff(user, idea.company, "Only the company's product team records votes for "
+                  "customers.", (Role.TEAM, Role.OWNER))
+            and _open_for_votes(idea))
+
+
 def _propose(user: Any, _company: Company) -> Decision:
     return signed_in(user, "propose an idea")
 
@@ -61,6 +70,7 @@ RULES: dict[str, Rule] = {
     IdeaAction.PROPOSE: _propose,
     IdeaAction.VOTE: _vote,
     IdeaAction.RETRACT_VOTE: _retract_vote,
+    IdeaAction.RECORD_VOTE: _record_vote,
     IdeaAction.CHANGE_STATUS: _idea_staff("Only the company's staff change an idea's status."),
     IdeaAction.MERGE: _idea_staff("Only the company's staff merge ideas."),
     IdeaAction.UNMERGE: _idea_staff("Only the company's staff undo a merge."),

@@ -81,9 +81,11 @@ def voted_ids(user: User, ideas: list[Idea]) -> set[int]:
 
 
 def voters(idea: Idea, limit: int = 30) -> list[Vote]:
-    """Who supports an idea, newest first (public, as on Canny and Fider)."""
+    """Who supports an idea, newest first (public, as on Canny and Fider), and who recorded
+    each vote a team member recorded for a customer."""
     return list(db.session.scalars(
-        select(Vote).where(Vote.idea_id == idea.id).options(joinedload(Vote.user))
+        select(Vote).where(Vote.idea_id == idea.id)
+        .options(joinedload(Vote.user), joinedload(Vote.recorded_by))
         .order_by(Vote.created_at.desc(), Vote.id.desc()).limit(limit)))
 
 

@@ -1,22 +1,24 @@
-"""What a company's staff do to ideas: change status, tag, merge, manage the tag list.
+"""What a company's staff do to ideas: change status, tag, merge, record a customer's
+vote, manage the tag list.
 
 A nested blueprint of ideas.views (endpoints `ideas.staff.*`).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from forum.companies.services import get_company, managed_company
-from forum.errors import Invalid
-from forum.forms import form_round_trip, redirect_with_message
+from forum.errors import Invalid, error_page
+from forum.forms import answer, form_round_trip, redirect_with_message, submit
 from forum.threads.queries import get_thread
 from forum.threads.views import thread_url
-from ideas import merging, services
-from ideas.forms import MergeForm, NewTagForm, StatusForm, TagsForm, UnmergeForm
+from forum.web import wants_fragment
+from ideas import merging, queries, services, votes
+from ideas.forms import MergeForm, NewTagForm, RecordVoteForm, StatusForm, TagsForm, UnmergeForm
 from ideas.models import Idea
 from ideas.policy import IdeaAction
 
@@ -108,6 +110,44 @@ def _unmerged(done: merging.Unmerged) -> str:
 
 def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+@bp.post("/c/<slug>/ideas/<int:thread_id>/record-vote")
+@login_required
+def record_vote(slug: str, thread_id: int) -> ResponseReturnValue:
+    """Record a vote for a customer who asked by mail or on a call: in place with htmx
+    (the voter list follows), or a POST and redirect back."""
+    idea = _idea(slug, thread_id)
+    form = RecordVoteForm()
+    submission = submit(form, lambda: votes.record_vote_on_behalf(
+        current_user, idea, **_named(form.customer.data or "")))
+    return answer(submission, lambda: error_page(submission.status, _refusal(form))[0],
+                  lambda done: _recorded(idea, done), fragment="ideas/_record_vote.html",
+                  target="#record-vote", idea=idea)
+
+
+def _named(customer: str) -> dict[str, str]:
+    """What the team member typed: an address has an @ inside, a username at most one
+    in front."""
+    customer = customer.strip()
+    return {"email": customer} if "@" in customer.lstrip("@") else {"username": customer}
+
+
+def _refusal(form: RecordVoteForm) -> str:
+    """The plain form's refusal, on a page of its own (htmx shows it in the form)."""
+    messages = [message for errors in form.errors.values() for message in errors]
+    return str(messages[0]) if messages else "Please check the form."
+
+
+def _recorded(idea: Idea, done: votes.RecordedVote) -> ResponseReturnValue:
+    # Alike whether or not an address had an account (see record_vote_on_behalf).
+    said = f"Vote recorded for {done.named}. They will hear of it."
+    if not wants_fragment():
+        return redirect_with_message(thread_url(idea.thread), said)
+    return (render_template("ideas/_record_vote.html", form=RecordVoteForm(formdata=None),
+                            idea=idea, recorded=said)
+            + render_template("ideas/_voters.html", idea=idea, voters=queries.voters(idea),
+                              swap_out_of_band=True))
 
 
 @bp.route("/c/<slug>/manage/tags", methods=["GET", "POST"])

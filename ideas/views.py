@@ -21,7 +21,14 @@ from forum.threads.views import render_thread, thread_url
 from forum.web import safe_next, wants_fragment
 from ideas import priority, queries, services, votes
 from ideas.changelog_views import bp as changelog_bp
-from ideas.forms import MergeForm, ProposeForm, StatusForm, TagsForm, UnmergeForm
+from ideas.forms import (
+    MergeForm,
+    ProposeForm,
+    RecordVoteForm,
+    StatusForm,
+    TagsForm,
+    UnmergeForm,
+)
 from ideas.models import Idea, Importance, Status
 from ideas.policy import IdeaAction
 from ideas.priority_views import bp as priority_bp
@@ -127,7 +134,7 @@ def idea(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
         estimates=priority.ESTIMATES,
         status_form=page_form(StatusForm, data={"status": found.status}), tags_form=tags_form,
         merge_form=page_form(MergeForm), unmerge_form=page_form(UnmergeForm),
-        merge_candidates=_merge_candidates(found))
+        record_form=page_form(RecordVoteForm), merge_candidates=_merge_candidates(found))
 
 
 def _merge_candidates(idea: Idea) -> list[Idea]:

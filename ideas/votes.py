@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import policy
+from forum.accounts import invitations
+from forum.accounts.email import check_email, owner_of
 from forum.accounts.models import User
+from forum.accounts.services import find_user
 from forum.database import insert_ignoring_conflicts, utcnow, write_transaction
+from forum.errors import Conflict, Invalid
 from forum.events.log import record
 from forum.extensions import db
+from forum.threads.urls import thread_path
 from ideas import events, priority
 from ideas.models import Idea, Vote
 from ideas.policy import IdeaAction
@@ -43,6 +49,86 @@ def cast_vote(user: User, idea: Idea) -> bool:
             change_vote_count(idea, +1, weight)
             record(events.VOTE_CAST, user, idea, idea.company_id)
     return inserted is not None
+
+
+@dataclass(frozen=True)
+class RecordedVote:
+    """A vote recorded for a customer: whose, named as the team member named them."""
+
+    voter: User
+    named: str  # "@username", or the address as typed: never the account it belongs to
+    invited: bool  # no account had the address: an invited one was mailed a link
+
+
+def record_vote_on_behalf(actor: User, idea: Idea, *, username: str | None = None,
+                          email: str | None = None) -> RecordedVote:
+    """Record a vote for a customer who asked by mail or on a call, as Canny's "vote on
+    behalf": it counts once, is theirs (they may take it back), shows who recorded it,
+    and the customer is told.
+
+    By username, the vote is that account's. By address, it is the vote of the account
+    that confirmed the address, else of an invited account (made now, or still waiting
+    from an earlier invitation) whose address is mailed a link to claim it. The answer
+    names the person as the team member did, "@name" or the address, and is worded alike
+    whether or not the address had an account: the form never turns a customer's address
+    into their username (nor says whether they have one). Only a confirmed address finds
+    an account: one waiting to be confirmed proves nothing, so it gets an invitation. The
+    voter list is public, as on Canny and Fider, so the vote shows under the voter's name
+    there: that is what voting means, and no more than the customer asked for.
+    """
+    policy.require(actor, IdeaAction.RECORD_VOTE, idea)
+    if (username is None) == (email is None):
+        raise Invalid("Give the customer's username or email address.", field="customer")
+    with write_transaction(keep_loaded=True):
+        voter, named, invited = (_by_username(username) if username is not None
+                                 else _by_address(actor, idea, email or ""))
+        if voter.is_suspended:
+            raise Invalid(f"{named} is suspended: no vote can be recorded for them now.",
+                          field="customer")
+        now = utcnow()
+        weight = vote_weight(now)
+        inserted = db.session.execute(
+            insert_ignoring_conflicts(Vote.__table__)
+            .values(user_id=voter.id, idea_id=idea.id, weight=weight, created_at=now,
+                    recorded_by_id=actor.id)
+            .returning(Vote.__table__.c.id)
+        ).first()
+        if inserted is None:
+            raise Conflict(f"{named} has voted for this idea already: nothing changed.",
+                           field="customer")
+        priority.place_voter(voter, idea)
+        change_vote_count(idea, +1, weight)
+        record(events.VOTE_RECORDED, actor, idea, idea.company_id,
+               {"voter_id": voter.id, "invited": invited})
+        if voter.is_unclaimed:
+            invitations.mail_invitation(
+                voter, inviter=idea.company.name, about_path=_idea_path(idea),
+                note=f"{idea.company.name} recorded your vote for “{idea.thread.title}”, "
+                     "as you asked.")
+    return RecordedVote(voter, named, invited)
+
+
+def _idea_path(idea: Idea) -> str:
+    thread = idea.thread
+    return thread_path(idea.company.slug, thread.id, thread.slug, thread.kind)
+
+
+def _by_username(username: str) -> tuple[User, str, bool]:
+    name = username.strip().removeprefix("@")
+    voter = find_user(name) if name else None
+    if voter is None:
+        raise Invalid(f"There is nobody called @{name} here. Check the spelling, or give "
+                      "their email address.", field="customer")
+    return voter, f"@{voter.username}", False
+
+
+def _by_address(actor: User, idea: Idea, email: str) -> tuple[User, str, bool]:
+    address = check_email(email, field="customer")
+    owner = owner_of(address)
+    if owner is not None:
+        return owner, address, False
+    voter, _made = invitations.invited_account(actor, idea.company_id, address)
+    return voter, address, True
 
 
 def retract_vote(user: User, idea: Idea) -> bool:

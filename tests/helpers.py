@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy import select
+
+from forum.events.models import Event
 from forum.extensions import db
+from forum.notifications.models import Notification
 
 
 def reload(*objects: Any) -> None:
@@ -37,3 +41,11 @@ def assert_queries_stay_flat(client: Any, count_queries: Any, url: str,
     before = statements()
     grow(large)
     assert statements() == before
+
+
+def heard(user: Any) -> list[str]:
+    """The event types a person has been notified of, oldest first (what is committed)."""
+    db.session.rollback()
+    return list(db.session.scalars(
+        select(Event.type).join(Notification, Notification.event_id == Event.id)
+        .where(Notification.user_id == user.id).order_by(Notification.id)))

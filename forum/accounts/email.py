@@ -108,11 +108,13 @@ def confirm_email(token: str) -> User:
     if owner is not None and owner.id != user.id:
         raise Invalid("Another account has confirmed this address since the link was sent.")
     with write_transaction():
-        _confirm(user, user.pending_email)
+        confirm_address(user, user.pending_email)
     return user
 
 
-def _confirm(user: User, address: str) -> None:
+def confirm_address(user: User, address: str) -> None:
+    """The address is the account's now (inside the caller's write transaction, once a
+    link mailed to it proved it); a different old address is told."""
     old = user.email
     user.email, user.pending_email = address, None
     user.email_confirmed_at, user.mail_bounced_at = utcnow(), None
@@ -174,6 +176,6 @@ def reset_password(token: str, password: str) -> User:
         user.password_hash = hash_password(password)
         sessions.end_all_sessions(user)
         if (user.pending_email or "").lower() == address and owner_of(address) is None:
-            _confirm(user, user.pending_email or address)
+            confirm_address(user, user.pending_email or address)
         record(events.USER_PASSWORD_RESET, user, user)
     return user

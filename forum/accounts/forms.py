@@ -50,3 +50,9 @@ class EmailForm(Form):
     email = EmailField("New email address", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Your password", validators=[DataRequired(),
                                                           Length(max=MAX_PASSWORD)])
+
+
+class ClaimForm(Form):
+    password = PasswordField(
+        "Choose a password", validators=[DataRequired(), Length(MIN_PASSWORD, MAX_PASSWORD)]
+    )

@@ -43,6 +43,9 @@ class User(UserMixin, db.Model):
     suspended_until: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     suspension_reason: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Made for someone a company named by address (forum.accounts.invitations): until they
+    # claim it, it has no password and its address waits in pending_email.
+    invited_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
     # Loaded when asked for: policy asks about the signed-in user, not about every author
     # a page shows, so loading them with each user would cost a query per list of users.
@@ -68,6 +71,11 @@ class User(UserMixin, db.Model):
     def mail_address(self) -> str | None:
         """Where mail may go: a confirmed address that has not bounced."""
         return self.email if self.email and self.mail_bounced_at is None else None
+
+    @property
+    def is_unclaimed(self) -> bool:
+        """Invited and not claimed yet: no password opens it."""
+        return self.invited_at is not None and not self.password_hash
 
     @property
     def is_suspended(self) -> bool:

@@ -17,8 +17,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from forum.accounts import email as address
-from forum.accounts import services, sessions
+from forum.accounts import invitations, services, sessions
 from forum.accounts.forms import (
+    ClaimForm,
     EmailForm,
     ForgotPasswordForm,
     PasswordForm,
@@ -222,6 +223,23 @@ def _after_reset(user: services.User) -> Response:
     return redirect_with_message(url_for("accounts.signin"),
                                  "Your password is changed and every device is signed out. "
                                  "Sign in with the new one.")
+
+
+@bp.route("/account/claim/<token>", methods=["GET", "POST"])
+@limiter.limit(_signin_limit, methods=["POST"])
+def claim_account(token: str) -> ResponseReturnValue:
+    """Claim an account a company made for you: choose a password, and you are signed in
+    with your address confirmed."""
+    user, _ = invitations.claim_link(token)  # a forged or claimed link is a 400 first
+    form = ClaimForm()
+    return form_round_trip(
+        form, "accounts/claim.html",
+        lambda: invitations.claim_account(token, form.password.data),
+        lambda claimed: _signed_in(
+            claimed, f"Welcome to Cocreate, {claimed.username}! The account is yours: "
+                     "sign in with your username or address and this password.",
+            remember=False),
+        person=user)
 
 
 @bp.get("/email/confirm/<token>")

@@ -32,6 +32,8 @@ USER_SUSPENDED = "user.suspended"
 USER_EMAIL_CONFIRMED = "user.email_confirmed"
 USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 (an event name)
 USER_UNSUSPENDED = "user.unsuspended"
+USER_INVITED = "user.invited"
+USER_CLAIMED = "user.claimed"
 
 _LABELS: Mapping[str, str] = {
     THREAD_STARTED: "started a thread",
@@ -58,6 +60,8 @@ _LABELS: Mapping[str, str] = {
     USER_EMAIL_CONFIRMED: "confirmed an email address",
     USER_PASSWORD_RESET: "reset a forgotten password",
     USER_UNSUSPENDED: "lifted a suspension",
+    USER_INVITED: "made an account for someone, by invitation",
+    USER_CLAIMED: "claimed an invited account",
 }
 
 # Changes that show on pages everywhere (a person's name next to their posts, a company's

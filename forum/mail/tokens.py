@@ -1,4 +1,5 @@
-"""Signed links in mail: unsubscribe, confirm an address, reset a password.
+"""Signed links in mail: unsubscribe, confirm an address, reset a password, claim an
+invited account.
 
 Each purpose signs with its own salt, so a link made for one can never serve another;
 a link that was forged, cut short or has expired is refused with one clear message.
@@ -14,6 +15,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 from forum.errors import Invalid
 
 UNSUBSCRIBE, CONFIRM_EMAIL, RESET_PASSWORD = "unsubscribe", "confirm-email", "reset-password"
+CLAIM_ACCOUNT = "claim-account"
 
 
 UNTIMED = frozenset({UNSUBSCRIBE})  # works for as long as the mail is kept, one link each

@@ -23,10 +23,11 @@ from werkzeug.routing import Rule
 from forum.accounts.models import User
 from forum.extensions import db
 from forum.forms import FILE_MESSAGE
+from forum.mail import tokens
 from forum.routing import CLEAN_THEIR_OWN_QUERY, MAX_ID, NUL_MESSAGE
 from forum.threads.models import Thread
 from forum.threads.posting import MAX_BODY
-from ideas import priority
+from ideas import priority, votes
 from ideas import services as ideas
 from tests.conftest import AuthActions
 
@@ -51,10 +52,12 @@ FIELD_NAMES = ("body", "title", "login", "password", "username", "email", "post_
                "status", "note", "tags", "category", "kind", "display_name", "bio", "name",
                "slug", "role", "days", "reason", "next", "tagline", "description", "website",
                "logo_url", "owner", "position", "official", "remember", "action",
-               "current_password", "new_password")
+               "current_password", "new_password", "customer")
 
-# Rules that end the session they run in go last, so the others still run signed in.
-ENDS_SESSION = ("accounts.signout", "accounts.end_session", "accounts.end_all_sessions")
+# Rules that end the session they run in go last, so the others still run signed in
+# (claiming an invited account signs in as its owner).
+ENDS_SESSION = ("accounts.signout", "accounts.end_session", "accounts.end_all_sessions",
+                "accounts.claim_account")
 ARGUMENT = re.compile(r"<(?:[^<>]*:)?(\w+)>")
 
 
@@ -71,6 +74,8 @@ class World:
         """The real value of a path argument: the idea's thread on the ideas routes."""
         if name in ("thread_id", "thread_slug") and "/ideas/" in rule.rule:
             return str(self.idea_thread.id if name == "thread_id" else self.idea_thread.slug)
+        if name == "token" and rule.endpoint == "accounts.claim_account":
+            return self.real["claim_token"]  # a real one, so its form is reached
         assert name in self.real, f"add a real value for <{name}> ({rule.rule})"
         return self.real[name]
 
@@ -89,6 +94,7 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
     tag = ideas.create_tag(admin, company, "Wishlist")
     segment = priority.save_segment(admin, company, name="Enterprise", weight=3)
     membership = next(m for m in company.memberships if m.user_id == moderator.id)
+    invited = votes.record_vote_on_behalf(admin, idea, email="invitee@example.com").voter
     run_indexer()  # search answers 503 while it has no index; that is not what we test
     real = {
         "slug": company.slug, "thread_id": str(thread.id), "thread_slug": thread.slug,
@@ -97,6 +103,7 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
         "membership_id": str(membership.id), "user_id": str(customer.id),
         "username": customer.username, "session_id": "1", "action": "pin",
         "notification_id": "1", "token": "not-a-signed-link", "segment_id": str(segment.id),
+        "claim_token": tokens.sign(tokens.CLAIM_ACCOUNT, [invited.id, "invitee@example.com"]),
     }
     return World(customer, admin, real, idea.thread)
 

@@ -25,6 +25,7 @@ from forum.extensions import db
 from forum.mail import tokens
 from ideas import priority
 from ideas.services import create_tag
+from ideas.votes import record_vote_on_behalf
 from tests.conftest import PASSWORD
 
 ELSEWHERE = ["https://elsewhere.example", "//elsewhere.example", "javascript:alert(1)"]
@@ -35,7 +36,9 @@ HEADERS = {
 }
 REDIRECT_HEADERS = ("Location", "HX-Redirect", "HX-Location")
 ACTION_ORDER = ["pin", "unpin", "lock", "unlock"]  # each one changes something
-SIGNS_OUT = {"accounts.signout", "accounts.end_session", "accounts.end_all_sessions"}
+# After these the walker signs in again (claiming an account signs in as its owner).
+SIGNS_OUT = {"accounts.signout", "accounts.end_session", "accounts.end_all_sessions",
+             "accounts.claim_account"}
 
 
 @dataclass
@@ -69,6 +72,7 @@ def world(app, admin, make_user, make_company, make_category, make_thread, make_
     idea = make_idea(company)
     duplicate = make_idea(company)
     make_user("newstaff")
+    invited = record_vote_on_behalf(admin, duplicate, email="invitee@example.com").voter
     spare = make_user("spare")
     app.test_client().post("/signin", data={"login": "spare", "password": PASSWORD})
     spare_session_id = db.session.scalar(select(UserSession.id).where(
@@ -84,6 +88,8 @@ def world(app, admin, make_user, make_company, make_category, make_thread, make_
         segment_id=priority.save_segment(admin, company, name="Enterprise", weight=3).id,
         tokens={
             "mail.unsubscribe_now": tokens.sign(tokens.UNSUBSCRIBE, [spare.id, "replies"]),
+            "accounts.claim_account": tokens.sign(
+                tokens.CLAIM_ACCOUNT, [invited.id, "invitee@example.com"]),
             "accounts.reset_password": tokens.sign(
                 tokens.RESET_PASSWORD, [spare.id, _fingerprint(spare), spare.email])})
 
@@ -102,6 +108,7 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "accounts.profile_settings": [{"display_name": "Someone", "bio": "Hello."}],
         "accounts.forgot_password": [{"email": "carol@example.com"}],
         "accounts.reset_password": [{"password": "a brand new passphrase {n}"}],
+        "accounts.claim_account": [{"password": "a claimed passphrase {n}"}],
         "accounts.email_settings": [{"email": "new{n}@example.com", "password": PASSWORD}],
         "accounts.resend_confirmation": [{}],
         "mail.preferences": [{"kind_replies": "off", "kind_status": "daily",
@@ -129,6 +136,7 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "ideas.staff.change_status": [{"status": "planned", "note": "Soon."}],
         "ideas.staff.set_tags": [{"tags": str(world.tag_id)}],
         "ideas.staff.merge": [{"into": str(world.idea_thread_id)}],
+        "ideas.staff.record_vote": [{"customer": "carol"}, {"customer": "someone@example.com"}],
         "ideas.staff.unmerge": [{"note": "Not the same request after all."}],
         "ideas.staff.manage_tags": [{"name": "Beta {n}"}],
         "ideas.staff.delete_tag": [{}],
@@ -165,6 +173,7 @@ def filled_paths(rule: Rule, world: World) -> list[str]:
     thread_id = {"ideas.vote": world.idea_thread_id,
                  "ideas.staff.change_status": world.idea_thread_id,
                  "ideas.staff.set_tags": world.idea_thread_id,
+                 "ideas.staff.record_vote": world.idea_thread_id,
                  "ideas.staff.merge": world.duplicate_thread_id,
                  "ideas.staff.unmerge": world.duplicate_thread_id,
                  "ideas.priority.estimates": world.idea_thread_id,
@@ -253,6 +262,7 @@ def test_no_post_route_redirects_to_another_site(app, auth, client, world, actor
                     assert response.headers["Location"].startswith(default), (path, target)
                 succeeded.add(rule.endpoint)
             if login is not None and rule.endpoint in SIGNS_OUT:
+                auth.signout()
                 auth.signin(login)
     assert not escaped, "\n".join(escaped)
     assert succeeded == {endpoint for endpoint, actors in SUCCEEDS.items() if actor in actors}

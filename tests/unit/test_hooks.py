@@ -41,16 +41,16 @@ def test_an_app_without_plugins_has_no_ideas() -> None:
     assert [link.label for link in hooks.nav("company")] == ["Overview", "Forum"]
     assert hooks.thread_endpoint("idea") == "threads.thread"
     assert "status" not in hooks.mail_kinds and "voted" not in hooks.notification_reasons
+    assert "recorded" not in hooks.mail_kinds and "vote.recorded" not in hooks.notifications
 
 
 def test_ideas_registers_everything_it_adds_once() -> None:
     app = build(plugins=PLUGINS)
     hooks = hooks_of(app)
     assert "ideas" in app.blueprints and "ideas.staff.manage_tags" in app.view_functions
-    assert {"propose_idea", "vote", "retract_vote", "change_status", "merge_idea",
-            "unmerge_idea", "tag_idea", "manage_tags", "triage_ideas", "publish_changelog",
-            "prioritise_ideas"
-            } <= set(hooks.rules)
+    assert {"propose_idea", "vote", "retract_vote", "record_vote", "change_status",
+            "merge_idea", "unmerge_idea", "tag_idea", "manage_tags", "triage_ideas",
+            "publish_changelog", "prioritise_ideas"} <= set(hooks.rules)
     assert hooks.thread_endpoint("idea") == "ideas.idea"
     assert len(hooks.search_extras) == 1 and "shipped" in hooks.search_statuses
     assert len(hooks.profile_sections) == 1 and len(hooks.demo_loaders) == 1
@@ -60,10 +60,13 @@ def test_ideas_registers_everything_it_adds_once() -> None:
     assert set(hooks.event_types) - {kind.name for kind in FORUM_EVENT_TYPES} == {
         "idea.proposed", "idea.status_changed", "idea.merged", "idea.unmerged", "idea.tagged",
         "idea.assigned", "idea.seen", "changelog.published", "tag.created", "tag.deleted",
-        "vote.cast", "vote.retracted"}
+        "vote.cast", "vote.retracted", "vote.recorded"}
     assert len(hooks.manage_sections) == 1
-    assert list(hooks.mail_kinds)[-1] == "status"  # after forum's, on the preferences page
+    # After forum's, on the preferences page.
+    assert list(hooks.mail_kinds)[-2:] == ["recorded", "status"]
     assert hooks.notification_reasons["voted"] == "You voted for this idea."
+    assert hooks.notifications["vote.recorded"].mail_kind == "recorded"
+    assert "recorded" in hooks.notification_reasons
 
 
 def test_registering_a_rule_or_event_type_twice_fails_loudly() -> None:

@@ -129,6 +129,9 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
     IdeaAction.PROPOSE: (HOME, ACTIVE, "", "Sign in to propose an idea."),
     IdeaAction.VOTE: (idea(), ACTIVE, "", "Sign in to vote."),
     IdeaAction.RETRACT_VOTE: (idea(), ACTIVE, "", "Sign in to change your vote."),
+    IdeaAction.RECORD_VOTE: (idea(), {"team", "owner", "admin"},
+                             "Only the company's product team records votes for customers.",
+                             SAME),
     IdeaAction.CHANGE_STATUS: (idea(), STAFF, "Only the company's staff change an idea's status.",
                                SAME),
     IdeaAction.MERGE: (idea(), STAFF, "Only the company's staff merge ideas.", SAME),
@@ -174,6 +177,11 @@ SPECIAL_CASES = [
     (IdeaAction.VOTE, idea(merged=True), set(),
      "This idea was merged into another one: vote there instead."),
     (IdeaAction.VOTE, idea(hidden=True), set(), "This idea was removed."),
+    (IdeaAction.RECORD_VOTE, idea(status="shipped"), set(),
+     "Voting is closed: this idea is shipped."),
+    (IdeaAction.RECORD_VOTE, idea(merged=True), set(),
+     "This idea was merged into another one: vote there instead."),
+    (IdeaAction.RECORD_VOTE, idea(hidden=True), set(), "This idea was removed."),
     (IdeaAction.RETRACT_VOTE, idea(status="shipped"), set(),
      "Voting is closed: this idea is shipped."),
     (IdeaAction.RETRACT_VOTE, idea(merged=True), set(),
@@ -230,7 +238,8 @@ def test_staff_cannot_act_on_another_companys_threads(actor: str, action: str) -
 
 
 @pytest.mark.parametrize("action", [IdeaAction.CHANGE_STATUS, IdeaAction.MERGE,
-                                    IdeaAction.UNMERGE, IdeaAction.TAG])
+                                    IdeaAction.UNMERGE, IdeaAction.TAG,
+                                    IdeaAction.RECORD_VOTE])
 @pytest.mark.parametrize("actor", ["team", "moderator", "owner"])
 def test_staff_cannot_act_on_another_companys_ideas(actor: str, action: str) -> None:
     assert not policy.can(ACTORS[actor], action, idea(company=OTHER))

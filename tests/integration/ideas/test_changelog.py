@@ -8,24 +8,16 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 from sqlalchemy import select
 
-from forum.events.models import Event
 from forum.extensions import db
-from forum.notifications.models import Notification
 from forum.threads import posting
 from forum.threads.models import Post
 from ideas import changelog, merging
 from ideas import services as ideas
 from ideas.models import ChangelogEntry, Idea
 from ideas.votes import cast_vote
+from tests.helpers import heard
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-def heard(user) -> list[str]:
-    db.session.rollback()
-    return list(db.session.scalars(
-        select(Event.type).join(Notification, Notification.event_id == Event.id)
-        .where(Notification.user_id == user.id).order_by(Notification.id)))
 
 
 def test_publishing_ships_the_linked_ideas_and_tells_every_voter(
