@@ -127,6 +127,7 @@ def idea(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
         status_changes={change.post_id: change for change in history},
         merges=queries.merge_history(found), official=queries.latest_official(found),
         voters=[] if merged_into else queries.voters(found), merged_into=merged_into,
+        with_voters=True,
         voted=own is not None, importance=own.importance if own else None,
         importance_levels=list(Importance),
         breakdown=priority.breakdown(found) if policy.can(
@@ -164,7 +165,13 @@ def vote(slug: str, thread_id: int) -> str | Response | tuple[str, int]:
         else:
             votes.retract_vote(current_user, found)
     if wants_fragment():
-        return render_template("ideas/_vote_button.html", idea=found, voted=voted)
+        button = render_template("ideas/_vote_button.html", idea=found, voted=voted,
+                                 with_voters=bool(request.form.get("voters")))
+        if not request.form.get("voters"):
+            return button
+        # On the idea page, its voter list and count follow the vote (out of band).
+        return button + render_template("ideas/_voters.html", idea=found,
+                                        voters=queries.voters(found), swap_out_of_band=True)
     return redirect(safe_next(request.form.get("next"), thread_url(found.thread)))
 
 

@@ -18,6 +18,8 @@ from ideas import services, votes
 from ideas.models import Idea, Status, StatusChange, Vote
 from tests.helpers import assert_queries_stay_flat, reload
 
+HTMX = {"HX-Request": "true"}
+
 
 def idea_url(idea, suffix=""):
     return f"/c/{idea.company.slug}/ideas/{idea.thread_id}{suffix}"
@@ -87,6 +89,25 @@ def test_vote_and_unvote_toggle_in_place(client, auth, make_user, make_idea):
     reload(idea)
     assert idea.vote_count == 1
     assert db.session.scalar(select(func.count()).select_from(Vote)) == 1
+
+
+def test_a_vote_on_the_idea_page_sends_its_voter_list_too(client, auth, make_idea, make_user):
+    idea = make_idea()
+    make_user("bob", display_name="Bob Stone")
+    auth.signin("bob")
+    url = idea_url(idea, "/vote")
+    assert 'name="voters" value="shown"' in page_of(client, idea)
+    cast = client.post(url, data={"action": "cast", "voters": "shown"}, headers=HTMX)
+    body = cast.get_data(as_text=True)
+    assert cast.status_code == 200 and 'aria-pressed="true"' in body
+    assert 'name="voters" value="shown"' in body  # the next click sends it again
+    voters = body[body.index('id="voters"') - 30:]
+    assert 'hx-swap-oob="true"' in voters and "2 votes" in voters and "Bob Stone" in voters
+    retract = client.post(url, data={"action": "retract", "voters": "shown"}, headers=HTMX)
+    voters = retract.get_data(as_text=True)
+    assert "1 vote<" in voters and "Bob Stone" not in voters
+    board = client.post(url, data={"action": "cast"}, headers=HTMX)  # from a list
+    assert 'id="voters"' not in board.get_data(as_text=True)
 
 
 def test_voting_without_javascript_redirects_back(client, auth, make_user, make_idea):
