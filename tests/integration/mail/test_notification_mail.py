@@ -21,7 +21,7 @@ from forum.notifications.services import unread_count
 from forum.threads import posting
 from forum.threads.models import Post
 from ideas import services as ideas
-from ideas.votes import cast_vote
+from ideas.votes import cast_vote, record_vote_on_behalf
 from tests.smtp import links, path_of
 
 
@@ -298,3 +298,25 @@ def test_a_thread_removed_before_its_mail_goes_out_is_not_mailed(smtp, app, deli
     mailer.run_until_idle()
     assert not [m for m in smtp.inbox.messages if "secret" in str(m)]
     assert smtp.inbox.to("follower@example.com") == []
+
+
+def test_a_recorded_vote_is_told_by_mail_and_a_new_address_gets_an_invitation(
+        smtp, deliver, idea, team, maya):
+    record_vote_on_behalf(team, idea, username="maya")
+    record_vote_on_behalf(team, idea, email="newcomer@example.org")
+    deliver()
+
+    [told] = smtp.inbox.to("maya@example.com")
+    assert told["Subject"] == "Northwind Coffee recorded your vote for “Quieter pump”, as you asked"
+    text = told.get_body(("plain",)).get_content()
+    assert "The company recorded your vote for this idea." in text
+    assert f"http://localhost/c/northwind/ideas/{idea.thread_id}-quieter-pump" in text
+    # The invited account has no confirmed address: the invitation is all it gets.
+    [invitation] = smtp.inbox.to("newcomer@example.org")
+    assert invitation["Subject"] == "Northwind Coffee made you an account on Cocreate"
+    assert invitation["List-Unsubscribe"] is None  # about an account, not a list
+    for part in ("plain", "html"):
+        body = invitation.get_body((part,)).get_content()
+        assert "Northwind Coffee recorded your vote for “Quieter pump”, as you asked." in body
+        assert "http://localhost/account/claim/" in body and "newcomer" in body
+    assert smtp.inbox.to("nora@example.com") == []
