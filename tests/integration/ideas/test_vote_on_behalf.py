@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
 
+from forum.accounts import services as accounts
 from forum.accounts.models import User
+from forum.database import utcnow
 from forum.events.models import Event
 from forum.extensions import db
 from forum.mail.models import OutgoingMail
@@ -259,3 +262,14 @@ def test_a_merge_keeps_who_recorded_a_vote(team, acme, make_idea, make_user):
     record_vote_on_behalf(team, duplicate, username="carol")
     merging.merge_ideas(team, duplicate, kept, "")
     assert votes_of(kept)["carol"] == "tess"
+
+
+def test_no_vote_is_recorded_for_a_suspended_account(client, auth, admin, team, idea,
+                                                     make_user):
+    carol = make_user("carol")
+    accounts.suspend(admin, carol, utcnow() + timedelta(days=3), "Spam.")
+    auth.signin("tess")
+    response = record(client, idea, "carol", **HTMX)
+    assert response.status_code == 422
+    assert "@carol is suspended: no vote can be recorded for them now." in text(response)
+    assert count(idea) == 1 and "carol" not in votes_of(idea)
