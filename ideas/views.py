@@ -170,8 +170,11 @@ def vote(slug: str, thread_id: int) -> str | Response | tuple[str, int]:
         if not request.form.get("voters"):
             return button
         # On the idea page, its voter list and count follow the vote (out of band).
-        return button + render_template("ideas/_voters.html", idea=found,
-                                        voters=queries.voters(found), swap_out_of_band=True)
+        return (button + render_template("ideas/_voters.html", idea=found,
+                                         voters=queries.voters(found), swap_out_of_band=True)
+                + render_template("ideas/_importance_slot.html", idea=found, voted=voted,
+                                  importance=None, importance_levels=list(Importance),
+                                  swap_out_of_band=True))
     return redirect(safe_next(request.form.get("next"), thread_url(found.thread)))
 
 

@@ -32,10 +32,16 @@ def test_the_voter_list_follows_votes_and_recorded_votes(new_page, make_company,
     expect(voters.get_by_role("heading")).to_have_text("2 votes")
     expect(voters.get_by_role("link", name="Bob Stone")).to_be_visible()
     expect(button).to_be_focused()  # the keyboard user can take it back at once
+    importance = voter.get_by_label("How important is this to you?")
+    importance.select_option(label="Critical")  # offered once she has voted
+    expect(voter.locator("#importance-hint")).to_have_text(
+        "Saved: Acme sees it with your vote.")
+    button.focus()
     voter.keyboard.press("Enter")
     expect(button).to_have_attribute("aria-pressed", "false")
     expect(voters.get_by_role("heading")).to_have_text("1 vote")
     expect(voters).not_to_contain_text("Bob Stone")
+    expect(importance).to_have_count(0)  # no vote, nothing to weigh
     assert voter.url.endswith(url)  # in place, no reload
 
     staff = new_page()

@@ -103,9 +103,11 @@ def test_a_vote_on_the_idea_page_sends_its_voter_list_too(client, auth, make_ide
     assert 'name="voters" value="shown"' in body  # the next click sends it again
     voters = body[body.index('id="voters"') - 30:]
     assert 'hx-swap-oob="true"' in voters and "2 votes" in voters and "Bob Stone" in voters
+    assert "How important is this to you?" in body[body.index('id="importance-slot"'):]
     retract = client.post(url, data={"action": "retract", "voters": "shown"}, headers=HTMX)
     voters = retract.get_data(as_text=True)
     assert "1 vote<" in voters and "Bob Stone" not in voters
+    assert '<div id="importance-slot" hx-swap-oob="true"></div>' in voters
     board = client.post(url, data={"action": "cast"}, headers=HTMX)  # from a list
     assert 'id="voters"' not in board.get_data(as_text=True)
 
