@@ -99,7 +99,7 @@ def discover(connection: Connection) -> dict[str, Any]:
     votable = list(connection.scalars(text(
         "SELECT t.id FROM ideas i JOIN threads t ON t.id = i.thread_id "
         f"WHERE {visible} AND i.merged_into_id IS NULL "
-        "AND i.status IN ('open', 'under_review', 'planned', 'in_progress') "
+        "AND i.status_category IN ('open', 'active') "
         "ORDER BY t.id LIMIT 200"), {"c": company_id}))
     profile = connection.scalar(text(
         "SELECT u.username FROM users u JOIN (SELECT author_id, count(*) AS n FROM posts "

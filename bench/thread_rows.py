@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import forum  # noqa: F401 (first: importing ideas.votes alone is a circular import)
+from ideas.models import DEFAULT_CATEGORIES, Status
 from ideas.votes import vote_weight
 
 if TYPE_CHECKING:
@@ -180,7 +181,8 @@ class ThreadBuilder:
         merged = data.merged_into.get(self.index)
         self.chunk.tables["ideas"].append({
             "id": idea_id, "thread_id": self.thread_id, "company_id": self.company + 1,
-            "status": status, "vote_count": len(votes),
+            "status": status, "status_category": DEFAULT_CATEGORIES[Status(status)].value,
+            "vote_count": len(votes),
             "trend_score": sum(v["weight"] for v in votes),
             # No segments, weights or estimates yet: each vote counts 1 (ideas.priority).
             "priority_score": float(len(votes)),

@@ -43,6 +43,9 @@ def init_app(app: Flask) -> None:
     hooks.add_nav_link("manage", NavLink("Priorities", "ideas.priority.page", 8,
                                          ("ideas.priority.segment",),
                                          action=IdeaAction.PRIORITISE))
+    hooks.add_nav_link("manage", NavLink("Statuses", "ideas.statuses.manage_statuses", 35,
+                                         ("ideas.statuses.",),
+                                         action=IdeaAction.MANAGE_STATUSES))
     hooks.add_manage_section(triage.manage_section, IdeaAction.TRIAGE)
     hooks.add_event_types(IDEA_EVENT_TYPES)
     hooks.add_mail_kinds(IDEA_MAIL_KINDS)

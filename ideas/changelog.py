@@ -1,6 +1,7 @@
 """The public changelog: entries the team writes in Markdown, each linking the ideas it
-shipped. Publishing marks those ideas shipped (their voters hear of it from the status
-change) and tells the voters of linked ideas that were shipped already."""
+shipped. Publishing gives those ideas the company's shipping status, its first complete
+one (their voters hear of it from the status change), and tells the voters of linked
+ideas that were complete already."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ from forum.threads import posting
 from forum.threads.models import Post, Thread
 from forum.threads.urls import thread_path
 from ideas import events, services
-from ideas.models import ChangelogEntry, ChangelogIdea, Idea, Status
+from ideas.models import Category, ChangelogEntry, ChangelogIdea, Idea
 from ideas.policy import IdeaAction
+from ideas.statuses import company_statuses, first_of
 
 KIND = "changelog"  # the thread kind of an entry, shown at forum's thread page
 PER_PAGE = 10
@@ -42,11 +44,13 @@ def publish(actor: User, company: Company, *, title: str, body: str,
         db.session.flush()
         db.session.add_all(ChangelogIdea(entry_id=entry.id, idea_id=idea.id) for idea in ideas)
         path = thread_path(company.slug, thread.id, thread.slug, KIND)
-        shipped_before = [idea for idea in ideas if idea.status == Status.SHIPPED.value]
+        shipping = first_of(company_statuses(company.id), Category.COMPLETE)
+        shipped_before = [idea for idea in ideas
+                          if idea.status_category == Category.COMPLETE.value]
         for idea in ideas:
-            if idea.status != Status.SHIPPED.value:
-                services.change_status(actor, idea, Status.SHIPPED.value,
-                                       f"Shipped: see [{thread.title}]({path}).")
+            if idea.status_category != Category.COMPLETE.value:
+                services.change_status(actor, idea, shipping.key,
+                                       f"{shipping.label}: see [{thread.title}]({path}).")
         record(events.CHANGELOG_PUBLISHED, actor, entry, company,
                {"title": thread.title, "ideas": [idea.id for idea in ideas],
                 "shipped_before": [idea.id for idea in shipped_before],
@@ -94,10 +98,11 @@ def opening_posts(page: Page) -> dict[int, Post]:
 
 
 def candidates(company: Company, limit: int = 200) -> list[Idea]:
-    """Ideas a new entry may link: planned and in progress first, then the rest still
-    open, then recently shipped ones."""
-    rank = {Status.IN_PROGRESS.value: 0, Status.PLANNED.value: 1, Status.UNDER_REVIEW.value: 2,
-            Status.OPEN.value: 3, Status.SHIPPED.value: 4}
+    """Ideas a new entry may link: active ones first, then open ones (each the furthest
+    along first), then complete ones."""
+    rank = {row.key: (RANK_BY_CATEGORY[row.category], row.position
+                      if row.category == Category.COMPLETE.value else -row.position)
+            for row in company_statuses(company.id) if row.category in RANK_BY_CATEGORY}
     found = db.session.scalars(
         select(Idea).join(Idea.thread)
         .where(Idea.company_id == company.id, Idea.merged_into_id.is_(None),
@@ -105,3 +110,7 @@ def candidates(company: Company, limit: int = 200) -> list[Idea]:
         .options(joinedload(Idea.thread))
         .order_by(Idea.status_changed_at.desc().nulls_last(), Idea.id.desc()).limit(limit))
     return sorted(found, key=lambda idea: rank[idea.status])
+
+
+RANK_BY_CATEGORY = {Category.ACTIVE.value: 0, Category.OPEN.value: 1,
+                    Category.COMPLETE.value: 2}

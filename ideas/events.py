@@ -14,6 +14,10 @@ IDEA_SEEN = "idea.seen"
 CHANGELOG_PUBLISHED = "changelog.published"
 TAG_CREATED = "tag.created"
 TAG_DELETED = "tag.deleted"
+STATUS_CREATED = "status.created"
+STATUS_RENAMED = "status.renamed"
+STATUS_MOVED = "status.moved"
+STATUS_REMOVED = "status.removed"
 VOTE_CAST = "vote.cast"
 VOTE_RETRACTED = "vote.retracted"
 VOTE_RECORDED = "vote.recorded"  # by a team member, for a customer (data: voter_id)
@@ -29,6 +33,10 @@ _LABELS = {
     CHANGELOG_PUBLISHED: "published a changelog entry",
     TAG_CREATED: "added a tag",
     TAG_DELETED: "removed a tag",
+    STATUS_CREATED: "added a status",
+    STATUS_RENAMED: "renamed a status",
+    STATUS_MOVED: "reordered the statuses",
+    STATUS_REMOVED: "removed a status",
     VOTE_CAST: "voted",
     VOTE_RETRACTED: "took a vote back",
     VOTE_RECORDED: "recorded a vote for a customer",

@@ -7,8 +7,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from forum.forms import Form, IdField
 from forum.threads.posting import MAX_BODY, MAX_TITLE
-from ideas.models import Status
 from ideas.services import MAX_NOTE
+from ideas.statuses import CATEGORY_LABELS, MAX_LABEL
 
 
 class ProposeForm(Form):
@@ -20,7 +20,8 @@ class ProposeForm(Form):
 
 
 class StatusForm(Form):
-    status = SelectField("Status", choices=[SelectChoice(s.value, s.label) for s in Status])
+    # The company's statuses: the view lists them, the service checks the choice.
+    status = SelectField("Status", validate_choice=False)
     note = TextAreaField("Public note (optional)", validators=[Length(max=MAX_NOTE)])
 
 
@@ -45,3 +46,17 @@ class UnmergeForm(Form):
 class RecordVoteForm(Form):
     customer = StringField("Their username or email address",
                            validators=[DataRequired(), Length(max=254)])
+
+
+class NewStatusForm(Form):
+    label = StringField("Name", validators=[DataRequired(), Length(max=MAX_LABEL)])
+    category = SelectField("Category", choices=[SelectChoice(category.value, label)
+                                                for category, label in CATEGORY_LABELS.items()])
+
+
+class RenameStatusForm(Form):
+    label = StringField("New name", validators=[DataRequired(), Length(max=MAX_LABEL)])
+
+
+class RemoveStatusForm(Form):
+    into = SelectField("Move its ideas to", validate_choice=False)

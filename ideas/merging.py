@@ -20,9 +20,10 @@ from forum.notifications.models import THREAD, Subscription
 from forum.notifications.notifier import FOLLOWED_BY_ACTOR
 from forum.threads.urls import thread_path
 from ideas import events
-from ideas.models import Idea, IdeaTag, Status, StatusChange, Vote
+from ideas.models import Category, Idea, IdeaStatus, IdeaTag, StatusChange, Vote
 from ideas.policy import IdeaAction
 from ideas.services import MAX_NOTE, record_status
+from ideas.statuses import MERGE_STATUS, company_statuses, first_of, status_named
 from ideas.votes import change_vote_count
 
 NOT_MERGED = "This idea is not merged into another one: there is nothing to undo."
@@ -51,7 +52,8 @@ def merge_ideas(actor: User, idea: Idea, into: Idea, note: str = "") -> None:
                {"into": into.id, "thread_ids": [into.thread_id], "votes_moved": len(voters),
                 "voters_moved": voters, "followers_moved": followers, "tags_moved": tags})
         link = f"Merged into {_markdown_link(into)}. {note}".strip()
-        record_status(actor, idea, Status.DUPLICATE, link)
+        record_status(actor, idea, status_named(company_statuses(idea.company_id),
+                                                MERGE_STATUS), link)
 
 
 def _claim_for_merge(idea: Idea, into: Idea) -> None:
@@ -132,7 +134,7 @@ class Unmerged:
     voters_withdrawn: list[int]
     followers_removed: list[int]
     tags_removed: list[int]
-    status: Status
+    status: IdeaStatus
 
 
 def unmerge_idea(actor: User, idea: Idea, note: str = "") -> Unmerged:
@@ -230,10 +232,19 @@ def _remove_moved_followers(into: Idea, merge: Event) -> list[int]:
         Subscription.user_id.not_in(took_part)).returning(Subscription.user_id)))
 
 
-def _status_before_merge(idea: Idea) -> tuple[Status, datetime | None]:
+def _status_before_merge(idea: Idea) -> tuple[IdeaStatus, datetime | None]:
     """The status the merge changed, and since when the idea had had it. A merged idea's
-    status cannot change, so the merge's status change is its latest."""
+    status cannot change, so the merge's status change is its latest. If the company has
+    removed that status since, the idea gets the first one of the same category, as that
+    status's ideas did (or the first open one)."""
     merge_change, *earlier = db.session.scalars(
         select(StatusChange).where(StatusChange.idea_id == idea.id)
         .order_by(StatusChange.id.desc()).limit(2))
-    return Status(merge_change.from_status), earlier[0].created_at if earlier else None
+    statuses = company_statuses(idea.company_id, retired=True)
+    before = next((row for row in statuses if row.key == merge_change.from_status), None)
+    if before is not None and before.retired_at is None:
+        return before, earlier[0].created_at if earlier else None
+    current = [row for row in statuses if row.retired_at is None]
+    category = before.category if before is not None else Category.OPEN.value
+    return next((row for row in current if row.category == category),
+                first_of(current, Category.OPEN)), None

@@ -1,4 +1,5 @@
-"""Idea, Vote, StatusChange, Tag and IdeaTag: what only ideas have, beside their thread."""
+"""Idea, IdeaStatus, Vote, StatusChange, Tag and IdeaTag: what only ideas have, beside
+their thread."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship, remote
 
 from forum.accounts.models import User
 from forum.companies.models import Company
@@ -26,7 +27,8 @@ from forum.threads.models import Post, Thread
 
 
 class Status(StrEnum):
-    """Where an idea stands, in public."""
+    """The statuses every company starts with (its own list may rename, reorder, add and
+    remove them: see IdeaStatus)."""
 
     OPEN = "open"
     UNDER_REVIEW = "under_review"
@@ -41,8 +43,55 @@ class Status(StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
-# Customers can no longer vote on these: the decision is made.
-CLOSED_STATUSES = frozenset({Status.SHIPPED, Status.DECLINED, Status.DUPLICATE})
+class Category(StrEnum):
+    """What a status means to the code, whatever a company calls it: new ideas start in
+    the first open one, the roadmap shows active and complete ones, voting closes on
+    complete and closed ones."""
+
+    OPEN = "open"
+    ACTIVE = "active"
+    COMPLETE = "complete"
+    CLOSED = "closed"
+
+
+DEFAULT_CATEGORIES = {
+    Status.OPEN: Category.OPEN, Status.UNDER_REVIEW: Category.OPEN,
+    Status.PLANNED: Category.ACTIVE, Status.IN_PROGRESS: Category.ACTIVE,
+    Status.SHIPPED: Category.COMPLETE,
+    Status.DECLINED: Category.CLOSED, Status.DUPLICATE: Category.CLOSED,
+}
+# Customers can no longer vote on ideas in these: the decision is made.
+CLOSED_CATEGORIES = frozenset({Category.COMPLETE, Category.CLOSED})
+
+
+def default_label(key: str) -> str:
+    """A status's label when its company has not named it (the built-in ones)."""
+    return key.replace("_", " ").capitalize()
+
+
+class IdeaStatus(db.Model):
+    """One of a company's statuses. A company without any rows has the built-in ones
+    (`Status`); its first change to the list writes them, then changes them.
+
+    The key is what ideas and their history store, so it never changes: renaming changes
+    the label, and removing retires the status (history keeps its label). Neither can
+    the category, which ideas copy (`Idea.status_category`).
+    """
+
+    __tablename__ = "idea_statuses"
+    __table_args__ = (UniqueConstraint("company_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(10))
+    position: Mapped[int] = mapped_column(Integer)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
 
 
 class Idea(db.Model):
@@ -68,6 +117,8 @@ class Idea(db.Model):
     # Copied from the thread so that the board's sorts use one index each.
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(20), default=Status.OPEN.value)
+    # The status's category, which never changes: the board and trending filter on it.
+    status_category: Mapped[str] = mapped_column(String(10), default=Category.OPEN.value)
     vote_count: Mapped[int] = mapped_column(Integer, default=0)
     # Sum of each vote's weight, which doubles every week of the calendar: recent votes
     # count more, and adding or removing one is an atomic `UPDATE ... + w`.
@@ -91,14 +142,20 @@ class Idea(db.Model):
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     company: Mapped[Company] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary="idea_tags", order_by="Tag.name")
+    # The company's row for the status (None while the company has the built-in list),
+    # read in the same statement as the idea: its label costs no query of its own.
+    status_row: Mapped[IdeaStatus | None] = relationship(
+        primaryjoin=lambda: (foreign(Idea.company_id) == remote(IdeaStatus.company_id))
+        & (foreign(Idea.status) == remote(IdeaStatus.key)),
+        viewonly=True, lazy="joined", uselist=False)
 
     @property
-    def status_enum(self) -> Status:
-        return Status(self.status)
+    def status_label(self) -> str:
+        return self.status_row.label if self.status_row else default_label(self.status)
 
     @property
     def is_closed(self) -> bool:
-        return self.status_enum in CLOSED_STATUSES or self.merged_into_id is not None
+        return self.status_category in CLOSED_CATEGORIES or self.merged_into_id is not None
 
 
 class Vote(db.Model):

@@ -29,6 +29,7 @@ class IdeaAction(StrEnum):
     TRIAGE = "triage_ideas"
     PUBLISH_CHANGELOG = "publish_changelog"
     PRIORITISE = "prioritise_ideas"
+    MANAGE_STATUSES = "manage_statuses"
 
 
 def _open_for_votes(idea: Idea) -> Decision:
@@ -37,7 +38,7 @@ def _open_for_votes(idea: Idea) -> Decision:
             and check(idea.merged_into_id is None,
                       "This idea was merged into another one: vote there instead.")
             and check(not idea.is_closed,
-                      f"Voting is closed: this idea is {idea.status_enum.label.lower()}."))
+                      f"Voting is closed: this idea is {idea.status_label.lower()}."))
 
 
 def _vote(user: Any, idea: Idea) -> Decision:
@@ -88,5 +89,8 @@ RULES: dict[str, Rule] = {
     # Segments, weights and estimates: the team's own view of who is asking.
     IdeaAction.PRIORITISE: lambda user, company: staff(
         user, company, "Only the company's product team sets its priorities.",
+        (Role.TEAM, Role.OWNER)),
+    IdeaAction.MANAGE_STATUSES: lambda user, company: staff(
+        user, company, "Only the company's product team manages its statuses.",
         (Role.TEAM, Role.OWNER)),
 }

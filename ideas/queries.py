@@ -21,7 +21,17 @@ from forum.pagination import Page, paginate
 from forum.search import services as search
 from forum.threads.models import Kind, Post, Thread
 from ideas import events
-from ideas.models import CLOSED_STATUSES, Idea, IdeaTag, Status, StatusChange, Tag, Vote
+from ideas.models import (
+    CLOSED_CATEGORIES,
+    Category,
+    Idea,
+    IdeaStatus,
+    IdeaTag,
+    StatusChange,
+    Tag,
+    Vote,
+)
+from ideas.statuses import company_statuses
 
 IDEAS_PER_PAGE = 20
 SORTS = {
@@ -30,7 +40,7 @@ SORTS = {
     "new": (Idea.created_at.desc(), Idea.id.desc()),
     "active": (Thread.last_posted_at.desc(), Idea.id.desc()),
 }
-ROADMAP_COLUMNS = (Status.PLANNED, Status.IN_PROGRESS, Status.SHIPPED)
+ROADMAP_CATEGORIES = (Category.ACTIVE.value, Category.COMPLETE.value)
 ROADMAP_SHIPPED_DAYS = 90
 
 
@@ -65,7 +75,7 @@ def trending(page: int = 1) -> Page:
 
 
 def _in_play() -> ColumnElement[bool]:
-    return Idea.status.not_in([status.value for status in CLOSED_STATUSES])
+    return Idea.status_category.not_in([category.value for category in CLOSED_CATEGORIES])
 
 
 def _page(statement: Select, page: int) -> Page:
@@ -151,19 +161,22 @@ def merged_into(idea: Idea) -> Idea | None:
 
 @dataclass(frozen=True)
 class RoadmapColumn:
-    status: Status
+    status: IdeaStatus
     ideas: list[Idea]
 
 
 def roadmap(company: Company, per_column: int = 50) -> list[RoadmapColumn]:
-    """Planned, in progress and recently shipped: one query per column."""
+    """The company's active statuses and its recently complete ones, in its order: one
+    query for the statuses and one per column."""
     since = utcnow() - timedelta(days=ROADMAP_SHIPPED_DAYS)
     columns = []
-    for status in ROADMAP_COLUMNS:
+    for status in company_statuses(company.id):
+        if status.category not in ROADMAP_CATEGORIES:
+            continue
         statement = _with_threads(select(Idea).where(
-            Idea.company_id == company.id, Idea.status == status.value,
+            Idea.company_id == company.id, Idea.status == status.key,
             Idea.merged_into_id.is_(None)))
-        if status is Status.SHIPPED:
+        if status.category == Category.COMPLETE.value:
             statement = statement.where(Idea.status_changed_at >= since)
         ideas = db.session.scalars(statement.order_by(*SORTS["top"]).limit(per_column))
         columns.append(RoadmapColumn(status, list(ideas.unique())))

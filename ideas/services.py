@@ -21,8 +21,9 @@ from forum.threads import posting
 from forum.threads.models import Kind, PostKind, Thread
 from forum.threads.queries import get_thread
 from ideas import events
-from ideas.models import Idea, IdeaTag, Status, StatusChange, Tag
+from ideas.models import Category, Idea, IdeaStatus, IdeaTag, StatusChange, Tag
 from ideas.policy import IdeaAction
+from ideas.statuses import company_statuses, first_of, status_named
 from ideas.votes import cast_vote
 
 MAX_NOTE = 5_000
@@ -81,9 +82,11 @@ def propose_idea(author: User, company: Company, *, title: str, body: str,
     tags = _tags_of(company, tag_ids or [])
     # The thread, the idea, its tags and the proposer's vote are committed together.
     with write_transaction(keep_loaded=True):
+        start = first_of(company_statuses(company.id), Category.OPEN)
         thread = posting.start_thread(author, company, title=title, body=body,
                                       kind=Kind.IDEA)
-        idea = Idea(thread_id=thread.id, company_id=company.id, created_at=thread.created_at)
+        idea = Idea(thread_id=thread.id, company_id=company.id, created_at=thread.created_at,
+                    status=start.key, status_category=start.category)
         db.session.add(idea)
         db.session.flush()
         db.session.add_all(IdeaTag(idea_id=idea.id, tag_id=tag.id) for tag in tags)
@@ -96,36 +99,38 @@ def propose_idea(author: User, company: Company, *, title: str, body: str,
 def change_status(actor: User, idea: Idea, status: str, note: str = "") -> StatusChange:
     """Staff move an idea along; the change is an official event in its public thread."""
     policy.require(actor, IdeaAction.CHANGE_STATUS, idea)
-    try:
-        new = Status(status)
-    except ValueError:
-        raise Invalid("Choose one of the statuses in the list.", field="status") from None
+    new = status_named(company_statuses(idea.company_id), status)
     if idea.merged_into_id is not None:
         raise Conflict("This idea was merged into another; change that one instead.")
     if len(note) > MAX_NOTE:
         raise Invalid(f"Notes are at most {MAX_NOTE:,} characters.", field="note")
-    if new.value == idea.status and not note.strip():
+    if new.key == idea.status and not note.strip():
         raise Invalid(f"The idea is already {new.label.lower()}: add a note to say more.",
                       field="status")
     return record_status(actor, idea, new, note)
 
 
-def record_status(actor: User, idea: Idea, new: Status, note: str) -> StatusChange:
+def record_status(actor: User, idea: Idea, new: IdeaStatus, note: str) -> StatusChange:
+    """Give `idea` the company's status `new`, in its public history and thread. The event
+    names both statuses as the company called them then (notifications quote them)."""
     with write_transaction():
-        old = idea.status
+        old, old_label = idea.status, idea.status_label
         thread = db.session.get(Thread, idea.thread_id)
         assert thread is not None
         post = posting.post_reply(actor, thread, note, official=True,
                                   kind=PostKind.STATUS_CHANGE)
         now = utcnow()
         change = StatusChange(idea_id=idea.id, actor_id=actor.id, from_status=old,
-                              to_status=new.value, post_id=post.id, created_at=now)
+                              to_status=new.key, post_id=post.id, created_at=now)
         db.session.add(change)
-        idea.status = new.value
+        idea.status, idea.status_category = new.key, new.category
+        # The row read with the idea is the old status's; a saved row is the new one.
+        set_committed_value(idea, "status_row", new if new.id is not None else None)
         idea.status_changed_at = now
         idea.triaged_at = idea.triaged_at or now
         record(events.IDEA_STATUS_CHANGED, actor, idea, idea.company_id,
-               {"status": [old, new.value], "post_id": post.id})
+               {"status": [old, new.key], "labels": [old_label, new.label],
+                "post_id": post.id})
     return change
 
 

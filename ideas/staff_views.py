@@ -46,9 +46,8 @@ def change_status(slug: str, thread_id: int) -> Response:
     form = StatusForm()
     if not form.validate():
         raise Invalid(_first_error(form))
-    change = services.change_status(current_user, idea, form.status.data, form.note.data or "")
-    flash(f"Status changed to {change.to_status.replace('_', ' ')}. Everyone can see it.",
-          "success")
+    services.change_status(current_user, idea, form.status.data, form.note.data or "")
+    flash(f"Status changed to {idea.status_label.lower()}. Everyone can see it.", "success")
     return redirect(thread_url(idea.thread))
 
 

@@ -25,8 +25,9 @@ from forum.extensions import db
 from forum.pagination import Page, clamp_page, paginate
 from forum.threads.models import Thread
 from ideas import events, merging, services
-from ideas.models import CLOSED_STATUSES, Customer, Idea, IdeaTag, Status, Vote
+from ideas.models import CLOSED_CATEGORIES, Customer, Idea, IdeaTag, Vote
 from ideas.policy import IdeaAction
+from ideas.statuses import company_statuses, status_named
 
 PER_PAGE = 50
 UNANSWERED_DAYS = 7
@@ -49,6 +50,7 @@ ORDERS = {
     "unanswered": (Idea.created_at, Idea.id),
 }
 NOBODY = "none"  # the owner filter for ideas nobody owns
+_IN_PLAY = Idea.status_category.not_in([category.value for category in CLOSED_CATEGORIES])
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,6 @@ class View:
     def __post_init__(self) -> None:
         if self.view not in VIEWS:
             raise Invalid(f"There is no view called “{self.view}”.", field="view")
-        if self.status and self.status not in {status.value for status in Status}:
-            raise Invalid(f"There is no status called “{self.status}”.", field="status")
         if self.owner and self.owner != NOBODY and not self.owner.isdigit():
             raise Invalid("Choose an owner from the list.", field="owner")
 
@@ -108,6 +108,8 @@ def _new_first(statement: Select[Any], number: int) -> Page:
 def in_view(statement: Select[Any], company: Company, view: View) -> Select[Any]:
     """`statement` (over ideas joined to their threads) narrowed and ordered as `view`
     shows them: the inbox's page and the CSV export read the same rows."""
+    if view.status and view.status not in {row.key for row in company_statuses(company.id)}:
+        raise Invalid(f"There is no status called “{view.status}”.", field="status")
     statement = statement.join(Idea.thread).where(
         Idea.company_id == company.id, Idea.merged_into_id.is_(None),
         Thread.hidden_at.is_(None))
@@ -130,7 +132,7 @@ def in_view(statement: Select[Any], company: Company, view: View) -> Select[Any]
         statement = statement.where(func.lower(Thread.title).contains(words, autoescape=True))
     if view.view == "unanswered":
         statement = statement.where(Thread.answered_at.is_(None),
-                                    Idea.status.not_in([s.value for s in CLOSED_STATUSES]))
+                                    _IN_PLAY)
     return statement.order_by(*ORDERS[view.view])
 
 
@@ -159,7 +161,7 @@ def awaiting(company: Company) -> Awaiting:
     untriaged, unanswered = db.session.execute(select(
         capped(live.where(Idea.triaged_at.is_(None))),
         capped(live.where(Thread.answered_at.is_(None), Idea.created_at < since,
-                          Idea.status.not_in([s.value for s in CLOSED_STATUSES]))))).one()
+                          _IN_PLAY)))).one()
     return Awaiting(int(untriaged), int(unanswered))
 
 
@@ -243,13 +245,10 @@ def _count(number: int, what: str) -> str:
 def _status(actor: User, ideas: list[Idea], status: str, note: str) -> str:
     """One note for all: each idea gets it as its own official status change (its voters
     hear of it once, from the notifier). Ideas already there without a note are left."""
-    try:
-        new = Status(status)
-    except ValueError:
-        raise Invalid("Choose one of the statuses in the list.", field="status") from None
-    changed = [idea for idea in ideas if idea.status != new.value or note.strip()]
+    new = status_named(company_statuses(ideas[0].company_id), status)
+    changed = [idea for idea in ideas if idea.status != new.key or note.strip()]
     for idea in changed:
-        services.change_status(actor, idea, new.value, note)
+        services.change_status(actor, idea, new.key, note)
     already, label = len(ideas) - len(changed), new.label.lower()
     said = f"{_count(len(changed), 'idea')} now {label}"
     return said + (f"; {already} already {label}, left as is." if already else ".")

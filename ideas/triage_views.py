@@ -18,8 +18,7 @@ from forum.errors import Invalid
 from forum.forms import redirect_with_message
 from forum.routing import parse_id, parse_page
 from forum.web import safe_next, wants_fragment
-from ideas import export, priority, services, triage
-from ideas.models import Status
+from ideas import export, priority, services, statuses, triage
 from ideas.policy import IdeaAction
 
 bp = Blueprint("triage", __name__)
@@ -56,7 +55,8 @@ def inbox(slug: str) -> str:
     page = triage.inbox(current_user, company, view)
     context = {"company": company, "view": view, "page": page,
                "views": triage.VIEWS, "actions": triage.ACTIONS,
-               "statuses": list(Status), "tags": services.company_tags(company),
+               "statuses": statuses.company_statuses(company.id),
+               "tags": services.company_tags(company),
                "team": triage.team_members(company), "nobody": triage.NOBODY,
                "segments": [row.segment for row in priority.segments(company)],
                "here": request.full_path.rstrip("?")}

@@ -19,7 +19,7 @@ from forum.routing import parse_page
 from forum.threads.queries import get_thread
 from forum.threads.views import render_thread, thread_url
 from forum.web import safe_next, wants_fragment
-from ideas import priority, queries, services, votes
+from ideas import priority, queries, services, statuses, votes
 from ideas.changelog_views import bp as changelog_bp
 from ideas.forms import (
     MergeForm,
@@ -29,10 +29,11 @@ from ideas.forms import (
     TagsForm,
     UnmergeForm,
 )
-from ideas.models import Idea, Importance, Status
+from ideas.models import Idea, Importance
 from ideas.policy import IdeaAction
 from ideas.priority_views import bp as priority_bp
 from ideas.staff_views import bp as staff_bp
+from ideas.status_views import bp as statuses_bp
 from ideas.triage_views import bp as triage_bp
 
 bp = Blueprint("ideas", __name__)
@@ -40,13 +41,14 @@ bp.register_blueprint(staff_bp)
 bp.register_blueprint(triage_bp)
 bp.register_blueprint(changelog_bp)
 bp.register_blueprint(priority_bp)
+bp.register_blueprint(statuses_bp)
 
 
-def _filters() -> dict[str, object]:
+def _filters(status_keys: set[str]) -> dict[str, object]:
     sort = request.args.get("sort", "trending")
     status = request.args.get("status") or None
     return {"sort": sort if sort in queries.SORTS else "trending",
-            "status": status if status in {s.value for s in Status} else None,
+            "status": status if status in status_keys else None,
             "tag": request.args.get("tag") or None,
             "page": request.args.get("page", 1, type=parse_page)}
 
@@ -67,14 +69,15 @@ def trending() -> str:
 def board(slug: str) -> str:
     """A company's ideas board: sort, filter by status and tag, scroll for more."""
     company = get_company(slug)
-    filters = _filters()
+    choices = statuses.choices(statuses.company_statuses(company.id))
+    filters = _filters({key for key, _label in choices})
     tags = services.company_tags(company)
     tag = next((t for t in tags if t.slug == filters["tag"]), None)
     page = queries.board(company, sort=str(filters["sort"]),
                          status=filters["status"], tag=tag,  # type: ignore[arg-type]
                          page=int(filters["page"]))  # type: ignore[call-overload]
     context = {"company": company, "ideas": page, "filters": filters, "tags": tags,
-               "statuses": [(s.value, s.label) for s in Status],
+               "statuses": choices,
                "voted": queries.voted_ids(current_user, page.items)}
     template = "ideas/_board_page.html" if wants_fragment() else "ideas/board.html"
     return render_template(template, **context)
@@ -118,6 +121,9 @@ def idea(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
     if thread_slug != thread.slug:
         return redirect(thread_url(thread, page=request.args.get("page", type=parse_page)), 301)
     history = queries.status_history(found)
+    known = statuses.company_statuses(company.id, retired=True)
+    status_form = page_form(StatusForm, data={"status": found.status})
+    status_form.status.choices = statuses.choices(known)
     tags_form = page_form(TagsForm, data={"tags": [tag.id for tag in found.tags]})
     tags_form.tags.choices = [(t.id, t.name) for t in services.company_tags(company)]
     merged_into = queries.merged_into(found)
@@ -125,6 +131,7 @@ def idea(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
     return render_thread(
         thread, "ideas/idea.html", idea=found, history=history,
         status_changes={change.post_id: change for change in history},
+        status_labels=statuses.labels(known),
         merges=queries.merge_history(found), official=queries.latest_official(found),
         voters=[] if merged_into else queries.voters(found), merged_into=merged_into,
         with_voters=True,
@@ -133,7 +140,7 @@ def idea(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
         breakdown=priority.breakdown(found) if policy.can(
             current_user, IdeaAction.PRIORITISE, company) else None,
         estimates=priority.ESTIMATES,
-        status_form=page_form(StatusForm, data={"status": found.status}), tags_form=tags_form,
+        status_form=status_form, tags_form=tags_form,
         merge_form=page_form(MergeForm), unmerge_form=page_form(UnmergeForm),
         record_form=page_form(RecordVoteForm), merge_candidates=_merge_candidates(found))
 
@@ -181,7 +188,7 @@ def vote(slug: str, thread_id: int) -> str | Response | tuple[str, int]:
 @bp.get("/c/<slug>/roadmap")
 @cached_for_visitors
 def roadmap(slug: str) -> str:
-    """The public roadmap: planned, in progress and recently shipped."""
+    """The public roadmap: the company's active statuses and recently complete ones."""
     company = get_company(slug)
     return render_template("ideas/roadmap.html", company=company,
                            columns=queries.roadmap(company))

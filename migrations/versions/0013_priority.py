@@ -5,7 +5,7 @@ Every existing vote is unsegmented and says no importance, which both weigh 1 by
 default, and no idea has an impact or effort yet: each idea's score starts as its votes.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 
 """
 import warnings
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -52,7 +52,7 @@ FIELD_NAMES = ("body", "title", "login", "password", "username", "email", "post_
                "status", "note", "tags", "category", "kind", "display_name", "bio", "name",
                "slug", "role", "days", "reason", "next", "tagline", "description", "website",
                "logo_url", "owner", "position", "official", "remember", "action",
-               "current_password", "new_password", "customer")
+               "current_password", "new_password", "customer", "label", "direction")
 
 # Rules that end the session they run in go last, so the others still run signed in
 # (claiming an invited account signs in as its owner).
@@ -104,6 +104,7 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
         "username": customer.username, "session_id": "1", "action": "pin",
         "notification_id": "1", "token": "not-a-signed-link", "segment_id": str(segment.id),
         "claim_token": tokens.sign(tokens.CLAIM_ACCOUNT, [invited.id, "invitee@example.com"]),
+        "key": "planned",
     }
     return World(customer, admin, real, idea.thread)
 

@@ -141,6 +141,10 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "ideas.staff.manage_tags": [{"name": "Beta {n}"}],
         "ideas.staff.delete_tag": [{}],
         "ideas.triage.bulk": [{"action": "seen", "ideas": str(world.idea_thread_id)}],
+        "ideas.statuses.manage_statuses": [{"label": "Beta {n}", "category": "active"}],
+        "ideas.statuses.rename_status": [{"label": "Being built {n}"}],
+        "ideas.statuses.move_status": [{"direction": "up"}, {"direction": "down"}],
+        "ideas.statuses.remove_status": [{"into": "open"}],
         "ideas.changelog.publish": [{"title": "Release {n}", "body": "Shipped.",
                                      "ideas": str(world.idea_thread_id)}],
         "ideas.priority.weights": [{"unsegmented": "1", "not_said": "1", "nice_to_have": "1",
@@ -165,6 +169,9 @@ SUCCEEDS = {
     "accounts.signin": {"visitor"},
     "accounts.signup": {"visitor"},
     "ideas.triage.bulk": {"admin"},
+    # They read no `next`, but each succeeds again and again, and stays on its page.
+    "ideas.statuses.manage_statuses": {"admin"},
+    "ideas.statuses.rename_status": {"admin"},
 }
 
 
@@ -183,7 +190,10 @@ def filled_paths(rule: Rule, world: World) -> list[str]:
              "category_id": [world.spare_category_id], "membership_id": [world.membership_id],
              "tag_id": [world.tag_id], "user_id": [world.spare_user_id],
              "session_id": [world.spare_session_id], "segment_id": [world.segment_id],
-             "token": [world.tokens.get(rule.endpoint, "")]}
+             "token": [world.tokens.get(rule.endpoint, "")],
+             # Removed once (then a 404): the others change a status that stays.
+             "key": ["under_review" if rule.endpoint == "ideas.statuses.remove_status"
+                     else "in_progress"]}
     choices: list[list[tuple[str, object]]] = []
     for name in sorted(rule.arguments):
         converter = rule._converters[name]
@@ -219,6 +229,8 @@ def expected_default(endpoint: str, world: World) -> str:
         return f"/c/{world.slug}/ideas/{world.idea_thread_id}-"
     if endpoint == "ideas.triage.bulk":
         return f"/c/{world.slug}/manage/ideas"
+    if endpoint.startswith("ideas.statuses."):
+        return f"/c/{world.slug}/manage/statuses"
     return "/"
 
 

@@ -50,16 +50,18 @@ def test_ideas_registers_everything_it_adds_once() -> None:
     assert "ideas" in app.blueprints and "ideas.staff.manage_tags" in app.view_functions
     assert {"propose_idea", "vote", "retract_vote", "record_vote", "change_status",
             "merge_idea", "unmerge_idea", "tag_idea", "manage_tags", "triage_ideas",
-            "publish_changelog", "prioritise_ideas"} <= set(hooks.rules)
+            "publish_changelog", "prioritise_ideas", "manage_statuses"} <= set(hooks.rules)
     assert hooks.thread_endpoint("idea") == "ideas.idea"
     assert len(hooks.search_extras) == 1 and "shipped" in hooks.search_statuses
     assert len(hooks.profile_sections) == 1 and len(hooks.demo_loaders) == 1
     assert [link.label for link in hooks.nav("company")] == ["Overview", "Ideas", "Roadmap",
                                                              "Changelog", "Forum"]
-    assert [link.label for link in hooks.nav("manage")][-2:] == ["Tags", "Changelog"]
+    assert [link.label for link in hooks.nav("manage")][-3:] == ["Statuses", "Tags",
+                                                                  "Changelog"]
     assert set(hooks.event_types) - {kind.name for kind in FORUM_EVENT_TYPES} == {
         "idea.proposed", "idea.status_changed", "idea.merged", "idea.unmerged", "idea.tagged",
         "idea.assigned", "idea.seen", "changelog.published", "tag.created", "tag.deleted",
+        "status.created", "status.renamed", "status.moved", "status.removed",
         "vote.cast", "vote.retracted", "vote.recorded"}
     assert len(hooks.manage_sections) == 1
     # After forum's, on the preferences page.

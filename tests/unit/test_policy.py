@@ -17,7 +17,7 @@ from forum.database import utcnow
 from forum.errors import NotAllowed
 from forum.policy import Action
 from forum.threads.models import Post, Thread
-from ideas.models import Idea
+from ideas.models import DEFAULT_CATEGORIES, Idea, IdeaStatus, Status
 from ideas.policy import IdeaAction
 from tests.conftest import PLUGINS
 
@@ -79,9 +79,19 @@ def post(of: Thread | None = None, *, author: User = CUSTOMER, hidden: bool = Fa
 
 
 def idea(*, status: str = "open", merged: bool = False, hidden: bool = False,
-         company: Company = HOME) -> Idea:
-    return Idea(id=1, thread=thread("idea", hidden=hidden, company=company), company=company,
-                company_id=company.id, status=status, merged_into_id=2 if merged else None)
+         company: Company = HOME, custom: IdeaStatus | None = None) -> Idea:
+    """An idea with a built-in status, or with one of its company's own (`custom`)."""
+    category = custom.category if custom else DEFAULT_CATEGORIES[Status(status)].value
+    made = Idea(id=1, thread=thread("idea", hidden=hidden, company=company), company=company,
+                company_id=company.id, status=custom.key if custom else status,
+                status_category=category, merged_into_id=2 if merged else None)
+    made.status_row = custom
+    return made
+
+
+def own_status(label: str, category: str) -> IdeaStatus:
+    return IdeaStatus(id=9, company_id=HOME.id, key=label.lower().replace(" ", "_"),
+                      label=label, category=category, position=9)
 
 
 STAFF = {"team", "moderator", "owner", "admin"}
@@ -146,6 +156,8 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
                                    SAME),
     IdeaAction.PRIORITISE: (HOME, {"team", "owner", "admin"},
                             "Only the company's product team sets its priorities.", SAME),
+    IdeaAction.MANAGE_STATUSES: (HOME, {"team", "owner", "admin"},
+                                 "Only the company's product team manages its statuses.", SAME),
 }
 
 LOCKED = "This thread is locked: it takes no new replies."
@@ -186,6 +198,15 @@ SPECIAL_CASES = [
      "Voting is closed: this idea is shipped."),
     (IdeaAction.RETRACT_VOTE, idea(merged=True), set(),
      "This idea was merged into another one: vote there instead."),
+    # A company's own statuses close voting by their category, and say so by their name.
+    (IdeaAction.VOTE, idea(custom=own_status("Live in beta", "complete")), set(),
+     "Voting is closed: this idea is live in beta."),
+    (IdeaAction.VOTE, idea(custom=own_status("Won't do", "closed")), set(),
+     "Voting is closed: this idea is won't do."),
+    (IdeaAction.VOTE, idea(status="shipped", custom=own_status("Released", "complete")), set(),
+     "Voting is closed: this idea is released."),
+    (IdeaAction.VOTE, idea(custom=own_status("Next up", "active")), ACTIVE, ""),
+    (IdeaAction.RETRACT_VOTE, idea(custom=own_status("Next up", "active")), ACTIVE, ""),
 ]
 
 
@@ -248,7 +269,7 @@ def test_staff_cannot_act_on_another_companys_ideas(actor: str, action: str) -> 
 @pytest.mark.parametrize("action", [Action.EDIT_COMPANY, Action.MANAGE_STAFF,
                                     Action.VIEW_MANAGE, Action.MANAGE_CATEGORIES,
                                     Action.POST_OFFICIAL, Action.BYPASS_POSTING_LIMITS,
-                                    IdeaAction.MANAGE_TAGS])
+                                    IdeaAction.MANAGE_TAGS, IdeaAction.MANAGE_STATUSES])
 @pytest.mark.parametrize("actor", ["team", "moderator", "owner"])
 def test_staff_have_no_power_at_another_company(actor: str, action: str) -> None:
     assert not policy.can(ACTORS[actor], action, OTHER)

@@ -220,7 +220,7 @@ def test_unknown_status_is_refused(client, auth, make_idea, make_staff):
     auth.signin("theo")
     response = client.post(idea_url(idea, "/status"), data={"status": "teleported"})
     assert response.status_code == 400
-    assert "Not a valid choice" in response.get_data(as_text=True)
+    assert "Choose one of the statuses in the list." in response.get_data(as_text=True)
 
 
 def test_status_changes_work_on_locked_ideas(make_idea, make_staff):
