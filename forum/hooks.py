@@ -35,6 +35,7 @@ class ThreadExtras(TypedDict, total=False):
     """Search fields a plug-in adds to threads it knows (ideas: status, tags, votes, merged)."""
 
     status: str
+    status_label: str  # as the thread's company calls its status
     tags: list[str]
     votes: int
     merged: bool

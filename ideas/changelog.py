@@ -22,7 +22,7 @@ from forum.threads import posting
 from forum.threads.models import Post, Thread
 from forum.threads.urls import thread_path
 from ideas import events, services
-from ideas.models import Category, ChangelogEntry, ChangelogIdea, Idea
+from ideas.models import Category, ChangelogEntry, ChangelogIdea, Idea, IdeaStatus
 from ideas.policy import IdeaAction
 from ideas.statuses import company_statuses, first_of
 
@@ -44,7 +44,7 @@ def publish(actor: User, company: Company, *, title: str, body: str,
         db.session.flush()
         db.session.add_all(ChangelogIdea(entry_id=entry.id, idea_id=idea.id) for idea in ideas)
         path = thread_path(company.slug, thread.id, thread.slug, KIND)
-        shipping = first_of(company_statuses(company.id), Category.COMPLETE)
+        shipping = shipping_status(company)
         shipped_before = [idea for idea in ideas
                           if idea.status_category == Category.COMPLETE.value]
         for idea in ideas:
@@ -56,6 +56,11 @@ def publish(actor: User, company: Company, *, title: str, body: str,
                 "shipped_before": [idea.id for idea in shipped_before],
                 "thread_ids": [idea.thread_id for idea in ideas]})
     return entry
+
+
+def shipping_status(company: Company) -> IdeaStatus:
+    """What publishing marks linked ideas with: the company's first complete status."""
+    return first_of(company_statuses(company.id), Category.COMPLETE)
 
 
 def _ideas_of(company: Company, thread_ids: Sequence[int]) -> list[Idea]:

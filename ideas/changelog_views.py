@@ -72,5 +72,6 @@ def publish(slug: str) -> ResponseReturnValue:
             f"Published “{entry.thread.title}”; "
             f"{len(entry.ideas)} linked idea{'' if len(entry.ideas) == 1 else 's'} shipped."),
         company=company, candidates=changelog.candidates(company),
+        shipping=changelog.shipping_status(company),
         chosen={str(value) for value in request.form.getlist("ideas")},
         recent=changelog.entries(company, 1, 5).items)

@@ -20,7 +20,17 @@ from forum.companies.models import Company
 from forum.extensions import db
 from forum.threads.models import Thread
 from forum.threads.urls import thread_path
-from ideas.models import Customer, Idea, IdeaTag, Importance, Segment, Tag, Vote
+from ideas.models import (
+    Customer,
+    Idea,
+    IdeaStatus,
+    IdeaTag,
+    Importance,
+    Segment,
+    Tag,
+    Vote,
+    default_label,
+)
 from ideas.policy import IdeaAction
 from ideas.triage import View, in_view
 
@@ -69,9 +79,11 @@ def ideas_csv(actor: User, company: Company, view: View) -> Iterator[str]:
     owner = aliased(User)
     statement = in_view(
         select(Idea.id, Thread.id.label("thread_id"), Thread.slug, Thread.title, Idea.status,
-               Idea.vote_count, Idea.priority_score, Idea.impact, Idea.effort, owner.username,
-               Idea.created_at, Idea.status_changed_at, Thread.answered_at),
-        company, view).outerjoin(owner, owner.id == Idea.owner_id)
+               IdeaStatus.label.label("status_label"), Idea.vote_count, Idea.priority_score,
+               Idea.impact, Idea.effort, owner.username, Idea.created_at,
+               Idea.status_changed_at, Thread.answered_at), company, view
+    ).outerjoin(owner, owner.id == Idea.owner_id).outerjoin(  # the company's name for it
+        IdeaStatus, (IdeaStatus.company_id == Idea.company_id) & (IdeaStatus.key == Idea.status))
     # Built now, in the request: the rows are read after it (an idea's address ends in
     # "<thread id>-<slug>").
     sample = url_for("companies.home", _external=True).rstrip("/") + thread_path(
@@ -85,7 +97,8 @@ def ideas_csv(actor: User, company: Company, view: View) -> Iterator[str]:
             tags, segments = _tags(connection, ids), _segments(connection, company.id, ids)
             for row in chunk:
                 link = f"{prefix}{row.thread_id}-{row.slug}"
-                yield [row.title, row.status, row.vote_count, round(row.priority_score, 2),
+                yield [row.title, row.status_label or default_label(row.status),
+                       row.vote_count, round(row.priority_score, 2),
                        "; ".join(segments.get(row.id, [])), ", ".join(tags.get(row.id, [])),
                        row.username, row.impact, row.effort, row.created_at,
                        row.status_changed_at, row.answered_at, link]

@@ -13,13 +13,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forum.hooks import ThreadExtras
-from ideas.models import Idea, IdeaTag, Tag
+from ideas.models import Idea, IdeaStatus, IdeaTag, Tag, default_label
 
 
 def idea_search_fields(session: Session, thread_ids: Sequence[int]) -> dict[int, ThreadExtras]:
-    """{thread_id: {"status", "tags", "votes", "merged"}} for the ideas among `thread_ids`."""
+    """{thread_id: {"status", "status_label", "tags", "votes", "merged"}} for the ideas
+    among `thread_ids`."""
     ideas = session.execute(
-        select(Idea.id, Idea.thread_id, Idea.status, Idea.vote_count, Idea.merged_into_id)
+        select(Idea.id, Idea.thread_id, Idea.status, Idea.vote_count, Idea.merged_into_id,
+               IdeaStatus.label)
+        .outerjoin(IdeaStatus, (IdeaStatus.company_id == Idea.company_id)
+                   & (IdeaStatus.key == Idea.status))
         .where(Idea.thread_id.in_(thread_ids))
     ).all()
     if not ideas:
@@ -34,8 +38,9 @@ def idea_search_fields(session: Session, thread_ids: Sequence[int]) -> dict[int,
     for idea_id, name, slug in rows:
         tags.setdefault(idea_id, []).extend(dict.fromkeys((name, slug)))
     return {
-        thread_id: ThreadExtras(status=status, tags=tags.get(idea_id, []), votes=votes,
+        thread_id: ThreadExtras(status=status, status_label=label or default_label(status),
+                                tags=tags.get(idea_id, []), votes=votes,
                                 merged=merged_into is not None)
-        for idea_id, thread_id, status, votes, merged_into in ideas
+        for idea_id, thread_id, status, votes, merged_into, label in ideas
     }
 

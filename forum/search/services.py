@@ -64,6 +64,7 @@ class SearchHit:
     created_at: datetime
     snippet: Markup
     counts_votes: bool = False  # a plug-in counts votes on threads of this kind
+    status_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -311,7 +312,7 @@ def _hydrate(stored: list[_StoredHit], parsed: querying.ParsedQuery) -> list[Sea
             status=extra.get("status"), votes=int(extra.get("votes", 0)),
             reply_count=row.reply_count, created_at=row.created_at,
             snippet=highlight(hit.body, terms, prefixes) if hit.body else Markup(""),
-            counts_votes="votes" in extra))
+            counts_votes="votes" in extra, status_label=extra.get("status_label")))
     return hits
 
 
