@@ -16,6 +16,9 @@ from forum import database
 from forum.accounts.models import User
 from forum.database import WRITE_OPTION, write_transaction
 from forum.extensions import db
+from ideas.merging import merge_ideas
+from ideas.models import Idea
+from ideas.services import change_status
 
 
 def test_migrations_match_the_models(app):
@@ -165,3 +168,29 @@ def test_a_failure_inside_rolls_everything_back_even_when_caught_outside(app, ma
             pass  # the caller shows the refusal; nothing of it may be committed
     db.session.expire_all()
     assert (user.bio, user.display_name) == ("", "")
+
+
+def test_existing_ideas_keep_their_status_and_its_meaning_through_0012(app, make_company,
+                                                                       make_idea, make_staff):
+    company = make_company("acme")
+    team = make_staff(company, "team")
+    made = {}
+    for status in ("open", "under_review", "planned", "in_progress", "shipped", "declined"):
+        made[status] = make_idea(company).id
+        if status != "open":
+            change_status(team, db.session.get(Idea, made[status]), status)
+    made["duplicate"] = make_idea(company).id
+    merge_ideas(team, db.session.get(Idea, made["duplicate"]), db.session.get(Idea, made["open"]))
+    db.session.remove()
+    downgrade(revision="0010")
+    with db.engine.connect() as connection:
+        inspector = db.inspect(connection)
+        assert "idea_statuses" not in inspector.get_table_names()
+        columns = {column["name"] for column in inspector.get_columns("ideas")}
+        assert "status_category" not in columns
+    upgrade()
+    found = dict(db.session.execute(text("SELECT status, status_category FROM ideas")).all())
+    assert found == {"open": "open", "under_review": "open", "planned": "active",
+                     "in_progress": "active", "shipped": "complete", "declined": "closed",
+                     "duplicate": "closed"}
+    assert db.session.scalar(text("SELECT count(*) FROM idea_statuses")) == 0  # built-in list

@@ -14,7 +14,7 @@ from forum.database import utcnow
 from forum.errors import NotAllowed
 from forum.extensions import db
 from forum.threads.models import Post
-from ideas import services, votes
+from ideas import services, statuses, votes
 from ideas.models import Idea, Status, StatusChange, Vote
 from tests.helpers import assert_queries_stay_flat, reload
 
@@ -372,12 +372,15 @@ def test_status_enum_labels():
     assert Status("in_progress").label == "In progress"
 
 
+@pytest.mark.parametrize("own_statuses", [False, True])
 @pytest.mark.parametrize("path", ["board", "trending", "idea", "roadmap", "board_filtered"])
 def test_idea_pages_run_a_fixed_number_of_queries(client, auth, make_company, make_idea,
                                                   make_user, make_staff, count_queries,
-                                                  path):
+                                                  path, own_statuses):
     company = make_company("acme")
     staff = make_staff(company, "team")
+    if own_statuses:  # the company's list is rows, each idea's label read with it
+        statuses.rename_status(staff, company, "planned", "On the list")
     tag = services.create_tag(staff, company, "app")
     watched = make_idea(company, title="The idea we watch")
     viewer = make_user("viewer")
