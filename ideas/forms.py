@@ -49,7 +49,8 @@ class RecordVoteForm(Form):
 
 
 class NewStatusForm(Form):
-    label = StringField("Name", validators=[DataRequired(), Length(max=MAX_LABEL)])
+    label = StringField("Name of the new status",
+                        validators=[DataRequired(), Length(max=MAX_LABEL)])
     category = SelectField("Category", choices=[SelectChoice(category.value, label)
                                                 for category, label in CATEGORY_LABELS.items()])
 
