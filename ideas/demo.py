@@ -1,4 +1,5 @@
-"""The ideas part of the demo: ideas in every status, with votes, answers and history."""
+"""The ideas part of the demo: ideas in every status, with votes, answers and history, and
+one company (Tandem) with a status list of its own."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from forum.companies.services import get_company
 from forum.database import utcnow, write_transaction
 from forum.extensions import db
 from forum.threads import posting
-from ideas import changelog, priority, services, votes
+from ideas import changelog, priority, services, statuses, votes
 from ideas.models import Idea, Importance, StatusChange, Vote
 
 TAGS = {
@@ -56,7 +57,7 @@ IDEAS = [
      [], []),
     ("tandem", "leo", "Show battery health in the app", "How many cycles are left?",
      ["battery", "app"], ["kate", "omar", "maya"],
-     [("sam", "in_progress", "Firmware now reports cycle count; the app screen is next.")],
+     [("sam", "road_testing", "Firmware reports cycle count; riders are testing the app.")],
      []),
     ("tandem", "kate", "A child seat for the cargo bike", "Two kids, rain cover included.",
      ["cargo"], ["leo", "ines"], [("sam", "planned", "Planned with a partner for autumn.")],
@@ -76,6 +77,9 @@ def load(people: dict[str, User], progress: Callable[[int], object]) -> None:
         company = get_company(slug)
         for name in names:
             services.create_tag(admin, company, name)
+    tandem = get_company("tandem")
+    statuses.rename_status(admin, tandem, "planned", "Next season")
+    statuses.add_status(admin, tandem, "Road testing", "active")
     loaded = []
     for age, spec in enumerate(IDEAS):
         idea = _load_idea(people, *spec)

@@ -37,6 +37,8 @@ def test_demo_load_fills_an_empty_database(runner, client):
     assert staffed == len(demo.COMPANIES)
     page = client.get("/").get_data(as_text=True)
     assert all(spec["name"] in page for spec in demo.COMPANIES)
+    roadmap = client.get("/c/tandem/roadmap").get_data(as_text=True)  # its own statuses
+    assert ">Next season</span>" in roadmap and ">Road testing</span>" in roadmap
     signin = client.post("/signin", data={"login": "maya", "password": demo.PASSWORD})
     assert signin.status_code == 302
 
