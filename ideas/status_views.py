@@ -1,12 +1,13 @@
 """A company's statuses at /c/<slug>/manage/statuses: add, rename, reorder, remove.
 
 A nested blueprint of ideas.views (endpoints `ideas.statuses.*`). Every action is a plain
-form POST and a redirect back to the list with what was done.
+form POST and a redirect back to the list with what was done; moving up and down swaps
+the list in place with htmx.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -14,7 +15,8 @@ from werkzeug.wrappers import Response
 from forum.companies.models import Company
 from forum.companies.services import managed_company
 from forum.errors import NotFound
-from forum.forms import form_round_trip, page_form, redirect_with_message
+from forum.forms import form_round_trip, redirect_with_message
+from forum.web import wants_fragment
 from ideas import statuses
 from ideas.forms import NewStatusForm, RemoveStatusForm, RenameStatusForm
 from ideas.models import IdeaStatus
@@ -46,9 +48,7 @@ def manage_statuses(slug: str) -> ResponseReturnValue:
                                     form.category.data),
         lambda row: redirect_with_message(_list_url(company),
                                           f"Status “{row.label}” added ({row.category})."),
-        company=company, listed=statuses.company_statuses(company.id),
-        counts=statuses.idea_counts(company), categories=statuses.CATEGORY_LABELS,
-        rename_form=page_form(RenameStatusForm))
+        **_list(company))
 
 
 @bp.route("/c/<slug>/manage/statuses/<key>/rename", methods=["GET", "POST"])
@@ -67,12 +67,23 @@ def rename_status(slug: str, key: str) -> ResponseReturnValue:
 
 @bp.post("/c/<slug>/manage/statuses/<key>/move")
 @login_required
-def move_status(slug: str, key: str) -> Response:
-    """One place up or down within its category."""
+def move_status(slug: str, key: str) -> str | Response:
+    """One place up or down within its category: the list swapped in place with htmx, the
+    same button keeping the focus; without JS, a redirect back to the list."""
     company = managed_company(current_user, slug, IdeaAction.MANAGE_STATUSES)
-    row = statuses.move_status(current_user, company, key, request.form.get("direction", ""))
-    return redirect_with_message(f"{_list_url(company)}#status-{row.key}",
-                                 f"“{row.label}” moved {request.form['direction']}.")
+    direction = request.form.get("direction", "")
+    row = statuses.move_status(current_user, company, key, direction)
+    said = f"“{row.label}” moved {direction}."
+    if wants_fragment():
+        return render_template("ideas/_status_list.html", said=said, moved=(key, direction),
+                               **_list(company))
+    return redirect_with_message(f"{_list_url(company)}#status-{row.key}", said)
+
+
+def _list(company: Company) -> dict[str, object]:
+    """What the list of statuses shows (the page and its fragment)."""
+    return {"company": company, "listed": statuses.company_statuses(company.id),
+            "counts": statuses.idea_counts(company), "categories": statuses.CATEGORY_LABELS}
 
 
 @bp.route("/c/<slug>/manage/statuses/<key>/remove", methods=["GET", "POST"])

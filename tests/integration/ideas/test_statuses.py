@@ -252,3 +252,17 @@ def test_merging_and_unmerging_keep_working_after_the_list_changes(team, acme, m
     done = merging.unmerge_idea(team, reread(idea))
     assert done.status.key == "in_progress"  # where the removed status's ideas went
     assert (reread(idea).status, reread(idea).status_category) == ("in_progress", "active")
+
+
+def test_moving_by_htmx_swaps_the_list_and_keeps_the_focus(client, auth, team, acme):
+    auth.signin("tess")
+    response = client.post(f"{MANAGE}/in_progress/move", data={"direction": "up"},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    fragment = response.get_data(as_text=True)
+    assert fragment.startswith('<section class="main-column card" id="status-list"')
+    assert '<p class="visually-hidden" role="status">“In progress” moved up.</p>' in fragment
+    assert 'aria-label="Move In progress up" disabled' in fragment  # first of its category
+    assert 'aria-label="Move In progress down" autofocus' in fragment
+    assert fragment.count("autofocus") == 1
+    assert keys(acme)[2:4] == ["in_progress", "planned"]
