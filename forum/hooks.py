@@ -48,6 +48,12 @@ class SearchExtras(Protocol):
                  ) -> Mapping[int, ThreadExtras]: ...
 
 
+class CompanyStatuses(Protocol):
+    """Search form: the (value, label) statuses one company's threads can have."""
+
+    def __call__(self, company_id: int, /) -> Iterable[tuple[str, str]]: ...
+
+
 class ProfileSection(Protocol):
     """Profile page: (template to include, its context) for the profile's user."""
 
@@ -140,6 +146,7 @@ class Hooks:
     thread_endpoints: dict[str, str] = field(default_factory=dict)
     search_extras: list[SearchExtras] = field(default_factory=list)
     search_statuses: dict[str, str] = field(default_factory=dict)
+    search_company_statuses: list[CompanyStatuses] = field(default_factory=list)
     profile_sections: list[ProfileSection] = field(default_factory=list)
     manage_sections: list[tuple[str | None, ManageSection]] = field(default_factory=list)
     demo_loaders: list[tuple[int, DemoLoader]] = field(default_factory=list)
@@ -165,10 +172,14 @@ class Hooks:
         self.thread_endpoints[kind] = endpoint
 
     def add_search_extras(self, provider: SearchExtras,
-                          statuses: Iterable[tuple[str, str]] = ()) -> None:
-        """Search document extras, and the (value, label) statuses the search form offers."""
+                          statuses: Iterable[tuple[str, str]] = (),
+                          company_statuses: CompanyStatuses | None = None) -> None:
+        """Search document extras, the (value, label) statuses the search form offers, and
+        those it offers when searching one company (which may name its own)."""
         self.search_extras.append(provider)
         self.search_statuses.update(statuses)
+        if company_statuses is not None:
+            self.search_company_statuses.append(company_statuses)
 
     def add_profile_section(self, section: ProfileSection) -> None:
         """Profile sections, shown under a person's threads in registration order."""

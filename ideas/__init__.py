@@ -27,7 +27,8 @@ def init_app(app: Flask) -> None:
     # A changelog entry is an official thread people comment on at forum's thread page.
     hooks.add_thread_endpoint(changelog.KIND, "threads.thread")
     hooks.add_search_extras(search_fields.idea_search_fields,
-                            statuses=[(status.value, status.label) for status in Status])
+                            statuses=[(status.value, status.label) for status in Status],
+                            company_statuses=search_fields.company_status_choices)
     hooks.add_profile_section(queries.profile_section)
     hooks.add_demo_loader(demo.STEPS, demo.load)
     hooks.add_nav_link("header", NavLink("Ideas", "ideas.trending", 10))

@@ -13,7 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forum.hooks import ThreadExtras
+from ideas import statuses
 from ideas.models import Idea, IdeaStatus, IdeaTag, Tag, default_label
+
+
+def company_status_choices(company_id: int) -> list[tuple[str, str]]:
+    """The statuses a search of one company filters by: its own."""
+    return statuses.choices(statuses.company_statuses(company_id))
 
 
 def idea_search_fields(session: Session, thread_ids: Sequence[int]) -> dict[int, ThreadExtras]:

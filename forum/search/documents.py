@@ -29,9 +29,14 @@ MAX_BODY_CHARS = 20_000  # as long as the longest source a post may have
 CHUNK = 500  # ids per IN (...) list
 
 
-def status_choices() -> list[tuple[str, str]]:
-    """The (value, label) statuses plug-ins offer as a search filter."""
-    return list(hooks_of().search_statuses.items())
+def status_choices(company_id: int | None = None) -> list[tuple[str, str]]:
+    """The (value, label) statuses plug-ins offer as a search filter: one company's own
+    when searching it, else the ones every company starts with."""
+    hooks = hooks_of()
+    if company_id is not None and hooks.search_company_statuses:
+        return [choice for provider in hooks.search_company_statuses
+                for choice in provider(company_id)]
+    return list(hooks.search_statuses.items())
 
 
 def thread_extras(session: Session, thread_ids: Sequence[int]) -> dict[int, ThreadExtras]:

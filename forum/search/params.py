@@ -74,8 +74,9 @@ def _clean(value: str | None) -> str:
     return _CONTROL_RE.sub("", value or "").strip()[:MAX_ARG]
 
 
-def read_form(args: MultiDict[str, str], *, scoped: bool) -> SearchForm:
-    """The form from the query string; `errors` says what is wrong, field by field."""
+def read_form(args: MultiDict[str, str], *, company_id: int | None = None) -> SearchForm:
+    """The form from the query string, searching one company or all; `errors` says what
+    is wrong, field by field."""
     form = SearchForm(**{
         name: _clean(args.get(name)) for name in (
             "q", "company", "kind", "status", "tag", "author", "date_from", "date_to")
@@ -83,17 +84,17 @@ def read_form(args: MultiDict[str, str], *, scoped: bool) -> SearchForm:
     form.q = (args.get("q") or "")[:2_000]  # the search code caps and cleans it, with a notice
     form.sort = _clean(args.get("sort")) or "relevance"
     form.page = _clean(args.get("page")) or "1"
-    if scoped:
+    if company_id is not None:
         form.company = ""
-    _validate(form)
+    _validate(form, company_id)
     return form
 
 
-def _validate(form: SearchForm) -> None:
+def _validate(form: SearchForm, company_id: int | None) -> None:
     errors = form.errors
     if form.kind and form.kind not in dict(kind_choices()):
         errors["kind"] = "Choose a kind from the list."
-    statuses = dict(status_choices())
+    statuses = dict(status_choices(company_id))
     if form.status and not (form.status in statuses if statuses
                             else _STATUS_RE.match(form.status)):
         errors["status"] = "Choose a status from the list."

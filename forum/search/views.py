@@ -36,7 +36,7 @@ def company_search(slug: str) -> tuple[str, int, dict[str, str]]:
 
 
 def _answer(company: Company | None) -> tuple[str, int, dict[str, str]]:
-    form = read_form(request.args, scoped=company is not None)
+    form = read_form(request.args, company_id=company.id if company is not None else None)
     company_id = company.id if company is not None else _company_id(form)
     results, status = None, 200
     if not form.errors and (form.q.strip() or form.filtered):
@@ -49,7 +49,8 @@ def _answer(company: Company | None) -> tuple[str, int, dict[str, str]]:
     if form.errors:
         status = 422
     fragment = wants_fragment()
-    statuses, link = status_choices(), _linker(form, company)
+    statuses = status_choices(company.id if company is not None else None)
+    link = _linker(form, company)
     page = render_template(
         "search/_results.html" if fragment else "search/search.html",
         form=form, results=results, company=company, link=link,

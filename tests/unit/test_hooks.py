@@ -53,6 +53,7 @@ def test_ideas_registers_everything_it_adds_once() -> None:
             "publish_changelog", "prioritise_ideas", "manage_statuses"} <= set(hooks.rules)
     assert hooks.thread_endpoint("idea") == "ideas.idea"
     assert len(hooks.search_extras) == 1 and "shipped" in hooks.search_statuses
+    assert len(hooks.search_company_statuses) == 1
     assert len(hooks.profile_sections) == 1 and len(hooks.demo_loaders) == 1
     assert [link.label for link in hooks.nav("company")] == ["Overview", "Ideas", "Roadmap",
                                                              "Changelog", "Forum"]

@@ -266,3 +266,22 @@ def test_moving_by_htmx_swaps_the_list_and_keeps_the_focus(client, auth, team, a
     assert 'aria-label="Move In progress down" autofocus' in fragment
     assert fragment.count("autofocus") == 1
     assert keys(acme)[2:4] == ["in_progress", "planned"]
+
+
+def test_searching_a_company_filters_by_its_own_statuses(client, team, acme, make_idea,
+                                                         run_indexer):
+    statuses.add_status(team, acme, "Next up", "active")
+    statuses.rename_status(team, acme, "planned", "On the list")
+    queued = make_idea(acme, title="Offline sync")
+    make_idea(acme, title="Offline maps")
+    ideas.change_status(team, queued, "next_up")
+    run_indexer()
+    page = client.get("/c/acme/search?q=offline&status=next_up")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert '<option value="next_up" selected>Next up</option>' in text
+    assert ">On the list</option>" in text and ">Planned</option>" not in text
+    assert "1 result for" in text and "sync" in text and "maps" not in text
+    everywhere = client.get("/search?q=offline&status=next_up")  # built-in statuses only
+    assert everywhere.status_code == 422
+    assert "Choose a status from the list." in everywhere.get_data(as_text=True)
