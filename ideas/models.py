@@ -89,10 +89,6 @@ class IdeaStatus(db.Model):
     position: Mapped[int] = mapped_column(Integer)
     retired_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
-    @property
-    def is_retired(self) -> bool:
-        return self.retired_at is not None
-
 
 class Idea(db.Model):
     """A thread of kind `idea` (1:1): its status, votes, tags and merge target."""
