@@ -30,6 +30,9 @@ def test_a_team_reshapes_its_statuses_and_the_roadmap_follows(
     team.get_by_role("button", name="Add status").click()
     expect(team.get_by_text("Status “Next up” added (active).")).to_be_visible()
     team.get_by_role("button", name="Move Next up up").click()  # in place, by htmx
+    expect(team.locator("#status-list [role=status]")).to_have_text("“Next up” moved up.")
+    expect(team.get_by_role("button", name="Move Next up up")).to_have_attribute(
+        "autofocus", "")  # the swapped-in button, not the one clicked
     expect(team.get_by_role("button", name="Move Next up up")).to_be_focused()
     team.keyboard.press("Enter")  # first of its category: the focus moves to "down"
     expect(team.get_by_role("button", name="Move Next up up")).to_be_disabled()
