@@ -24,17 +24,16 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import ideas
+from bench.fanout import counting
 from bench.shared import BENCH_PASSWORD, sqlalchemy_url
 from forum import create_app
 from forum.accounts.models import User
@@ -54,20 +53,6 @@ VIEWS = {
     "title search": "?q=the",
 }
 BULK_IDEAS = 100
-
-
-@contextmanager
-def counting() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def note(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
 
 
 def main() -> None:
