@@ -25,6 +25,8 @@ from forum.events.views import bp as audit_bp
 from forum.extensions import csrf, db, htmx, limiter, login_manager, migrate
 from forum.hooks import Hooks, NavLink, Plugin, init_hooks
 from forum.mail.views import configure_mail
+from forum.moderation.views import bp as moderation_bp
+from forum.moderation.views import manage_section as moderation_section
 from forum.notifications.texts import FORUM_MAIL_KINDS, FORUM_NOTIFICATIONS, FORUM_REASONS
 from forum.notifications.views import configure_notifications
 from forum.pagecache.cache import configure_page_cache
@@ -100,11 +102,14 @@ def configure_forum_hooks(hooks: Hooks) -> None:
             ("Staff", "companies.staff", Action.MANAGE_STAFF),
             ("Categories", "thread_staff.manage_categories", Action.MANAGE_CATEGORIES)]):
         hooks.add_nav_link("manage", NavLink(label, endpoint, position * 10, action=action))
+    hooks.add_nav_link("manage", NavLink("Moderation", "moderation.queue", 35,
+                                         action=Action.MODERATE))
+    hooks.add_manage_section(moderation_section, Action.MODERATE)
 
 
 def configure_blueprints(app: Flask, hooks: Hooks) -> None:
     for blueprint in (accounts_bp, companies_bp, admin_bp, audit_bp, threads_bp,
-                      thread_staff_bp, search_bp, *hooks.blueprints):
+                      thread_staff_bp, moderation_bp, search_bp, *hooks.blueprints):
         app.register_blueprint(blueprint)
 
 

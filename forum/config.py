@@ -128,6 +128,10 @@ class Config:
         self.NEW_ACCOUNT_THREADS_PER_DAY = int(os.environ.get("NEW_ACCOUNT_THREADS_PER_DAY", "5"))
         self.POSTS_PER_DAY = int(os.environ.get("POSTS_PER_DAY", "300"))
         self.DUPLICATE_POST_MINUTES = int(os.environ.get("DUPLICATE_POST_MINUTES", "10"))
+        # Flags: how many one account may make in an hour, and how old an account must be
+        # before its flags count towards a company's automatic hide (see moderation).
+        self.FLAGS_PER_HOUR = int(os.environ.get("FLAGS_PER_HOUR", "20"))
+        self.FLAG_TRUSTED_ACCOUNT_DAYS = int(os.environ.get("FLAG_TRUSTED_ACCOUNT_DAYS", "7"))
 
 
 class TestConfig(Config):

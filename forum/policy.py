@@ -19,6 +19,7 @@ from forum.companies.models import Company, Role
 from forum.database import utcnow
 from forum.errors import NotAllowed
 from forum.hooks import Rule, hooks_of
+from forum.moderation.models import Review
 from forum.threads.models import FORUM_KINDS, Kind, Post, Thread
 
 
@@ -68,6 +69,12 @@ class Action(StrEnum):
     VIEW_REVISIONS = "view_revisions"
     BYPASS_POSTING_LIMITS = "bypass_posting_limits"
     FOLLOW = "follow"
+    FLAG_POST = "flag_post"
+    MODERATE = "moderate"
+    REVIEW_FLAGS = "review_flags"
+    HIDE_POST = "hide_post"
+    RESTORE_POST = "restore_post"
+    SEE_HIDDEN_POST = "see_hidden_post"
 
 
 def actions() -> list[str]:
@@ -243,6 +250,44 @@ def _view_revisions(user: Any, post: Post) -> Decision:
         "Only the author and the company's staff see earlier versions.")
 
 
+# Moderation: flags from anyone signed in, decisions by the company's moderators.
+
+
+def _flag_post(user: Any, post: Post) -> Decision:
+    return (signed_in(user, "flag posts")
+            and check(not post.is_hidden and not post.thread.is_hidden,
+                      "This post was removed.")
+            and check(user.id != post.author_id,
+                      "You cannot flag your own post: edit or remove it instead."))
+
+
+def _hide_post(user: Any, post: Post) -> Decision:
+    return (staff(user, post.thread.company, "Only the company's moderators hide posts.",
+                  MODERATORS)
+            and check(not post.is_hidden, "This post was already removed."))
+
+
+def _restore_post(user: Any, post: Post) -> Decision:
+    return (staff(user, post.thread.company, "Only the company's moderators restore posts.",
+                  MODERATORS)
+            and check(post.is_hidden, "This post is not hidden: there is nothing to restore.")
+            and check(post.hidden_by_id is None or post.hidden_by_id != post.author_id,
+                      "Its author removed this post; only a moderator's removal is undone."))
+
+
+def _see_hidden_post(user: Any, post: Post) -> Decision:
+    """A hidden post's text and full reason: for its author and the moderators."""
+    return signed_in(user, "see why this post was removed") and check(
+        user.id == post.author_id or has_role(user, post.thread.company, *MODERATORS),
+        "Only its author and the company's moderators see a removed post.")
+
+
+def _review_flags(user: Any, review: Review) -> Decision:
+    return (staff(user, review.company, "Only the company's moderators review flags.",
+                  MODERATORS)
+            and check(review.is_open, "This item was already reviewed."))
+
+
 def _company_rule(reason: str, roles: tuple[Role, ...] = ()) -> Rule:
     """A rule over a Company: its staff (of `roles`) and site admins."""
     return lambda user, company: staff(user, company, reason, roles)
@@ -281,4 +326,10 @@ FORUM_RULES: dict[str, Rule] = {
     # Staff answer many customers in a row; the flood limits are for everyone else.
     Action.BYPASS_POSTING_LIMITS: _company_rule("Posting limits apply to you."),
     Action.FOLLOW: _follow,
+    Action.FLAG_POST: _flag_post,
+    Action.MODERATE: _company_rule("Only the company's moderators review flags.", MODERATORS),
+    Action.REVIEW_FLAGS: _review_flags,
+    Action.HIDE_POST: _hide_post,
+    Action.RESTORE_POST: _restore_post,
+    Action.SEE_HIDDEN_POST: _see_hidden_post,
 }

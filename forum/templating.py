@@ -30,5 +30,6 @@ def configure_templates(app: Flask) -> None:
     app.jinja_env.globals.update(can=policy.can, navigation=hooks_of(app).nav)
     app.jinja_env.filters["excerpt"] = content.render_plain_excerpt
     app.jinja_env.filters["ago"] = ago
+    app.jinja_env.filters["day"] = policy.day
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

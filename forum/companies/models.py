@@ -36,6 +36,8 @@ class Company(db.Model):
     website: Mapped[str] = mapped_column(String(255), default="")
     logo_url: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Flags from trusted accounts that hide a post at once, pending review; 0: never.
+    flag_threshold: Mapped[int] = mapped_column(Integer, default=3)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="company", cascade="all, delete-orphan"

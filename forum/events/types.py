@@ -12,6 +12,10 @@ THREAD_STARTED = "thread.started"
 POST_CREATED = "post.created"
 POST_EDITED = "post.edited"
 POST_HIDDEN = "post.hidden"
+POST_RESTORED = "post.restored"
+POST_FLAGGED = "post.flagged"
+FLAGS_DISMISSED = "post.flags_dismissed"
+FLAG_THRESHOLD_SET = "company.flag_threshold_set"
 THREAD_PINNED = "thread.pinned"
 THREAD_UNPINNED = "thread.unpinned"
 THREAD_LOCKED = "thread.locked"
@@ -40,6 +44,10 @@ _LABELS: Mapping[str, str] = {
     POST_CREATED: "replied",
     POST_EDITED: "edited a post",
     POST_HIDDEN: "removed a post",
+    POST_RESTORED: "restored a removed post",
+    POST_FLAGGED: "flagged a post",
+    FLAGS_DISMISSED: "kept a flagged post (dismissed its flags)",
+    FLAG_THRESHOLD_SET: "set how many flags hide a post",
     THREAD_PINNED: "pinned a thread",
     THREAD_UNPINNED: "unpinned a thread",
     THREAD_LOCKED: "locked a thread",

@@ -39,7 +39,7 @@ def _answer(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
 
 
 def _removed(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
-    """A post removed by someone else: its author hears by whom and why."""
+    """A post removed (or restored) by someone else: its author hears by whom and why."""
     author = session.scalar(select(Post.author_id).where(Post.id == event.subject_id))
     return [(author, "moderation")] if author and author != event.actor_id else []
 
@@ -53,7 +53,8 @@ FORUM_MAIL_KINDS = [
              "now"),
     MailKind(REPLIES, "New replies in threads and ideas you follow", "daily"),
     MailKind(NEWS, "New ideas and announcements from companies you follow", "daily"),
-    MailKind(MODERATION, "A moderator removes something you wrote, and why", "now"),
+    MailKind(MODERATION, "A moderator removes or restores something you wrote, and why",
+             "now"),
 ]
 
 FORUM_REASONS = {
@@ -73,5 +74,7 @@ FORUM_NOTIFICATIONS = [
                      ANSWERS),
     NotificationText(events.POST_HIDDEN, _removed, "notifications/_post_hidden.html",
                      MODERATION, even_if_hidden=True),
+    NotificationText(events.POST_RESTORED, _removed, "notifications/_post_restored.html",
+                     MODERATION),
 ]
 

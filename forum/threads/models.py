@@ -136,6 +136,9 @@ class Post(db.Model):
     hidden_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     hidden_reason: Mapped[str] = mapped_column(String(300), default="")
+    # The reason category a moderator chose (forum.moderation.models.Reason), shown on
+    # the stub left in the thread; empty when the author removed the post.
+    hidden_category: Mapped[str] = mapped_column(String(30), default="")
 
     thread: Mapped[Thread] = relationship(foreign_keys=[thread_id])
     author: Mapped[User] = relationship(foreign_keys=[author_id])

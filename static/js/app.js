@@ -100,4 +100,19 @@
       }
     }
   });
+
+  // The review queue: after a decision replaces an item, focus moves to the next one
+  // (or to the message when none is left), so the keyboard never falls to the page top.
+  document.addEventListener("htmx:afterSwap", function () {
+    var messages = document.querySelectorAll("[data-review-queue] [data-review-decided]");
+    var message = messages[messages.length - 1];
+    if (!message || message.hasAttribute("data-seen")) { return; }
+    message.setAttribute("data-seen", "");
+    var next = message.nextElementSibling;
+    while (next && !next.hasAttribute("data-review-item")) { next = next.nextElementSibling; }
+    next = next || document.querySelector("[data-review-queue] [data-review-item]");
+    var target = next || message;
+    target.setAttribute("tabindex", "-1");
+    target.focus();
+  });
 })();

@@ -39,6 +39,11 @@ def test_an_app_without_plugins_has_no_ideas() -> None:
     assert not hooks.profile_sections and not hooks.demo_loaders
     assert set(hooks.event_types) == {kind.name for kind in FORUM_EVENT_TYPES}
     assert [link.label for link in hooks.nav("company")] == ["Overview", "Forum"]
+    assert [link.label for link in hooks.nav("manage")] == [
+        "Overview", "Settings", "Staff", "Categories", "Moderation"]
+    assert len(hooks.manage_sections) == 1  # the review queue's count
+    assert {"post.flagged", "post.restored", "post.flags_dismissed"} <= set(hooks.event_types)
+    assert hooks.notifications["post.restored"].mail_kind == "moderation"
     assert hooks.thread_endpoint("idea") == "threads.thread"
     assert "status" not in hooks.mail_kinds and "voted" not in hooks.notification_reasons
     assert "recorded" not in hooks.mail_kinds and "vote.recorded" not in hooks.notifications
@@ -64,7 +69,7 @@ def test_ideas_registers_everything_it_adds_once() -> None:
         "idea.assigned", "idea.seen", "changelog.published", "tag.created", "tag.deleted",
         "status.created", "status.renamed", "status.moved", "status.removed",
         "vote.cast", "vote.retracted", "vote.recorded"}
-    assert len(hooks.manage_sections) == 1
+    assert len(hooks.manage_sections) - len(hooks_of(build()).manage_sections) == 1
     # After forum's, on the preferences page.
     assert list(hooks.mail_kinds)[-2:] == ["recorded", "status"]
     assert hooks.notification_reasons["voted"] == "You voted for this idea."

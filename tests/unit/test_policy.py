@@ -15,6 +15,7 @@ from forum.accounts.models import User
 from forum.companies.models import Company, Membership
 from forum.database import utcnow
 from forum.errors import NotAllowed
+from forum.moderation.models import Review
 from forum.policy import Action
 from forum.threads.models import Post, Thread
 from ideas.models import DEFAULT_CATEGORIES, Idea, IdeaStatus, Status
@@ -53,6 +54,7 @@ ACTORS = {
     "owner": person(13, roles={1: "owner"}),
     "owner_elsewhere": person(14, roles={2: "owner"}),
     "team_elsewhere": person(15, roles={2: "team"}),
+    "moderator_elsewhere": person(22, roles={2: "moderator"}),
     "suspended_owner": person(16, roles={1: "owner"}, suspended=True),
     "admin": person(17, admin=True),
     "suspended_admin": person(18, admin=True, suspended=True),
@@ -75,6 +77,19 @@ def post(of: Thread | None = None, *, author: User = CUSTOMER, hidden: bool = Fa
          number: int = 2) -> Post:
     made = Post(id=1, thread=of or thread(), author_id=author.id, number=number)
     made.hidden_at = utcnow() if hidden else None
+    return made
+
+
+def review(*, closed: bool = False, company: Company = HOME) -> Review:
+    made = Review(id=1, company=company, company_id=company.id, post_id=1)
+    made.closed_at = utcnow() if closed else None
+    return made
+
+
+def moderated(*, by_author: bool = False) -> Post:
+    """A post hidden by a moderator, or removed by its own author."""
+    made = post(hidden=True)
+    made.hidden_by_id = CUSTOMER.id if by_author else ACTORS["moderator"].id
     return made
 
 
@@ -136,6 +151,17 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
                             "Sign in to see earlier versions."),
     Action.BYPASS_POSTING_LIMITS: (HOME, STAFF, "Posting limits apply to you.", SAME),
     Action.FOLLOW: (thread(), ACTIVE, "", "Sign in to follow what happens here."),
+    Action.FLAG_POST: (post(), ACTIVE - {"customer"},
+                       "You cannot flag your own post: edit or remove it instead.",
+                       "Sign in to flag posts."),
+    Action.MODERATE: (HOME, MODS, "Only the company's moderators review flags.", SAME),
+    Action.REVIEW_FLAGS: (review(), MODS, "Only the company's moderators review flags.", SAME),
+    Action.HIDE_POST: (post(), MODS, "Only the company's moderators hide posts.", SAME),
+    Action.RESTORE_POST: (moderated(), MODS, "Only the company's moderators restore posts.",
+                          SAME),
+    Action.SEE_HIDDEN_POST: (moderated(), {"customer"} | MODS,
+                             "Only its author and the company's moderators see a removed "
+                             "post.", "Sign in to see why this post was removed."),
     IdeaAction.PROPOSE: (HOME, ACTIVE, "", "Sign in to propose an idea."),
     IdeaAction.VOTE: (idea(), ACTIVE, "", "Sign in to vote."),
     IdeaAction.RETRACT_VOTE: (idea(), ACTIVE, "", "Sign in to change your vote."),
@@ -160,6 +186,7 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
                                  "Only the company's product team manages its statuses.", SAME),
 }
 
+ELSEWHERE_MODS = {"admin", "owner_elsewhere", "moderator_elsewhere"}
 LOCKED = "This thread is locked: it takes no new replies."
 OPENING_STAYS = ("Others have replied to this thread, so its opening post stays. "
                  "Edit it instead, or ask a moderator.")
@@ -184,6 +211,20 @@ SPECIAL_CASES = [
     (Action.EDIT_POST, post(hidden=True), set(), "This post was removed."),
     (Action.DELETE_POST, post(hidden=True), set(), "This post was already removed."),
     (Action.DELETE_POST, post(thread(replies=1), number=1), MODS, OPENING_STAYS),
+    (Action.FLAG_POST, post(hidden=True), set(), "This post was removed."),
+    (Action.FLAG_POST, post(thread(hidden=True)), set(), "This post was removed."),
+    (Action.HIDE_POST, post(hidden=True), set(), "This post was already removed."),
+    (Action.RESTORE_POST, post(), set(), "This post is not hidden: there is nothing to restore."),
+    (Action.RESTORE_POST, moderated(by_author=True), set(),
+     "Its author removed this post; only a moderator's removal is undone."),
+    (Action.REVIEW_FLAGS, review(closed=True), set(), "This item was already reviewed."),
+    # Another company's items: its moderators and owners, whatever their role at home.
+    (Action.MODERATE, OTHER, ELSEWHERE_MODS,
+     "Only the company's moderators review flags."),
+    (Action.REVIEW_FLAGS, review(company=OTHER), ELSEWHERE_MODS,
+     "Only the company's moderators review flags."),
+    (Action.HIDE_POST, post(thread(company=OTHER)), ELSEWHERE_MODS,
+     "Only the company's moderators hide posts."),
     (IdeaAction.VOTE, idea(status="shipped"), set(), "Voting is closed: this idea is shipped."),
     (IdeaAction.VOTE, idea(status="declined"), set(), "Voting is closed: this idea is declined."),
     (IdeaAction.VOTE, idea(merged=True), set(),
@@ -251,6 +292,17 @@ def test_policy_special_cases(actor: str, action: str, subject: object, allowed:
         assert decision.reason
 
 
+@pytest.mark.parametrize("action", [Action.HIDE_POST, Action.RESTORE_POST,
+                                    Action.SEE_HIDDEN_POST])
+@pytest.mark.parametrize("actor", ["team", "moderator", "owner"])
+def test_moderators_cannot_act_on_another_companys_posts(actor: str, action: str) -> None:
+    hidden = post(thread(company=OTHER), hidden=True, author=ACTORS["moderator_elsewhere"])
+    shown = post(thread(company=OTHER), author=ACTORS["moderator_elsewhere"])
+    assert not policy.can(ACTORS[actor], action, shown if action == Action.HIDE_POST
+                          else hidden)
+    assert not policy.can(ACTORS[actor], Action.REVIEW_FLAGS, review(company=OTHER))
+
+
 @pytest.mark.parametrize("action", [Action.ACCEPT_ANSWER, Action.PIN_THREAD,
                                     Action.LOCK_THREAD, Action.MOVE_THREAD, Action.ANNOUNCE])
 @pytest.mark.parametrize("actor", ["team", "moderator", "owner"])
@@ -269,7 +321,8 @@ def test_staff_cannot_act_on_another_companys_ideas(actor: str, action: str) -> 
 @pytest.mark.parametrize("action", [Action.EDIT_COMPANY, Action.MANAGE_STAFF,
                                     Action.VIEW_MANAGE, Action.MANAGE_CATEGORIES,
                                     Action.POST_OFFICIAL, Action.BYPASS_POSTING_LIMITS,
-                                    IdeaAction.MANAGE_TAGS, IdeaAction.MANAGE_STATUSES])
+                                    Action.MODERATE, IdeaAction.MANAGE_TAGS,
+                                    IdeaAction.MANAGE_STATUSES])
 @pytest.mark.parametrize("actor", ["team", "moderator", "owner"])
 def test_staff_have_no_power_at_another_company(actor: str, action: str) -> None:
     assert not policy.can(ACTORS[actor], action, OTHER)

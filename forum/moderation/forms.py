@@ -1,0 +1,28 @@
+"""Moderation forms: shape only; the services decide (reasons, lengths, who may)."""
+
+from __future__ import annotations
+
+from wtforms import IntegerField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Optional
+
+from forum.forms import Form
+from forum.moderation.models import REASON_LABELS, Reason
+
+REASON_CHOICES = [(reason.value, REASON_LABELS[reason].capitalize()) for reason in Reason]
+
+
+class FlagForm(Form):
+    reason = StringField("Why?")  # one of REASON_CHOICES; the service says which are
+    note = TextAreaField("Anything the moderators should know", validators=[Optional()])
+
+
+class DecisionForm(Form):
+    """Hide, keep or lock: a reason category (hide, lock) and a note (keep, restore)."""
+
+    reason = StringField("Reason")
+    note = TextAreaField("Note to the author", validators=[Optional()])
+
+
+class ThresholdForm(Form):
+    threshold = IntegerField("Flags from trusted accounts that hide a post at once "
+                             "(0: never)", validators=[InputRequired()])

@@ -1,0 +1,126 @@
+"""Flag, Review and ModerationAction: what people reported and what moderators did."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.accounts.models import User
+from forum.companies.models import Company
+from forum.database import utcnow
+from forum.extensions import db
+from forum.threads.models import Post
+
+
+class Reason(StrEnum):
+    """Why a post is flagged or hidden; OTHER needs words of its own."""
+
+    SPAM = "spam"
+    ABUSE = "abuse"
+    OFF_TOPIC = "off_topic"
+    PERSONAL_INFORMATION = "personal_information"
+    OTHER = "other"
+
+
+# What people read for each reason, in flags, stubs and notifications. PENDING_REVIEW is
+# never chosen: it is the reason of an automatic hide after enough trusted flags.
+PENDING_REVIEW = "pending_review"
+REASON_LABELS = {
+    Reason.SPAM: "spam",
+    Reason.ABUSE: "abuse or harassment",
+    Reason.OFF_TOPIC: "off-topic",
+    Reason.PERSONAL_INFORMATION: "personal information",
+    Reason.OTHER: "other",
+    PENDING_REVIEW: "hidden pending review",
+}
+
+
+class Outcome(StrEnum):
+    """What a moderator did: the `action` of a ModerationAction, the outcome of a review."""
+
+    HIDE = "hide"
+    RESTORE = "restore"
+    KEEP = "keep"
+    LOCK = "lock"
+
+
+class Flag(db.Model):
+    """One person's report of one post, made once; resolved when a moderator decides."""
+
+    __tablename__ = "flags"
+    __table_args__ = (
+        UniqueConstraint("post_id", "user_id"),
+        Index("ix_flags_user_created", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    # Counted towards the company's automatic hide (see services.is_trusted).
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+    user: Mapped[User] = relationship()
+    post: Mapped[Post] = relationship()
+
+    @property
+    def reason_label(self) -> str:
+        return REASON_LABELS.get(self.reason, self.reason)
+
+
+class Review(db.Model):
+    """A flagged post waiting for a moderator: one row per post, reopened by new flags.
+
+    The unique post_id lets a burst of flags make one review (insert, ignoring the
+    conflict), and its counters are changed in the statement that counts each flag."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_company_open", "company_id", "closed_at", "opened_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"),
+                                         unique=True)
+    open_flags: Mapped[int] = mapped_column(Integer, default=0)
+    trusted_flags: Mapped[int] = mapped_column(Integer, default=0)
+    opened_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    outcome: Mapped[str] = mapped_column(String(20), default="")
+
+    company: Mapped[Company] = relationship()
+    post: Mapped[Post] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class ModerationAction(db.Model):
+    """What a moderator (or the flag threshold, with no actor) did to whose post, and why:
+    the history the queue shows, and what a restore reads to give back what was there."""
+
+    __tablename__ = "moderation_actions"
+    __table_args__ = (
+        Index("ix_moderation_actions_company_target", "company_id", "target_user_id"),
+        Index("ix_moderation_actions_post", "post_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    target_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    action: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(30), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    # A hidden accepted answer stops being the answer; restoring it makes it one again.
+    cleared_answer: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
