@@ -24,6 +24,7 @@ from forum.accounts.models import User
 from forum.extensions import db
 from forum.forms import FILE_MESSAGE
 from forum.mail import tokens
+from forum.moderation.flags import flag_post
 from forum.routing import CLEAN_THEIR_OWN_QUERY, MAX_ID, NUL_MESSAGE
 from forum.threads.models import Thread
 from forum.threads.posting import MAX_BODY
@@ -52,7 +53,8 @@ FIELD_NAMES = ("body", "title", "login", "password", "username", "email", "post_
                "status", "note", "tags", "category", "kind", "display_name", "bio", "name",
                "slug", "role", "days", "reason", "next", "tagline", "description", "website",
                "logo_url", "owner", "position", "official", "remember", "action",
-               "current_password", "new_password", "customer", "label", "direction")
+               "current_password", "new_password", "customer", "label", "direction",
+               "threshold")
 
 # Rules that end the session they run in go last, so the others still run signed in
 # (claiming an invited account signs in as its owner).
@@ -95,6 +97,7 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
     segment = priority.save_segment(admin, company, name="Enterprise", weight=3)
     membership = next(m for m in company.memberships if m.user_id == moderator.id)
     invited = votes.record_vote_on_behalf(admin, idea, email="invitee@example.com").voter
+    flag_post(moderator, reply, "spam")  # a review item, so its decisions are reached
     run_indexer()  # search answers 503 while it has no index; that is not what we test
     real = {
         "slug": company.slug, "thread_id": str(thread.id), "thread_slug": thread.slug,
@@ -103,6 +106,7 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
         "membership_id": str(membership.id), "user_id": str(customer.id),
         "username": customer.username, "session_id": "1", "action": "pin",
         "notification_id": "1", "token": "not-a-signed-link", "segment_id": str(segment.id),
+        "decision": "hide",
         "claim_token": tokens.sign(tokens.CLAIM_ACCOUNT, [invited.id, "invitee@example.com"]),
         "key": "planned",
     }

@@ -16,6 +16,7 @@ from tests.integration.moderation.conftest import post_path, thread_page
 
 def count(model, *where) -> int:
     db.session.rollback()
+    db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
@@ -29,6 +30,7 @@ def test_a_customer_flags_a_reply_and_sees_it(client, auth, make_user, scene):
     flagged = client.get("/settings/flags").get_data(as_text=True)
     assert "Where is the filter?" in flagged and "Waiting for the moderators" in flagged
     db.session.rollback()
+    db.session.expire_all()
     review = db.session.scalar(select(Review).where(Review.post_id == scene.reply.id))
     assert review.open_flags == 1 and review.closed_at is None
     assert count(Event, Event.type == "post.flagged") == 1
@@ -100,9 +102,11 @@ def test_trusted_flags_hide_a_post_at_the_threshold(client, auth, make_user, sce
     for name in ("ann", "ben"):
         flags.flag_post(trusted_flagger(name), scene.reply, "spam")
     db.session.rollback()
+    db.session.expire_all()
     assert db.session.get(Post, scene.reply.id).hidden_at is None
     flags.flag_post(trusted_flagger("cat"), scene.reply, "abuse")
     db.session.rollback()
+    db.session.expire_all()
     post = db.session.get(Post, scene.reply.id)
     assert post.hidden_at is not None and post.hidden_category == "pending_review"
     assert post.hidden_reason == "hidden pending review after 3 flags"
@@ -134,6 +138,7 @@ def test_a_threshold_of_zero_never_hides(app, client, auth, scene, trusted_flagg
     for name in ("ann", "ben", "cat", "dan"):
         flags.flag_post(trusted_flagger(name), scene.reply, "spam")
     db.session.rollback()
+    db.session.expire_all()
     assert db.session.get(Post, scene.reply.id).hidden_at is None
     assert client.post("/c/acme/manage/moderation/settings",
                        data={"threshold": "-1"}).status_code == 422
