@@ -96,6 +96,7 @@ def configure_forum_hooks(hooks: Hooks) -> None:
     hooks.add_nav_link("header", NavLink("Companies", "companies.home", 0))
     hooks.add_nav_link("company", NavLink("Overview", "companies.company", 0))
     hooks.add_nav_link("company", NavLink("Forum", "threads.forum", 30, ("threads.",)))
+    hooks.add_nav_link("company", NavLink("Moderation log", "moderation.public_log", 90))
     for position, (label, endpoint, action) in enumerate([
             ("Overview", "companies.manage", None),
             ("Settings", "companies.settings", Action.EDIT_COMPANY),

@@ -111,6 +111,8 @@ class ModerationAction(db.Model):
     __table_args__ = (
         Index("ix_moderation_actions_company_target", "company_id", "target_user_id"),
         Index("ix_moderation_actions_post", "post_id", "id"),
+        # The company's public moderation log, newest first.
+        Index("ix_moderation_actions_company", "company_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -124,3 +126,5 @@ class ModerationAction(db.Model):
     # A hidden accepted answer stops being the answer; restoring it makes it one again.
     cleared_answer: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    post: Mapped[Post] = relationship()

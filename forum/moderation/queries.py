@@ -1,4 +1,5 @@
-"""Reading moderation: the review queue, a person's flags, and which posts they flagged."""
+"""Reading moderation: the review queue, a person's flags, which posts they flagged, and
+the company's public moderation log."""
 
 from __future__ import annotations
 
@@ -98,3 +99,18 @@ def my_flags(user: object, posts: Iterable[Post]) -> dict[int, Flag]:
         return {}
     return {flag.post_id: flag for flag in db.session.scalars(
         select(Flag).where(Flag.user_id == user.id, Flag.post_id.in_(ids)))}  # type: ignore[attr-defined]
+
+
+LOG_PER_PAGE = 50
+PUBLIC_ACTIONS = (Outcome.HIDE, Outcome.RESTORE, Outcome.LOCK, Outcome.KEEP)
+
+
+def public_log(company: Company, page: int = 1) -> Page:
+    """What the company's moderators did to public content, newest first: the action, its
+    reason category, when, and the post (never who flagged it, nor the moderator's note,
+    nor who acted: the company answers for its moderators)."""
+    return paginate(
+        select(ModerationAction).where(ModerationAction.company_id == company.id,
+                                       ModerationAction.action.in_(PUBLIC_ACTIONS))
+        .options(joinedload(ModerationAction.post).joinedload(Post.thread))
+        .order_by(ModerationAction.id.desc()), page, LOG_PER_PAGE)

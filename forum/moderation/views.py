@@ -178,3 +178,11 @@ def manage_section(company: Company) -> tuple[str, dict[str, object]]:
                                                "company": company}
 
 
+
+
+@bp.get("/c/<slug>/moderation-log")
+def public_log(slug: str) -> str:
+    """Everything the company's moderators did to public content, for anyone to read."""
+    company = get_company(slug)
+    page = queries.public_log(company, request.args.get("page", 1, type=parse_page))
+    return render_template("moderation/log.html", company=company, page=page)

@@ -60,6 +60,7 @@ def upgrade():
     with op.batch_alter_table('moderation_actions', schema=None) as batch_op:
         batch_op.create_index('ix_moderation_actions_company_target', ['company_id', 'target_user_id'], unique=False)
         batch_op.create_index('ix_moderation_actions_post', ['post_id', 'id'], unique=False)
+        batch_op.create_index('ix_moderation_actions_company', ['company_id', 'id'], unique=False)
 
     op.create_table('reviews',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -102,6 +103,7 @@ def downgrade():
 
     op.drop_table('reviews')
     with op.batch_alter_table('moderation_actions', schema=None) as batch_op:
+        batch_op.drop_index('ix_moderation_actions_company')
         batch_op.drop_index('ix_moderation_actions_post')
         batch_op.drop_index('ix_moderation_actions_company_target')
 

@@ -38,7 +38,8 @@ def test_an_app_without_plugins_has_no_ideas() -> None:
     assert "vote" not in hooks.rules and not hooks.search_extras
     assert not hooks.profile_sections and not hooks.demo_loaders
     assert set(hooks.event_types) == {kind.name for kind in FORUM_EVENT_TYPES}
-    assert [link.label for link in hooks.nav("company")] == ["Overview", "Forum"]
+    assert [link.label for link in hooks.nav("company")] == ["Overview", "Forum",
+                                                             "Moderation log"]
     assert [link.label for link in hooks.nav("manage")] == [
         "Overview", "Settings", "Staff", "Categories", "Moderation"]
     assert len(hooks.manage_sections) == 1  # the review queue's count
@@ -61,7 +62,8 @@ def test_ideas_registers_everything_it_adds_once() -> None:
     assert len(hooks.search_company_statuses) == 1
     assert len(hooks.profile_sections) == 1 and len(hooks.demo_loaders) == 1
     assert [link.label for link in hooks.nav("company")] == ["Overview", "Ideas", "Roadmap",
-                                                             "Changelog", "Forum"]
+                                                             "Changelog", "Forum",
+                                                             "Moderation log"]
     assert [link.label for link in hooks.nav("manage")][-3:] == ["Statuses", "Tags",
                                                                   "Changelog"]
     assert set(hooks.event_types) - {kind.name for kind in FORUM_EVENT_TYPES} == {
