@@ -122,3 +122,11 @@ def sign_in(page: Any, username: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text(f"Signed in as {username}.").wait_for()
+
+
+def settled(page: Any) -> None:
+    """Wait until htmx has finished a swap and wired up what it swapped in: a key pressed
+    sooner reaches a form htmx has not taken over yet, which then submits as a plain
+    POST and reloads the page (a person cannot type that fast; a test can)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from forum.extensions import db
 from ideas import services
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import settled, sign_in
 
 
 def test_a_team_reshapes_its_statuses_and_the_roadmap_follows(
@@ -34,6 +34,7 @@ def test_a_team_reshapes_its_statuses_and_the_roadmap_follows(
     expect(team.get_by_role("button", name="Move Next up up")).to_have_attribute(
         "autofocus", "")  # the swapped-in button, not the one clicked
     expect(team.get_by_role("button", name="Move Next up up")).to_be_focused()
+    settled(team)
     team.keyboard.press("Enter")  # first of its category: the focus moves to "down"
     expect(team.get_by_role("button", name="Move Next up up")).to_be_disabled()
     expect(team.get_by_role("button", name="Move Next up down")).to_be_focused()

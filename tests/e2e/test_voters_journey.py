@@ -7,7 +7,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import settled, sign_in
 
 
 def test_the_voter_list_follows_votes_and_recorded_votes(new_page, make_company, make_staff,
@@ -26,6 +26,7 @@ def test_the_voter_list_follows_votes_and_recorded_votes(new_page, make_company,
     expect(voters.get_by_role("heading")).to_have_text("1 vote")
     expect(voters).not_to_contain_text("Bob Stone")
     button = voter.locator("header .vote-button")
+    settled(voter)
     button.focus()
     voter.keyboard.press("Enter")
     expect(button).to_have_attribute("aria-pressed", "true")
@@ -33,9 +34,11 @@ def test_the_voter_list_follows_votes_and_recorded_votes(new_page, make_company,
     expect(voters.get_by_role("link", name="Bob Stone")).to_be_visible()
     expect(button).to_be_focused()  # the keyboard user can take it back at once
     importance = voter.get_by_label("How important is this to you?")
+    settled(voter)
     importance.select_option(label="Critical")  # offered once she has voted
     expect(voter.locator("#importance-hint")).to_have_text(
         "Saved: Acme sees it with your vote.")
+    settled(voter)
     button.focus()
     voter.keyboard.press("Enter")
     expect(button).to_have_attribute("aria-pressed", "false")
