@@ -105,6 +105,8 @@ def configure_forum_hooks(hooks: Hooks) -> None:
         hooks.add_nav_link("manage", NavLink(label, endpoint, position * 10, action=action))
     hooks.add_nav_link("manage", NavLink("Moderation", "moderation.queue", 35,
                                          action=Action.MODERATE))
+    hooks.add_nav_link("manage", NavLink("Appeals", "moderation.appeals_page", 36,
+                                         action=Action.MODERATE))
     hooks.add_manage_section(moderation_section, Action.MODERATE)
 
 

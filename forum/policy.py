@@ -19,7 +19,7 @@ from forum.companies.models import Company, Role
 from forum.database import utcnow
 from forum.errors import NotAllowed
 from forum.hooks import Rule, hooks_of
-from forum.moderation.models import Review
+from forum.moderation.models import Appeal, Review
 from forum.threads.models import FORUM_KINDS, Kind, Post, Thread
 
 
@@ -75,6 +75,8 @@ class Action(StrEnum):
     HIDE_POST = "hide_post"
     RESTORE_POST = "restore_post"
     SEE_HIDDEN_POST = "see_hidden_post"
+    APPEAL = "appeal"
+    DECIDE_APPEAL = "decide_appeal"
 
 
 def actions() -> list[str]:
@@ -189,7 +191,10 @@ def _edit_profile(user: Any, target: User) -> Decision:
 
 
 def _view_thread(user: Any, thread: Thread) -> Decision:
-    return check(not thread.is_hidden or has_role(user, thread.company, *MODERATORS),
+    """A removed thread stays readable to its moderators and to its author, who is shown
+    why and may appeal."""
+    return check(not thread.is_hidden or has_role(user, thread.company, *MODERATORS)
+                 or (is_active(user) and user.id == thread.author_id),
                  "That thread does not exist, or it was removed.")
 
 
@@ -234,11 +239,13 @@ def _edit_post(user: Any, post: Post) -> Decision:
 
 
 def _delete_post(user: Any, post: Post) -> Decision:
-    decision = signed_in(user, "remove posts") and check(not post.is_hidden,
-                                                         "This post was already removed.")
-    if not decision or has_role(user, post.thread.company, *MODERATORS):
-        return decision
-    return (check(user.id == post.author_id, "You can only remove your own posts.")
+    """Authors remove their own posts; moderators hide others' with a reason (HIDE_POST),
+    which the author reads and may appeal."""
+    return (signed_in(user, "remove posts")
+            and check(not post.is_hidden, "This post was already removed.")
+            and check(user.id == post.author_id,
+                      "You can only remove your own posts; moderators hide others' posts "
+                      "with a reason instead.")
             and check(post.number > 1 or post.thread.reply_count == 0,
                       "Others have replied to this thread, so its opening post stays. "
                       "Edit it instead, or ask a moderator."))
@@ -280,6 +287,23 @@ def _see_hidden_post(user: Any, post: Post) -> Decision:
     return signed_in(user, "see why this post was removed") and check(
         user.id == post.author_id or has_role(user, post.thread.company, *MODERATORS),
         "Only its author and the company's moderators see a removed post.")
+
+
+def _appeal(user: Any, post: Post) -> Decision:
+    """The author of a post the moderators hid (not one they removed themselves)."""
+    return (signed_in(user, "appeal")
+            and check(user.id == post.author_id, "Only its author appeals a removal.")
+            and check(post.is_hidden and post.hidden_by_id != post.author_id,
+                      "This post is not hidden by a moderator: there is nothing to appeal."))
+
+
+def _decide_appeal(user: Any, appeal: Appeal) -> Decision:
+    """The company's moderators and the site admins, except whoever hid the post."""
+    return (staff(user, appeal.company, "Only the company's moderators decide appeals.",
+                  MODERATORS)
+            and check(appeal.hidden_by_id is None or user.id != appeal.hidden_by_id,
+                      "You hid this post, so another moderator decides its appeal.")
+            and check(appeal.is_open, "This appeal was already decided."))
 
 
 def _review_flags(user: Any, review: Review) -> Decision:
@@ -332,4 +356,6 @@ FORUM_RULES: dict[str, Rule] = {
     Action.HIDE_POST: _hide_post,
     Action.RESTORE_POST: _restore_post,
     Action.SEE_HIDDEN_POST: _see_hidden_post,
+    Action.APPEAL: _appeal,
+    Action.DECIDE_APPEAL: _decide_appeal,
 }

@@ -16,6 +16,8 @@ POST_RESTORED = "post.restored"
 POST_FLAGGED = "post.flagged"
 FLAGS_DISMISSED = "post.flags_dismissed"
 FLAG_THRESHOLD_SET = "company.flag_threshold_set"
+APPEAL_FILED = "appeal.filed"
+APPEAL_DECIDED = "appeal.decided"
 THREAD_PINNED = "thread.pinned"
 THREAD_UNPINNED = "thread.unpinned"
 THREAD_LOCKED = "thread.locked"
@@ -48,6 +50,8 @@ _LABELS: Mapping[str, str] = {
     POST_FLAGGED: "flagged a post",
     FLAGS_DISMISSED: "kept a flagged post (dismissed its flags)",
     FLAG_THRESHOLD_SET: "set how many flags hide a post",
+    APPEAL_FILED: "appealed a removal",
+    APPEAL_DECIDED: "decided an appeal",
     THREAD_PINNED: "pinned a thread",
     THREAD_UNPINNED: "unpinned a thread",
     THREAD_LOCKED: "locked a thread",

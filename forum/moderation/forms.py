@@ -26,3 +26,14 @@ class DecisionForm(Form):
 class ThresholdForm(Form):
     threshold = IntegerField("Flags from trusted accounts that hide a post at once "
                              "(0: never)", validators=[InputRequired()])
+
+
+class AppealForm(Form):
+    text = TextAreaField("Why should your post come back?", validators=[Optional()])
+
+
+class AppealDecisionForm(Form):
+    """Restore or uphold; the note is the reason the author reads."""
+
+    outcome = StringField("Decision")
+    note = TextAreaField("Your reason (the author reads it)", validators=[Optional()])

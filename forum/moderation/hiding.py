@@ -97,8 +97,9 @@ def restore_post(actor: User, post: Post, note: str | None) -> None:
             raise Conflict("This post is not hidden: there is nothing to restore.")
 
 
-def restore(post: Post, actor: User, note: str) -> bool:
-    """Show `post` again if it is hidden, giving back what its hide took."""
+def restore(post: Post, actor: User, note: str, data: dict[str, object] | None = None) -> bool:
+    """Show `post` again if it is hidden, giving back what its hide took; `data` joins
+    the event's (an appeal's restore names the appeal, whose decision tells the author)."""
     restored = db.session.execute(
         update(Post).where(Post.id == post.id, Post.hidden_at.is_not(None))
         .values(hidden_at=None, hidden_by_id=None, hidden_reason="", hidden_category="")
@@ -117,7 +118,7 @@ def restore(post: Post, actor: User, note: str) -> bool:
         thread.accepted_post_id = post.id
     log_action(post, actor, Outcome.RESTORE, "", note)
     record(events.POST_RESTORED, actor, post, thread.company_id,
-           {"number": post.number, "reason": note})
+           {"number": post.number, "reason": note, **(data or {})})
     return True
 
 

@@ -45,6 +45,7 @@ class Outcome(StrEnum):
     RESTORE = "restore"
     KEEP = "keep"
     LOCK = "lock"
+    UPHOLD = "uphold"  # an appeal decided: the hide stands
 
 
 class Flag(db.Model):
@@ -128,3 +129,46 @@ class ModerationAction(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     post: Mapped[Post] = relationship()
+
+
+class Appeal(db.Model):
+    """An author asking for a moderator's hide to be undone: once per hide, decided by a
+    moderator other than the one who hid it (`assignee_id` None: by the site admins)."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (
+        Index("ix_appeals_company_open", "company_id", "decided_at", "id"),
+        Index("ix_appeals_assignee_open", "assignee_id", "decided_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    # The hide appealed against: one appeal each (a post hidden again may be appealed again).
+    action_id: Mapped[int] = mapped_column(
+        ForeignKey("moderation_actions.id", ondelete="CASCADE"), unique=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Whoever hid the post never decides its appeal.
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    text: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    outcome: Mapped[str] = mapped_column(String(20), default="")  # restore or uphold
+    decision_note: Mapped[str] = mapped_column(String(500), default="")
+
+    company: Mapped[Company] = relationship()
+    post: Mapped[Post] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    action: Mapped[ModerationAction] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.decided_at is None
+
+    @property
+    def thread_id(self) -> int:
+        """The appealed post's thread: the event log files appeals under it."""
+        return self.post.thread_id

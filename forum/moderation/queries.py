@@ -13,7 +13,7 @@ from forum.accounts.models import User
 from forum.companies.models import Company
 from forum.errors import NotFound
 from forum.extensions import db
-from forum.moderation.models import Flag, ModerationAction, Outcome, Review
+from forum.moderation.models import Appeal, Flag, ModerationAction, Outcome, Review
 from forum.pagination import Page, paginate
 from forum.threads.models import Post, Thread
 
@@ -102,7 +102,7 @@ def my_flags(user: object, posts: Iterable[Post]) -> dict[int, Flag]:
 
 
 LOG_PER_PAGE = 50
-PUBLIC_ACTIONS = (Outcome.HIDE, Outcome.RESTORE, Outcome.LOCK, Outcome.KEEP)
+PUBLIC_ACTIONS = (Outcome.HIDE, Outcome.RESTORE, Outcome.LOCK, Outcome.KEEP, Outcome.UPHOLD)
 
 
 def public_log(company: Company, page: int = 1) -> Page:
@@ -114,3 +114,56 @@ def public_log(company: Company, page: int = 1) -> Page:
                                        ModerationAction.action.in_(PUBLIC_ACTIONS))
         .options(joinedload(ModerationAction.post).joinedload(Post.thread))
         .order_by(ModerationAction.id.desc()), page, LOG_PER_PAGE)
+
+
+APPEALS_PER_PAGE = 50
+
+
+def appeals_queue(company: Company | None, viewer: User, limit: int = APPEALS_PER_PAGE
+                  ) -> list[Appeal]:
+    """Open appeals, those asked of the viewer first, then the oldest; `company` None: the
+    appeals no moderator could take, for the site admins. Two statements whatever the
+    length (the appeals with their posts and people, then the hides appealed)."""
+    statement = (
+        select(Appeal).where(Appeal.decided_at.is_(None))
+        .order_by((Appeal.assignee_id == viewer.id).desc(), Appeal.id).limit(limit)
+        .options(joinedload(Appeal.post).joinedload(Post.thread).joinedload(Thread.company),
+                 joinedload(Appeal.post).joinedload(Post.author),
+                 joinedload(Appeal.assignee), joinedload(Appeal.action)))
+    if company is None:
+        statement = statement.where(Appeal.assignee_id.is_(None))
+    else:
+        statement = statement.where(Appeal.company_id == company.id)
+    return list(db.session.scalars(statement).unique())
+
+
+def open_appeals(company: Company) -> int:
+    """How many appeals wait for the company's moderators."""
+    return int(db.session.scalar(select(func.count()).select_from(Appeal).where(
+        Appeal.company_id == company.id, Appeal.decided_at.is_(None))) or 0)
+
+
+def get_appeal(company: Company | None, appeal_id: int) -> Appeal:
+    """An appeal at this company (or, for `company` None, anywhere): others are not found."""
+    statement = select(Appeal).where(Appeal.id == appeal_id).options(
+        joinedload(Appeal.post).joinedload(Post.thread).joinedload(Thread.company))
+    if company is not None:
+        statement = statement.where(Appeal.company_id == company.id)
+    appeal = db.session.scalar(statement)
+    if appeal is None:
+        raise NotFound("There is no such appeal here.")
+    return appeal
+
+
+def my_appeals(user: object, posts: Iterable[Post]) -> dict[int, Appeal]:
+    """The viewer's appeals against the current hide of their hidden posts among these,
+    by post id; no statement at all when none of the viewer's posts here is hidden."""
+    hidden = {post.id: post for post in posts
+              if post.is_hidden and post.author_id == getattr(user, "id", None)}
+    if not hidden:
+        return {}
+    # An appeal against an earlier hide (the post was restored, then hidden again) is
+    # not an appeal against this one.
+    return {appeal.post_id: appeal for appeal in db.session.scalars(
+        select(Appeal).where(Appeal.post_id.in_(hidden)).order_by(Appeal.id))
+        if appeal.created_at >= hidden[appeal.post_id].hidden_at}

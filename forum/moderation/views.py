@@ -11,9 +11,16 @@ from forum.companies.models import Company
 from forum.companies.services import get_company, managed_company
 from forum.errors import Conflict
 from forum.forms import form_round_trip, redirect_with_message
-from forum.moderation import flags, hiding, queries, reviews
-from forum.moderation.forms import REASON_CHOICES, DecisionForm, FlagForm, ThresholdForm
-from forum.moderation.models import REASON_LABELS, Review
+from forum.moderation import appeals, flags, hiding, queries, reviews
+from forum.moderation.forms import (
+    REASON_CHOICES,
+    AppealDecisionForm,
+    AppealForm,
+    DecisionForm,
+    FlagForm,
+    ThresholdForm,
+)
+from forum.moderation.models import REASON_LABELS, Appeal, Review
 from forum.routing import parse_page
 from forum.threads import queries as thread_queries
 from forum.threads.models import Post
@@ -173,10 +180,79 @@ def my_flags() -> str:
 
 
 def manage_section(company: Company) -> tuple[str, dict[str, object]]:
-    """The manage page says how many flagged posts wait."""
-    return "moderation/_manage_section.html", {"open_count": queries.open_count(company),
-                                               "company": company}
+    """The manage page says how many flagged posts and appeals wait."""
+    return "moderation/_manage_section.html", {
+        "open_count": queries.open_count(company), "company": company,
+        "open_appeals": queries.open_appeals(company)}
 
+
+@bp.route(POST_PATH + "/appeal", methods=["GET", "POST"])
+@login_required
+def appeal(slug: str, thread_id: int, post_id: int) -> ResponseReturnValue:
+    """The author of a hidden post asks, once, for it back."""
+    post, context = _post(slug, thread_id, post_id, policy.Action.APPEAL)
+    form = AppealForm()
+    return form_round_trip(
+        form, "moderation/appeal.html",
+        lambda: appeals.file_appeal(current_user, post, form.text.data),
+        lambda _: redirect_with_message(
+            post_url(post), "Your appeal is sent. A moderator who did not hide your post "
+            "will decide, and you will be told why."),
+        refusal_statuses={Conflict: 409}, **context)
+
+
+@bp.get("/c/<slug>/manage/appeals")
+@login_required
+def appeals_page(slug: str) -> str:
+    """The company's open appeals, those asked of the viewer first."""
+    company = managed_company(current_user, slug, policy.Action.MODERATE)
+    return _appeals_page(company)
+
+
+@bp.get("/admin/appeals")
+@login_required
+def admin_appeals() -> str:
+    """Appeals no moderator of their company could take: the site admins decide them."""
+    policy.require(current_user, policy.Action.VIEW_ADMIN)
+    return _appeals_page(None)
+
+
+def _appeals_page(company: Company | None, refused: Appeal | None = None,
+                  form: AppealDecisionForm | None = None) -> str:
+    """The appeals page; `refused` is the appeal whose decision was refused, with `form`."""
+    return render_template("moderation/appeals.html", company=company,
+                           appeals=queries.appeals_queue(company, current_user),
+                           refused=refused, form=form)
+
+
+@bp.post("/c/<slug>/manage/appeals/<int:appeal_id>")
+@login_required
+def decide_appeal(slug: str, appeal_id: int) -> ResponseReturnValue:
+    """Restore the post or keep it hidden, with the reason the author reads; htmx
+    replaces the appeal with what was decided."""
+    company = get_company(slug)
+    found = queries.get_appeal(company, appeal_id)
+    policy.require(current_user, policy.Action.DECIDE_APPEAL, found)
+    form = AppealDecisionForm()
+    return form_round_trip(
+        form, lambda: _appeals_page(company, found, form),
+        lambda: appeals.decide_appeal(current_user, found, form.outcome.data, form.note.data),
+        lambda _: _appeal_decided(found), fragment="moderation/_appeal.html",
+        target=f"#appeal-{found.id}", appeal=found, refused=found,
+        refusal_statuses={Conflict: 409})
+
+
+def _appeal_decided(found: Appeal) -> ResponseReturnValue:
+    message = ("Restored: its author is told why." if found.outcome == "restore"
+               else "The post stays hidden: its author is told why.")
+    if wants_fragment():
+        return render_template("moderation/_appeal.html", appeal=found, refused=None,
+                               form=None, message=message)
+    flash(message, "success")
+    back = request.form.get("back") == "admin" and policy.can(
+        current_user, policy.Action.VIEW_ADMIN)
+    return redirect(url_for("moderation.admin_appeals") if back
+                    else url_for("moderation.appeals_page", slug=found.company.slug))
 
 
 

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from forum import policy
 from forum.accounts.models import User
 from forum.events.models import Event
 from forum.extensions import db
@@ -110,6 +111,7 @@ def notification_of(user: User, notification_id: int) -> tuple[Thread | None, in
     if row is None or row.thread_id is None:
         return None, None
     thread = threads_by_id({row.thread_id}).get(row.thread_id)
-    if thread is None or thread.is_hidden:
+    # A removed thread is still there for its author (to read why) and its moderators.
+    if thread is None or not policy.can(user, policy.Action.VIEW_THREAD, thread):
         return None, None
     return thread, (row.data or {}).get("number")

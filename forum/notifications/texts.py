@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from forum.accounts.models import User
 from forum.events import types as events
 from forum.events.log import LoggedEvent
 from forum.hooks import MailKind, NotificationText
+from forum.moderation.models import Appeal
 from forum.notifications.models import COMPANY, THREAD
 from forum.notifications.notifier import ANSWERS, MENTIONS, followers, mentioned
 from forum.threads.models import Kind, Post, PostKind, Thread
@@ -39,9 +41,26 @@ def _answer(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
 
 
 def _removed(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
-    """A post removed (or restored) by someone else: its author hears by whom and why."""
+    """A post removed (or restored) by someone else: its author hears by whom and why
+    (of a restore on appeal, through the appeal's decision)."""
+    if event.data.get("appeal_id"):
+        return []
     author = session.scalar(select(Post.author_id).where(Post.id == event.subject_id))
     return [(author, "moderation")] if author and author != event.actor_id else []
+
+
+def _appeal_filed(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
+    """The moderator the appeal was assigned to; the site admins when there was none."""
+    if assignee := event.data.get("assignee_id"):
+        return [(assignee, "appeal")]
+    return [(admin, "appeal") for admin in session.scalars(
+        select(User.id).where(User.is_site_admin.is_(True)))]
+
+
+def _appeal_decided(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
+    """The author who appealed hears the decision and its reason."""
+    author = session.scalar(select(Appeal.author_id).where(Appeal.id == event.subject_id))
+    return [(author, "moderation")] if author else []
 
 
 # What each kind of mail is, and how it reaches someone who never chose: what was
@@ -63,6 +82,7 @@ FORUM_REASONS = {
     "mention": "You were mentioned by name.",
     "company": "You follow this company.",
     "moderation": "It is about something you wrote.",
+    "appeal": "You are asked to decide an appeal.",
 }
 
 FORUM_NOTIFICATIONS = [
@@ -76,5 +96,9 @@ FORUM_NOTIFICATIONS = [
                      MODERATION, even_if_hidden=True),
     NotificationText(events.POST_RESTORED, _removed, "notifications/_post_restored.html",
                      MODERATION),
+    NotificationText(events.APPEAL_FILED, _appeal_filed, "notifications/_appeal_filed.html",
+                     MODERATION, even_if_hidden=True),
+    NotificationText(events.APPEAL_DECIDED, _appeal_decided,
+                     "notifications/_appeal_decided.html", MODERATION, even_if_hidden=True),
 ]
 

@@ -211,15 +211,16 @@ def edit_post(editor: User, post: Post, body: str, *, title: str | None = None) 
     return post
 
 
-def delete_post(actor: User, post: Post, reason: str = "") -> None:
-    """Hide a post (soft delete): the row and its revisions stay, the thread says so."""
+def delete_post(actor: User, post: Post) -> None:
+    """Its author removes a post (soft delete): the row and its revisions stay, the thread
+    says so. Moderators hide others' posts with a reason (forum.moderation.hiding)."""
     policy.require(actor, policy.Action.DELETE_POST, post)
     thread = post.thread
     with write_transaction():
         now = utcnow()
         post.hidden_at = now
         post.hidden_by_id = actor.id
-        post.hidden_reason = reason.strip()[:300]
+        post.hidden_reason = ""
         if post.number == 1:
             thread.hidden_at = now
             thread.hidden_by_id = actor.id
@@ -233,5 +234,4 @@ def delete_post(actor: User, post: Post, reason: str = "") -> None:
         if thread.accepted_post_id == post.id:
             thread.accepted_post_id = None
         record(events.POST_HIDDEN, actor, post, thread.company_id,
-               {"number": post.number, "by_author": actor.id == post.author_id,
-                "reason": post.hidden_reason})
+               {"number": post.number, "by_author": True, "reason": ""})

@@ -13,7 +13,7 @@ from forum.database import write_transaction
 from forum.extensions import login_manager
 from forum.forms import answer, form_round_trip, page_form, redirect_with_message, submit
 from forum.hooks import hooks_of
-from forum.moderation.queries import my_flags
+from forum.moderation.queries import my_appeals, my_flags
 from forum.notifications.services import following
 from forum.pagecache.cache import cached_for_visitors
 from forum.routing import parse_id, parse_page
@@ -129,6 +129,7 @@ def render_thread(thread: Thread, template: str = "threads/thread.html",
         form=form, accept_form=page_form(AcceptForm), move_form=move_form,
         follow_state=following(current_user, thread),
         flagged=my_flags(current_user, posts.items),
+        appeals=my_appeals(current_user, posts.items),
         follow_url=url_for("notifications.follow_thread", slug=thread.company.slug,
                            thread_id=thread.id), **extra)
 

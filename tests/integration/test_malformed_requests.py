@@ -24,6 +24,7 @@ from forum.accounts.models import User
 from forum.extensions import db
 from forum.forms import FILE_MESSAGE
 from forum.mail import tokens
+from forum.moderation import appeals, hiding
 from forum.moderation.flags import flag_post
 from forum.routing import CLEAN_THEIR_OWN_QUERY, MAX_ID, NUL_MESSAGE
 from forum.threads.models import Thread
@@ -98,6 +99,9 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
     membership = next(m for m in company.memberships if m.user_id == moderator.id)
     invited = votes.record_vote_on_behalf(admin, idea, email="invitee@example.com").voter
     flag_post(moderator, reply, "spam")  # a review item, so its decisions are reached
+    removed = make_reply(thread, author=customer)
+    hiding.hide_post(admin, removed, "spam")
+    appeal = appeals.file_appeal(customer, removed, "It was not spam.")  # one to decide
     run_indexer()  # search answers 503 while it has no index; that is not what we test
     real = {
         "slug": company.slug, "thread_id": str(thread.id), "thread_slug": thread.slug,
@@ -108,7 +112,7 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
         "notification_id": "1", "token": "not-a-signed-link", "segment_id": str(segment.id),
         "decision": "hide",
         "claim_token": tokens.sign(tokens.CLAIM_ACCOUNT, [invited.id, "invitee@example.com"]),
-        "key": "planned",
+        "key": "planned", "appeal_id": str(appeal.id),
     }
     return World(customer, admin, real, idea.thread)
 

@@ -161,6 +161,8 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "moderation.restore_post": [{"note": "Not spam after all."}],
         "moderation.settings": [{"threshold": "3"}],
         "moderation.decide": [{"reason": "spam", "note": "Advertising."}],
+        "moderation.appeal": [{"text": "It was not spam."}],
+        "moderation.decide_appeal": [{"outcome": "restore", "note": "Fine."}],
         "notifications.read_all": [{}],
         "notifications.follow_company": [{"state": "following"}],
         "notifications.follow_thread": [{"state": "following"}, {"state": "muted"}],
@@ -195,6 +197,7 @@ def filled_paths(rule: Rule, world: World) -> list[str]:
              "category_id": [world.spare_category_id], "membership_id": [world.membership_id],
              "tag_id": [world.tag_id], "user_id": [world.spare_user_id],
              "session_id": [world.spare_session_id], "segment_id": [world.segment_id],
+             "appeal_id": [1],  # none: its decisions are refused before any redirect
              "token": [world.tokens.get(rule.endpoint, "")],
              # Removed once (then a 404): the others change a status that stays.
              "key": ["under_review" if rule.endpoint == "ideas.statuses.remove_status"

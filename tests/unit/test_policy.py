@@ -15,7 +15,7 @@ from forum.accounts.models import User
 from forum.companies.models import Company, Membership
 from forum.database import utcnow
 from forum.errors import NotAllowed
-from forum.moderation.models import Review
+from forum.moderation.models import Appeal, Review
 from forum.policy import Action
 from forum.threads.models import Post, Thread
 from ideas.models import DEFAULT_CATEGORIES, Idea, IdeaStatus, Status
@@ -86,6 +86,15 @@ def review(*, closed: bool = False, company: Company = HOME) -> Review:
     return made
 
 
+def appeal(*, hidden_by: User | None = None, decided: bool = False,
+           company: Company = HOME) -> Appeal:
+    """An appeal against a hide by `hidden_by` (by default someone in none of the tables)."""
+    made = Appeal(id=1, company=company, company_id=company.id, post_id=1,
+                  hidden_by_id=hidden_by.id if hidden_by else 99)
+    made.decided_at = utcnow() if decided else None
+    return made
+
+
 def moderated(*, by_author: bool = False) -> Post:
     """A post hidden by a moderator, or removed by its own author."""
     made = post(hidden=True)
@@ -144,7 +153,8 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
                          SAME),
     Action.EDIT_POST: (post(), {"customer"} | MODS, "You can only edit your own posts.",
                        "Sign in to edit posts."),
-    Action.DELETE_POST: (post(), {"customer"} | MODS, "You can only remove your own posts.",
+    Action.DELETE_POST: (post(), {"customer"}, "You can only remove your own posts; "
+                         "moderators hide others' posts with a reason instead.",
                          "Sign in to remove posts."),
     Action.VIEW_REVISIONS: (post(), {"customer"} | STAFF,
                             "Only the author and the company's staff see earlier versions.",
@@ -162,6 +172,10 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
     Action.SEE_HIDDEN_POST: (moderated(), {"customer"} | MODS,
                              "Only its author and the company's moderators see a removed "
                              "post.", "Sign in to see why this post was removed."),
+    Action.APPEAL: (moderated(), {"customer"}, "Only its author appeals a removal.",
+                    "Sign in to appeal."),
+    Action.DECIDE_APPEAL: (appeal(), MODS, "Only the company's moderators decide appeals.",
+                           SAME),
     IdeaAction.PROPOSE: (HOME, ACTIVE, "", "Sign in to propose an idea."),
     IdeaAction.VOTE: (idea(), ACTIVE, "", "Sign in to vote."),
     IdeaAction.RETRACT_VOTE: (idea(), ACTIVE, "", "Sign in to change your vote."),
@@ -196,10 +210,13 @@ SUSPENDED_ACCOUNT = person(21, suspended=True)
 # the actors allowed, the reason given to those the table allows but this state refuses).
 SPECIAL_CASES = [
     (Action.SIGN_IN, SUSPENDED_ACCOUNT, set(), "Your account is suspended until"),
-    (Action.FOLLOW, thread(hidden=True), MODS,
+    # A removed thread: its moderators, and its author (who reads why, and may appeal).
+    (Action.FOLLOW, thread(hidden=True), MODS | {"customer"},
+     "That thread does not exist, or it was removed."),
+    (Action.VIEW_THREAD, thread(hidden=True, author=ACTORS["team"]), MODS | {"team"},
      "That thread does not exist, or it was removed."),
     (Action.FOLLOW, OTHER, ACTIVE, ""),
-    (Action.VIEW_THREAD, thread(hidden=True), MODS,
+    (Action.VIEW_THREAD, thread(hidden=True), MODS | {"customer"},
      "That thread does not exist, or it was removed."),
     (Action.REPLY, thread(locked=True), set(), LOCKED),
     (Action.REPLY, thread(hidden=True), set(), "This thread was removed; it takes no replies."),
@@ -210,7 +227,19 @@ SPECIAL_CASES = [
      "This thread is locked: its posts can no longer be edited."),
     (Action.EDIT_POST, post(hidden=True), set(), "This post was removed."),
     (Action.DELETE_POST, post(hidden=True), set(), "This post was already removed."),
-    (Action.DELETE_POST, post(thread(replies=1), number=1), MODS, OPENING_STAYS),
+    (Action.DELETE_POST, post(thread(replies=1), number=1), set(), OPENING_STAYS),
+    (Action.APPEAL, post(), set(),
+     "This post is not hidden by a moderator: there is nothing to appeal."),
+    (Action.APPEAL, moderated(by_author=True), set(),
+     "This post is not hidden by a moderator: there is nothing to appeal."),
+    # Whoever hid the post never decides its appeal, not even an owner or a site admin.
+    (Action.DECIDE_APPEAL, appeal(hidden_by=ACTORS["moderator"]), {"owner", "admin"},
+     "You hid this post, so another moderator decides its appeal."),
+    (Action.DECIDE_APPEAL, appeal(hidden_by=ACTORS["admin"]), {"moderator", "owner"},
+     "You hid this post, so another moderator decides its appeal."),
+    (Action.DECIDE_APPEAL, appeal(decided=True), set(), "This appeal was already decided."),
+    (Action.DECIDE_APPEAL, appeal(company=OTHER), ELSEWHERE_MODS,
+     "Only the company's moderators decide appeals."),
     (Action.FLAG_POST, post(hidden=True), set(), "This post was removed."),
     (Action.FLAG_POST, post(thread(hidden=True)), set(), "This post was removed."),
     (Action.HIDE_POST, post(hidden=True), set(), "This post was already removed."),

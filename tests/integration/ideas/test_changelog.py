@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.threads import posting
+from forum.moderation import hiding
 from forum.threads.models import Post
 from ideas import changelog, merging
 from ideas import services as ideas
@@ -105,7 +105,7 @@ def test_an_idea_removed_after_publishing_leaves_the_changelog_and_its_feed(
                       idea_thread_ids=[kept.thread_id, removed.thread_id])
     opening = db.session.scalar(select(Post).where(Post.thread_id == removed.thread_id,
                                                    Post.number == 1))
-    posting.delete_post(admin, opening, "Personal information.")
+    hiding.hide_post(admin, opening, "personal_information", "Personal information.")
     for path in ("/c/acme/changelog", "/c/acme/changelog.atom"):
         page = client.get(path).get_data(as_text=True)
         assert "Kept idea" in page and "Secret idea" not in page

@@ -16,6 +16,7 @@ from forum.mail import services as mail
 from forum.mail.compose import ALL_KINDS, unsubscribe_url
 from forum.mail.models import DIGEST, DIGESTED, DROPPED, QUEUED, SENT, OutgoingMail
 from forum.mail.sender import latest_digest_time
+from forum.moderation import hiding
 from forum.notifications.runtime import get_notifier_runtime
 from forum.notifications.services import unread_count
 from forum.threads import posting
@@ -113,7 +114,7 @@ def test_what_is_hidden_before_it_is_sent_is_not_sent(smtp, app, deliver, mailer
     reply = posting.post_reply(troll, thread, "Something nasty.")
     db.session.commit()
     get_notifier_runtime(app).notifier().run_until_idle()  # queued, not sent yet
-    posting.delete_post(admin, reply, "Abuse.")
+    hiding.hide_post(admin, reply, "abuse", "Abuse.")
     db.session.commit()
     mailer.run_until_idle()
     assert not [m for m in smtp.inbox.messages if "Something nasty" in str(m)]
@@ -293,7 +294,8 @@ def test_a_thread_removed_before_its_mail_goes_out_is_not_mailed(smtp, app, deli
     get_notifier_runtime(app).notifier().run_until_idle()
     opening = db.session.scalar(select(Post).where(Post.thread_id == thread.id,
                                                    Post.number == 1))
-    posting.delete_post(admin, opening, "Personal information.")  # removes the thread
+    # Hiding the opening post removes the thread.
+    hiding.hide_post(admin, opening, "personal_information", "Personal information.")
     db.session.commit()
     mailer.run_until_idle()
     assert not [m for m in smtp.inbox.messages if "secret" in str(m)]

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from forum.events.models import Event
 from forum.extensions import db
+from forum.moderation import hiding
 from forum.notifications import services
 from forum.notifications.models import Notification, Subscription
 from forum.notifications.runtime import get_notifier_runtime
@@ -98,7 +99,7 @@ def test_the_author_hears_why_a_moderator_removed_their_post(make_thread, make_u
     thread = make_thread()
     author = make_user("author")
     post = posting.post_reply(author, thread, "Off topic, admittedly.")
-    posting.delete_post(admin, post, reason="Off topic")
+    hiding.hide_post(admin, post, "off_topic", "Off topic")
     notify()
     assert ("post.hidden", "moderation") in heard(author)
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from forum.accounts.models import User
 from forum.extensions import db
+from forum.moderation import hiding
 from forum.notifications import services
 from forum.notifications.models import Notification, Subscription
 from forum.threads import posting
@@ -66,7 +67,7 @@ def test_nobody_opens_or_reads_someone_elses_notifications(client, auth, make_us
 def test_what_was_hidden_since_is_not_listed(client, auth, admin, busy_thread):
     opening = db.session.scalar(select(Post).where(
         Post.thread_id == busy_thread.id, Post.number == 1))
-    posting.delete_post(admin, opening)  # the whole thread goes
+    hiding.hide_post(admin, opening, "spam")  # the whole thread goes
     auth.signin("alice")
     page = client.get("/notifications").get_data(as_text=True)
     assert "Quieter pump" not in page
@@ -117,7 +118,7 @@ def test_nobody_follows_a_hidden_thread(client, auth, admin, make_thread, make_u
     thread = make_thread()
     opening = db.session.scalar(select(Post).where(
         Post.thread_id == thread.id, Post.number == 1))
-    posting.delete_post(admin, opening)
+    hiding.hide_post(admin, opening, "spam")
     make_user("dave")
     auth.signin("dave")
     answer = client.post(f"/c/{thread.company.slug}/t/{thread.id}/follow",
@@ -158,8 +159,9 @@ def test_the_author_of_a_removed_thread_is_told_why_in_the_list(client, auth, ad
     thread = make_thread(author=author, title="Rude words about the grinder")
     opening = db.session.scalar(select(Post).where(Post.thread_id == thread.id,
                                                    Post.number == 1))
-    posting.delete_post(admin, opening, reason="Abusive language")
+    hiding.hide_post(admin, opening, "abuse", "Abusive language")
     notify()
     auth.signin("frank")
     page = client.get("/notifications").get_data(as_text=True)
-    assert "removed your post in “Rude words about the grinder”: Abusive language" in page
+    assert ("removed your post in “Rude words about the grinder” (abuse or harassment): "
+            "Abusive language") in page
