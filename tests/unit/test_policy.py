@@ -162,6 +162,13 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
     Action.SEE_HIDDEN_POST: (moderated(), {"customer"} | MODS,
                              "Only its author and the company's moderators see a removed "
                              "post.", "Sign in to see why this post was removed."),
+    Action.ESCALATE: (review(), MODS, "Only the company's moderators escalate flagged posts.",
+                      SAME),
+    Action.REDACT_POST: (post(), MODS, "Only the company's moderators edit personal "
+                         "information out of posts.", SAME),
+    # Not even the author (the post's author is the customer) reads what was edited out.
+    Action.VIEW_REDACTED: (post(), MODS, "Only the company's moderators see what was edited "
+                           "out of a post.", "Sign in to see what was edited out."),
     IdeaAction.PROPOSE: (HOME, ACTIVE, "", "Sign in to propose an idea."),
     IdeaAction.VOTE: (idea(), ACTIVE, "", "Sign in to vote."),
     IdeaAction.RETRACT_VOTE: (idea(), ACTIVE, "", "Sign in to change your vote."),
@@ -225,6 +232,15 @@ SPECIAL_CASES = [
      "Only the company's moderators review flags."),
     (Action.HIDE_POST, post(thread(company=OTHER)), ELSEWHERE_MODS,
      "Only the company's moderators hide posts."),
+    (Action.ESCALATE, review(closed=True), set(), "This item was already reviewed."),
+    (Action.ESCALATE, review(company=OTHER), ELSEWHERE_MODS,
+     "Only the company's moderators escalate flagged posts."),
+    (Action.REDACT_POST, post(hidden=True), set(),
+     "This post was removed: restore it before editing it."),
+    (Action.REDACT_POST, post(thread(company=OTHER)), ELSEWHERE_MODS,
+     "Only the company's moderators edit personal information out of posts."),
+    (Action.VIEW_REDACTED, post(thread(company=OTHER)), ELSEWHERE_MODS,
+     "Only the company's moderators see what was edited out of a post."),
     (IdeaAction.VOTE, idea(status="shipped"), set(), "Voting is closed: this idea is shipped."),
     (IdeaAction.VOTE, idea(status="declined"), set(), "Voting is closed: this idea is declined."),
     (IdeaAction.VOTE, idea(merged=True), set(),
