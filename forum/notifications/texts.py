@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from forum.accounts.models import User
 from forum.events import types as events
 from forum.events.log import LoggedEvent
 from forum.hooks import MailKind, NotificationText
@@ -44,6 +45,12 @@ def _removed(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
     return [(author, "moderation")] if author and author != event.actor_id else []
 
 
+def _site_admins(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
+    """A company's moderators escalated a flagged post: every site admin decides."""
+    return [(user_id, "site_admin") for user_id in session.scalars(
+        select(User.id).where(User.is_site_admin.is_(True)))]
+
+
 # What each kind of mail is, and how it reaches someone who never chose: what was
 # addressed to you at once, what is only news in the daily digest.
 REPLIES, NEWS, MODERATION = "replies", "news", "moderation"
@@ -63,6 +70,7 @@ FORUM_REASONS = {
     "mention": "You were mentioned by name.",
     "company": "You follow this company.",
     "moderation": "It is about something you wrote.",
+    "site_admin": "You are a site admin.",
 }
 
 FORUM_NOTIFICATIONS = [
@@ -76,5 +84,10 @@ FORUM_NOTIFICATIONS = [
                      MODERATION, even_if_hidden=True),
     NotificationText(events.POST_RESTORED, _removed, "notifications/_post_restored.html",
                      MODERATION),
+    NotificationText(events.POST_REDACTED, _removed, "notifications/_post_redacted.html",
+                     MODERATION),
+    # Told even when the threshold hid the post pending review: admins see hidden posts.
+    NotificationText(events.REVIEW_ESCALATED, _site_admins,
+                     "notifications/_review_escalated.html", MODERATION, even_if_hidden=True),
 ]
 
