@@ -29,20 +29,19 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import generate_password_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import ideas
+from bench.inbox import time_view
 from bench.shared import BENCH_PASSWORD, sqlalchemy_url
 from forum import create_app
 from forum.accounts.models import User
@@ -88,12 +87,12 @@ def main() -> None:
         # Requests outside any app context of ours, so that each pushes its own (and
         # signs its person in afresh), as under a server.
         moderating = _signed_in(app, moderator_name)
-        _page(engine, moderating, f"/c/{slug}/manage/moderation",
-              f"company queue ({moderator_name})", args.requests)
+        time_view(moderating, f"/c/{slug}/manage/moderation", "company queue",
+                  args.requests, engine)
         admin = _signed_in(app, admin_name)
-        _page(engine, admin, "/admin/moderation", "/admin/moderation, page 1", args.requests)
-        _page(engine, admin, f"/admin/moderation?after={after}", "/admin/moderation, page 5",
-              args.requests)
+        time_view(admin, "/admin/moderation", "admin queue, page 1", args.requests, engine)
+        time_view(admin, f"/admin/moderation?after={after}", "admin queue, page 5",
+                  args.requests, engine)
         with app.app_context():
             _burst(app, db.session.get(Company, company_id), args.burst, args.threads)
             db.session.remove()
@@ -172,38 +171,6 @@ def _signed_in(app: Flask, username: str) -> FlaskClient:
     answer = client.post("/signin", data={"login": username, "password": BENCH_PASSWORD})
     assert answer.status_code == 302, (username, answer.status_code)
     return client
-
-
-def _page(engine: Engine, client: FlaskClient, url: str, name: str, requests: int) -> None:
-    for _ in range(3):  # warm the caches a real server would have warm
-        client.get(url)
-    samples, counts = [], set()
-    for _ in range(requests):
-        with counting(engine) as statements:
-            begin = time.perf_counter()
-            response = client.get(url)
-            samples.append(time.perf_counter() - begin)
-        assert response.status_code == 200, (url, response.status_code)
-        counts.add(len(statements))
-    samples.sort()
-    print(f"  {name:<36} p50 {statistics.median(samples) * 1000:7.1f} ms  p95 "
-          f"{samples[max(0, int(len(samples) * 0.95) - 1)] * 1000:7.1f} ms  "
-          f"statements {'/'.join(str(c) for c in sorted(counts))}")
-
-
-@contextmanager
-def counting(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements run inside the block (bench.fanout's, given the engine)."""
-    statements: list[str] = []
-
-    def note(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def _burst(app: Flask, company: Company, accounts: int, threads: int) -> None:

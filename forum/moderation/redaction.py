@@ -21,11 +21,7 @@ from forum.threads.posting import check_body, replace_body
 def redact_post(actor: User, post: Post, body: str | None, note: str | None) -> None:
     """A moderator replaces a post's text with their edited copy of it, saying why; its
     open review, if any, closes as "redact"."""
-    policy.require(actor, policy.Action.REDACT_POST, post)
-    note = check_note(note, required=True)
-    body = check_body(body or "")
-    if body == post.body_source:
-        raise Invalid("Nothing was edited out: change the text first.", field="body")
+    body, note = _check(actor, post, body, note)
     with write_transaction():
         redact(post, actor, body, note)
         close_review(post, actor, Outcome.REDACT)
@@ -35,15 +31,21 @@ def redact_reviewed(actor: User, review: Review, body: str | None, note: str | N
     """The queue's "edit out personal information": as redact_post, for an open item."""
     policy.require(actor, policy.Action.REVIEW_FLAGS, review)
     post = review.post
+    body, note = _check(actor, post, body, note)
+    with write_transaction():
+        if not close_review(post, actor, Outcome.REDACT):
+            raise Conflict("This item was already reviewed.")
+        redact(post, actor, body, note)
+
+
+def _check(actor: User, post: Post, body: str | None, note: str | None) -> tuple[str, str]:
+    """May the actor, and is it a redaction: a changed, non-empty text and a reason."""
     policy.require(actor, policy.Action.REDACT_POST, post)
     note = check_note(note, required=True)
     body = check_body(body or "")
     if body == post.body_source:
         raise Invalid("Nothing was edited out: change the text first.", field="body")
-    with write_transaction():
-        if not close_review(post, actor, Outcome.REDACT):
-            raise Conflict("This item was already reviewed.")
-        redact(post, actor, body, note)
+    return body, note
 
 
 def redact(post: Post, actor: User, body: str, note: str) -> None:
