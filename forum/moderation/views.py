@@ -184,7 +184,7 @@ def _decided(company: Company, review: Review, decision: str) -> ResponseReturnV
             return render_template("moderation/_item.html", company=company,
                                    item=_item(review), back=request.form.get("next"))
         return render_template("moderation/_decided.html", company=company,
-                               message=DECISIONS[decision],
+                               message=DECISIONS[decision], back=request.form.get("next"),
                                open_count=queries.open_count(company))
     flash(DECISIONS[decision], "success")
     return redirect(safe_next(request.form.get("next"),
