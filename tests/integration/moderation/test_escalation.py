@@ -108,3 +108,15 @@ def test_only_this_companys_moderators_escalate(client, auth, make_user, make_co
         assert client.post(path, data={"note": "Please."}).status_code == status, login
         auth.signout()
     assert review().escalated_at is None and escalations() == 0
+
+
+def test_new_flags_after_a_decision_reopen_the_item_unescalated(client, auth, make_user,
+                                                                 scene):
+    flags.flag_post(make_user("carol"), scene.reply, "abuse")
+    auth.signin("mona")
+    escalate(client, scene.reply, note="Ask the admins.")
+    client.post(f"{QUEUE}/{scene.reply.id}/keep", data={"note": "The admins said fine."})
+    flags.flag_post(make_user("dave"), scene.reply, "abuse")
+    item = review()
+    assert item.is_open and item.escalated_at is None and item.escalation_note == ""
+    assert "Escalate to site admins</summary>" in client.get(QUEUE).get_data(as_text=True)
