@@ -26,7 +26,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, event, func, insert, select, text
+from sqlalchemy import Engine, create_engine, event, func, insert, select, text
 from werkzeug.security import generate_password_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -151,18 +151,20 @@ class MailSink:
 
 
 @contextmanager
-def counting() -> Iterator[list[str]]:
-    """The SQL statements run inside the block."""
+def counting(engine: Engine | None = None) -> Iterator[list[str]]:
+    """The SQL statements run inside the block, on `engine` (the app's by default: that
+    needs an app context)."""
     statements: list[str] = []
+    engine = engine if engine is not None else db.engine
 
     def note(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
         statements.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", note)
+    event.listen(engine, "before_cursor_execute", note)
     try:
         yield statements
     finally:
-        event.remove(db.engine, "before_cursor_execute", note)
+        event.remove(engine, "before_cursor_execute", note)
 
 
 def _add_voters(idea: Idea, voters: int) -> None:

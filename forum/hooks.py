@@ -101,10 +101,14 @@ class NavLink:
 
 @dataclass(frozen=True)
 class EventType:
-    """A kind of event services record; `description` is what the audit log shows."""
+    """A kind of event services record; `description` is what the audit log shows.
+
+    `staff_action`: what staff or a site admin do to someone else's content or to settings
+    (the audit log's "staff and admin actions" filter; see forum.events.queries)."""
 
     name: str
     description: str
+    staff_action: bool = False
 
 
 class Recipients(Protocol):

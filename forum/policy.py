@@ -77,6 +77,9 @@ class Action(StrEnum):
     SEE_HIDDEN_POST = "see_hidden_post"
     APPEAL = "appeal"
     DECIDE_APPEAL = "decide_appeal"
+    ESCALATE = "escalate"
+    REDACT_POST = "redact_post"
+    VIEW_REDACTED = "view_redacted"
 
 
 def actions() -> list[str]:
@@ -312,6 +315,29 @@ def _review_flags(user: Any, review: Review) -> Decision:
             and check(review.is_open, "This item was already reviewed."))
 
 
+def _escalate(user: Any, review: Review) -> Decision:
+    """A company's moderators hand a hard case to the site admins; it stays open."""
+    return (staff(user, review.company,
+                  "Only the company's moderators escalate flagged posts.", MODERATORS)
+            and check(review.is_open, "This item was already reviewed."))
+
+
+def _redact_post(user: Any, post: Post) -> Decision:
+    return (staff(user, post.thread.company,
+                  "Only the company's moderators edit personal information out of posts.",
+                  MODERATORS)
+            and check(not post.is_hidden,
+                      "This post was removed: restore it before editing it."))
+
+
+def _view_redacted(user: Any, post: Post) -> Decision:
+    """What a moderator edited out is personal information: not even its author reads it
+    again (they know what they wrote), so a leak through the history cannot happen."""
+    return signed_in(user, "see what was edited out") and check(
+        has_role(user, post.thread.company, *MODERATORS),
+        "Only the company's moderators see what was edited out of a post.")
+
+
 def _company_rule(reason: str, roles: tuple[Role, ...] = ()) -> Rule:
     """A rule over a Company: its staff (of `roles`) and site admins."""
     return lambda user, company: staff(user, company, reason, roles)
@@ -358,4 +384,7 @@ FORUM_RULES: dict[str, Rule] = {
     Action.SEE_HIDDEN_POST: _see_hidden_post,
     Action.APPEAL: _appeal,
     Action.DECIDE_APPEAL: _decide_appeal,
+    Action.ESCALATE: _escalate,
+    Action.REDACT_POST: _redact_post,
+    Action.VIEW_REDACTED: _view_redacted,
 }

@@ -42,4 +42,13 @@ _LABELS = {
     VOTE_RECORDED: "recorded a vote for a customer",
 }
 
-IDEA_EVENT_TYPES = [EventType(name, label) for name, label in _LABELS.items()]
+# What the company's staff do to customers' ideas and to the company's settings (the
+# audit log's "staff and admin actions"); proposing and voting are everyone's.
+STAFF_ACTIONS = frozenset({
+    IDEA_STATUS_CHANGED, IDEA_MERGED, IDEA_UNMERGED, IDEA_TAGGED, IDEA_ASSIGNED, IDEA_SEEN,
+    CHANGELOG_PUBLISHED, TAG_CREATED, TAG_DELETED, STATUS_CREATED, STATUS_RENAMED,
+    STATUS_MOVED, STATUS_REMOVED, VOTE_RECORDED,
+})
+
+IDEA_EVENT_TYPES = [EventType(name, label, name in STAFF_ACTIONS)
+                    for name, label in _LABELS.items()]

@@ -18,6 +18,8 @@ FLAGS_DISMISSED = "post.flags_dismissed"
 FLAG_THRESHOLD_SET = "company.flag_threshold_set"
 APPEAL_FILED = "appeal.filed"
 APPEAL_DECIDED = "appeal.decided"
+REVIEW_ESCALATED = "review.escalated"
+POST_REDACTED = "post.redacted"
 THREAD_PINNED = "thread.pinned"
 THREAD_UNPINNED = "thread.unpinned"
 THREAD_LOCKED = "thread.locked"
@@ -52,6 +54,8 @@ _LABELS: Mapping[str, str] = {
     FLAG_THRESHOLD_SET: "set how many flags hide a post",
     APPEAL_FILED: "appealed a removal",
     APPEAL_DECIDED: "decided an appeal",
+    REVIEW_ESCALATED: "escalated a flagged post to the site admins",
+    POST_REDACTED: "edited personal information out of a post",
     THREAD_PINNED: "pinned a thread",
     THREAD_UNPINNED: "unpinned a thread",
     THREAD_LOCKED: "locked a thread",
@@ -80,7 +84,25 @@ _LABELS: Mapping[str, str] = {
 # name and logo): kept pages of every company are stale after them, not only their own.
 SHOWN_EVERYWHERE = frozenset({USER_PROFILE_UPDATED, COMPANY_UPDATED})
 
-FORUM_EVENT_TYPES = [EventType(name, label) for name, label in _LABELS.items()]
+# What staff and site admins do to other people's content or to settings: the audit log's
+# "staff and admin actions" filter keeps these, when the actor is staff of the event's
+# company or a site admin (post.edited and post.hidden only when not by the author).
+STAFF_ACTIONS = frozenset({
+    POST_EDITED, POST_HIDDEN, POST_RESTORED, FLAGS_DISMISSED, FLAG_THRESHOLD_SET,
+    REVIEW_ESCALATED, POST_REDACTED, APPEAL_DECIDED, THREAD_PINNED, THREAD_UNPINNED, THREAD_LOCKED,
+    THREAD_UNLOCKED, THREAD_MOVED, ANSWER_ACCEPTED, ANSWER_CLEARED, CATEGORY_SAVED,
+    CATEGORY_DELETED, COMPANY_CREATED, COMPANY_UPDATED, STAFF_ROLE_SET, STAFF_REMOVED,
+    USER_SUSPENDED, USER_UNSUSPENDED, USER_INVITED,
+})
+
+FORUM_EVENT_TYPES = [EventType(name, label, name in STAFF_ACTIONS)
+                     for name, label in _LABELS.items()]
+
+
+def staff_action_types(app: Flask) -> frozenset[str]:
+    """The types of this app (forum's and its plug-ins') that staff do to others."""
+    return frozenset(name for name, kind in hooks_of(app).event_types.items()
+                     if kind.staff_action)
 
 
 def event_types(app: Flask) -> Mapping[str, str]:

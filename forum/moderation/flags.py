@@ -96,6 +96,10 @@ def _count_flag(post: Post, company_id: int, trusted: bool) -> int:
         .values(open_flags=case((reopened, 0), else_=Review.open_flags) + 1,
                 trusted_flags=case((reopened, 0), else_=Review.trusted_flags) + int(trusted),
                 opened_at=case((reopened, now), else_=Review.opened_at),
+                # A reopened item starts afresh: an old escalation was decided.
+                escalated_at=case((reopened, None), else_=Review.escalated_at),
+                escalated_by_id=case((reopened, None), else_=Review.escalated_by_id),
+                escalation_note=case((reopened, ""), else_=Review.escalation_note),
                 closed_at=None, closed_by_id=None, outcome="")
         .returning(Review.trusted_flags)
         .execution_options(synchronize_session=False)) or 0)

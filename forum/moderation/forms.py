@@ -17,10 +17,13 @@ class FlagForm(Form):
 
 
 class DecisionForm(Form):
-    """Hide, keep or lock: a reason category (hide, lock) and a note (keep, restore)."""
+    """Hide, keep, lock, escalate or redact: a reason category (hide, lock), a note (keep,
+    restore, escalate, redact) and the post's edited text (redact)."""
 
     reason = StringField("Reason")
     note = TextAreaField("Note to the author", validators=[Optional()])
+    body = TextAreaField("The post, with the personal information edited out",
+                         validators=[Optional()])
 
 
 class ThresholdForm(Form):

@@ -46,6 +46,9 @@ class Outcome(StrEnum):
     KEEP = "keep"
     LOCK = "lock"
     UPHOLD = "uphold"  # an appeal decided: the hide stands
+    # Personal information edited out of the post; the removed text is a revision only
+    # moderators read.
+    REDACT = "redact"
 
 
 class Flag(db.Model):
@@ -83,7 +86,11 @@ class Review(db.Model):
     conflict), and its counters are changed in the statement that counts each flag."""
 
     __tablename__ = "reviews"
-    __table_args__ = (Index("ix_reviews_company_open", "company_id", "closed_at", "opened_at"),)
+    __table_args__ = (
+        Index("ix_reviews_company_open", "company_id", "closed_at", "opened_at"),
+        # The site admins' queue across companies: escalated first, then the oldest.
+        Index("ix_reviews_open_escalated", "closed_at", "escalated_at", "opened_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
@@ -95,13 +102,22 @@ class Review(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     outcome: Mapped[str] = mapped_column(String(20), default="")
+    # Handed to the site admins by a company moderator; the item stays open until decided.
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    escalated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    escalation_note: Mapped[str] = mapped_column(String(300), default="")
 
     company: Mapped[Company] = relationship()
     post: Mapped[Post] = relationship()
+    escalated_by: Mapped[User | None] = relationship(foreign_keys=[escalated_by_id])
 
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    @property
+    def is_escalated(self) -> bool:
+        return self.escalated_at is not None
 
 
 class ModerationAction(db.Model):

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy.orm import contains_eager, joinedload
 
 from forum.accounts.models import User
 from forum.companies.models import Company
@@ -52,26 +52,73 @@ def review_queue(company: Company, limit: int = QUEUE_SIZE) -> Queue:
     reviews = list(db.session.scalars(
         select(Review).where(Review.company_id == company.id, Review.closed_at.is_(None))
         .order_by(Review.opened_at, Review.id).limit(limit)
-        .options(joinedload(Review.post).joinedload(Post.author),
-                 joinedload(Review.post).joinedload(Post.thread))))
+        .options(*_ITEM_LOADS)))
+    return Queue(queue_items(reviews), open_count(company))
+
+
+# What an item shows of its post, its author and its thread, loaded with the reviews.
+_ITEM_LOADS = (joinedload(Review.post).joinedload(Post.author),
+               joinedload(Review.post).joinedload(Post.thread),
+               joinedload(Review.escalated_by))
+
+
+def queue_items(reviews: list[Review]) -> list[QueueItem]:
+    """Each review with its open flags and its author's record at the review's company:
+    two statements for any number of reviews, of any companies."""
     flags: dict[int, list[Flag]] = {}
-    history: dict[int, int] = {}
+    history: dict[tuple[int, int], int] = {}
     if reviews:
         for flag in db.session.scalars(
                 select(Flag).where(Flag.post_id.in_([r.post_id for r in reviews]),
                                    Flag.resolved_at.is_(None))
                 .options(joinedload(Flag.user)).order_by(Flag.created_at, Flag.id)):
             flags.setdefault(flag.post_id, []).append(flag)
-        history = dict(db.session.execute(
-            select(ModerationAction.target_user_id, func.count())
-            .where(ModerationAction.company_id == company.id,
+        history = {(company_id, user_id): count for company_id, user_id, count in
+                   db.session.execute(
+            select(ModerationAction.company_id, ModerationAction.target_user_id, func.count())
+            .where(ModerationAction.company_id.in_({r.company_id for r in reviews}),
                    ModerationAction.target_user_id.in_({r.post.author_id for r in reviews}),
                    ModerationAction.actor_id.is_not(None),
                    ModerationAction.action.in_(AGAINST))
-            .group_by(ModerationAction.target_user_id)).all())
-    items = [QueueItem(review, flags.get(review.post_id, []),
-                       history.get(review.post.author_id, 0)) for review in reviews]
-    return Queue(items, open_count(company))
+            .group_by(ModerationAction.company_id, ModerationAction.target_user_id))}
+    return [QueueItem(review, flags.get(review.post_id, []),
+                      history.get((review.company_id, review.post.author_id), 0))
+            for review in reviews]
+
+
+@dataclass(frozen=True)
+class PlatformQueue:
+    """The site admins' page of open items of every company."""
+
+    items: list[QueueItem]
+    open_count: int
+    escalated_count: int
+    next_after: int | None  # the review id the next page starts after, if there is one
+
+
+def platform_queue(after: int | None = None, limit: int = QUEUE_SIZE) -> PlatformQueue:
+    """Every company's open items, escalated first, then the oldest: a keyset page (after
+    the review `after`) in six statements whatever the page, the filters or the size."""
+    escalated_last = case((Review.escalated_at.is_(None), 1), else_=0)
+    statement = (select(Review).join(Review.company).where(Review.closed_at.is_(None))
+                 .order_by(escalated_last, Review.opened_at, Review.id).limit(limit + 1)
+                 .options(*_ITEM_LOADS, contains_eager(Review.company)))
+    if after is not None:
+        mark = select(escalated_last.label("rank"), Review.opened_at, Review.id).where(
+            Review.id == after).subquery()
+        rank, opened, last = mark.c.rank, mark.c.opened_at, mark.c.id
+        statement = statement.join(mark, true()).where(or_(
+            escalated_last > rank,
+            and_(escalated_last == rank, or_(
+                Review.opened_at > opened,
+                and_(Review.opened_at == opened, Review.id > last)))))
+    reviews = list(db.session.scalars(statement).unique())
+    page, more = reviews[:limit], len(reviews) > limit
+    total, escalated = db.session.execute(
+        select(func.count(), func.count(Review.escalated_at))
+        .where(Review.closed_at.is_(None))).one()
+    return PlatformQueue(queue_items(page), int(total), int(escalated),
+                         page[-1].id if more else None)
 
 
 def get_review(company: Company, post_id: int) -> Review:
@@ -102,13 +149,15 @@ def my_flags(user: object, posts: Iterable[Post]) -> dict[int, Flag]:
 
 
 LOG_PER_PAGE = 50
-PUBLIC_ACTIONS = (Outcome.HIDE, Outcome.RESTORE, Outcome.LOCK, Outcome.KEEP, Outcome.UPHOLD)
+PUBLIC_ACTIONS = (Outcome.HIDE, Outcome.RESTORE, Outcome.LOCK, Outcome.KEEP, Outcome.UPHOLD,
+                  Outcome.REDACT)
 
 
 def public_log(company: Company, page: int = 1) -> Page:
     """What the company's moderators did to public content, newest first: the action, its
     reason category, when, and the post (never who flagged it, nor the moderator's note,
-    nor who acted: the company answers for its moderators)."""
+    nor who acted: the company answers for its moderators; for a redaction, never what
+    was edited out)."""
     return paginate(
         select(ModerationAction).where(ModerationAction.company_id == company.id,
                                        ModerationAction.action.in_(PUBLIC_ACTIONS))

@@ -1,15 +1,18 @@
-"""Deciding a review item: keep the post, hide it, or lock its thread; and the company's
-flag threshold."""
+"""Deciding a review item: keep the post, hide it, lock its thread, or escalate it to the
+site admins; and the company's flag threshold."""
 
 from __future__ import annotations
+
+from sqlalchemy import update
 
 from forum import policy
 from forum.accounts.models import User
 from forum.companies.models import Company
-from forum.database import write_transaction
+from forum.database import utcnow, write_transaction
 from forum.errors import Conflict, Invalid
 from forum.events import types as events
 from forum.events.log import record
+from forum.extensions import db
 from forum.moderation.hiding import (
     check_note,
     check_reason,
@@ -69,6 +72,25 @@ def lock_reviewed(actor: User, review: Review, reason: str | None, note: str | N
         log_action(review.post, actor, Outcome.LOCK, category, note)
         record(events.THREAD_LOCKED, actor, thread, thread.company_id,
                {"reason": note, "category": str(category), "post_id": review.post_id})
+
+
+def escalate_review(actor: User, review: Review, note: str | None) -> None:
+    """Hand a hard case to the site admins, saying why: the item stays open (in the
+    company's queue, marked, and first in the admins' queue) until someone decides it."""
+    policy.require(actor, policy.Action.ESCALATE, review)
+    note = check_note(note, required=True)
+    with write_transaction():
+        # The row's own condition decides, so two moderators at once escalate it once.
+        escalated = db.session.execute(
+            update(Review).where(Review.id == review.id, Review.escalated_at.is_(None),
+                                 Review.closed_at.is_(None))
+            .values(escalated_at=utcnow(), escalated_by_id=actor.id, escalation_note=note)
+            .execution_options(synchronize_session=False)).rowcount
+        if not escalated:
+            raise Conflict("This item was already escalated to the site admins.")
+        record(events.REVIEW_ESCALATED, actor, review.post, review.company_id,
+               {"number": review.post.number, "note": note})
+    db.session.refresh(review)
 
 
 def set_flag_threshold(actor: User, company: Company, threshold: int | None) -> None:

@@ -11,7 +11,7 @@ from forum.companies.models import Company
 from forum.companies.services import get_company, managed_company
 from forum.errors import Conflict
 from forum.forms import form_round_trip, redirect_with_message
-from forum.moderation import appeals, flags, hiding, queries, reviews
+from forum.moderation import appeals, flags, hiding, queries, redaction, reviews
 from forum.moderation.forms import (
     REASON_CHOICES,
     AppealDecisionForm,
@@ -21,16 +21,19 @@ from forum.moderation.forms import (
     ThresholdForm,
 )
 from forum.moderation.models import REASON_LABELS, Appeal, Review
-from forum.routing import parse_page
+from forum.routing import parse_id, parse_page
 from forum.threads import queries as thread_queries
 from forum.threads.models import Post
 from forum.threads.views import post_url
-from forum.web import wants_fragment
+from forum.web import safe_next, wants_fragment
 
 bp = Blueprint("moderation", __name__)
 POST_PATH = "/c/<slug>/t/<int:thread_id>/posts/<int:post_id>"
 DECISIONS = {"keep": "Kept: its flags are dismissed.", "hide": "Hidden, with your reason.",
-             "lock": "Thread locked, with your reason."}
+             "lock": "Thread locked, with your reason.",
+             "escalate": "Escalated: the site admins are told, and the item stays open.",
+             "redact": "The personal information is edited out; only moderators can read "
+                       "what it said."}
 
 
 @bp.app_template_filter("reason_label")
@@ -101,6 +104,19 @@ def restore_post(slug: str, thread_id: int, post_id: int) -> ResponseReturnValue
         lambda _: redirect_with_message(post_url(post), "The post is back."), **context)
 
 
+@bp.route(POST_PATH + "/redact", methods=["GET", "POST"])
+@login_required
+def redact_post(slug: str, thread_id: int, post_id: int) -> ResponseReturnValue:
+    """A moderator edits personal information out of a post (the form starts from its
+    text); what it said stays in a revision only moderators read."""
+    post, context = _post(slug, thread_id, post_id, policy.Action.REDACT_POST)
+    form = DecisionForm(data={"body": post.body_source})
+    return form_round_trip(
+        form, "moderation/redact.html",
+        lambda: redaction.redact_post(current_user, post, form.body.data, form.note.data),
+        lambda _: redirect_with_message(post_url(post), DECISIONS["redact"]), **context)
+
+
 @bp.get("/c/<slug>/manage/moderation")
 @login_required
 def queue(slug: str) -> str:
@@ -130,11 +146,12 @@ def settings(slug: str) -> ResponseReturnValue:
                                         "The flag threshold is saved."))
 
 
-@bp.post("/c/<slug>/manage/moderation/<int:post_id>/<any(keep, hide, lock):decision>")
+@bp.post("/c/<slug>/manage/moderation/<int:post_id>/"
+         "<any(keep, hide, lock, escalate, redact):decision>")
 @login_required
 def decide(slug: str, post_id: int, decision: str) -> ResponseReturnValue:
-    """Keep, hide or lock a flagged post, always with a reason; htmx takes the item out
-    of the queue in place."""
+    """Keep, hide, lock, redact or escalate a flagged post, always with a reason; htmx
+    takes the item out of the queue in place (an escalated item stays, marked)."""
     company = managed_company(current_user, slug, policy.Action.MODERATE)
     review = queries.get_review(company, post_id)
     form = DecisionForm()
@@ -144,7 +161,8 @@ def decide(slug: str, post_id: int, decision: str) -> ResponseReturnValue:
         lambda: _decide(review, decision, form),
         lambda _: _decided(company, review, decision),
         fragment="moderation/_item.html", target=f"#review-{review.post_id}",
-        company=company, item=_item(review), refusal_statuses={Conflict: 409})
+        company=company, item=_item(review), back=request.form.get("next"),
+        refusal_statuses={Conflict: 409})
 
 
 def _decide(review: Review, decision: str, form: DecisionForm) -> None:
@@ -152,23 +170,42 @@ def _decide(review: Review, decision: str, form: DecisionForm) -> None:
         reviews.keep_post(current_user, review, form.note.data)
     elif decision == "hide":
         reviews.hide_reviewed(current_user, review, form.reason.data, form.note.data)
+    elif decision == "escalate":
+        reviews.escalate_review(current_user, review, form.note.data)
+    elif decision == "redact":
+        redaction.redact_reviewed(current_user, review, form.body.data, form.note.data)
     else:
         reviews.lock_reviewed(current_user, review, form.reason.data, form.note.data)
 
 
 def _item(review: Review) -> queries.QueueItem | None:
     """The item as the queue shows it, for the form shown again with its errors."""
-    return next((item for item in queries.review_queue(review.company).items
-                 if item.review.id == review.id), None)
+    return queries.queue_items([review])[0] if review.is_open else None
 
 
 def _decided(company: Company, review: Review, decision: str) -> ResponseReturnValue:
+    """The item's place in the queue, or back to the queue it was decided from (the
+    company's, or the site admins' as `next` says)."""
     if wants_fragment():
+        if decision == "escalate":  # still open: the item again, marked
+            return render_template("moderation/_item.html", company=company,
+                                   item=_item(review), back=request.form.get("next"))
         return render_template("moderation/_decided.html", company=company,
-                               message=DECISIONS[decision],
+                               message=DECISIONS[decision], back=request.form.get("next"),
                                open_count=queries.open_count(company))
     flash(DECISIONS[decision], "success")
-    return redirect(url_for("moderation.queue", slug=company.slug))
+    return redirect(safe_next(request.form.get("next"),
+                              url_for("moderation.queue", slug=company.slug)))
+
+
+@bp.get("/admin/moderation")
+@login_required
+def platform_queue() -> str:
+    """Every company's open items for the site admins: escalated first, then the oldest,
+    with the same items and decisions as each company's queue."""
+    policy.require(current_user, policy.Action.VIEW_ADMIN)
+    after = request.args.get("after", type=parse_id)
+    return render_template("admin/moderation.html", queue=queries.platform_queue(after))
 
 
 @bp.get("/settings/flags")

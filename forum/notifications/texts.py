@@ -63,6 +63,12 @@ def _appeal_decided(session: Session, event: LoggedEvent) -> Iterable[tuple[int,
     return [(author, "moderation")] if author else []
 
 
+def _site_admins(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
+    """A company's moderators escalated a flagged post: every site admin decides."""
+    return [(user_id, "site_admin") for user_id in session.scalars(
+        select(User.id).where(User.is_site_admin.is_(True)))]
+
+
 # What each kind of mail is, and how it reaches someone who never chose: what was
 # addressed to you at once, what is only news in the daily digest.
 REPLIES, NEWS, MODERATION = "replies", "news", "moderation"
@@ -83,6 +89,7 @@ FORUM_REASONS = {
     "company": "You follow this company.",
     "moderation": "It is about something you wrote.",
     "appeal": "You are asked to decide an appeal.",
+    "site_admin": "You are a site admin.",
 }
 
 FORUM_NOTIFICATIONS = [
@@ -100,5 +107,10 @@ FORUM_NOTIFICATIONS = [
                      MODERATION, even_if_hidden=True),
     NotificationText(events.APPEAL_DECIDED, _appeal_decided,
                      "notifications/_appeal_decided.html", MODERATION, even_if_hidden=True),
+    NotificationText(events.POST_REDACTED, _removed, "notifications/_post_redacted.html",
+                     MODERATION),
+    # Told even when the threshold hid the post pending review: admins see hidden posts.
+    NotificationText(events.REVIEW_ESCALATED, _site_admins,
+                     "notifications/_review_escalated.html", MODERATION, even_if_hidden=True),
 ]
 

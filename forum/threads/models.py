@@ -159,6 +159,9 @@ class Revision(db.Model):
     editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body_source: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # A version holding what a moderator edited out (personal information): only the
+    # company's moderators and site admins read it, not even the author.
+    moderators_only: Mapped[bool] = mapped_column(Boolean, default=False)
 
     editor: Mapped[User] = relationship()
 

@@ -193,22 +193,29 @@ def edit_post(editor: User, post: Post, body: str, *, title: str | None = None) 
     if body == post.body_source and (new_title is None or new_title == thread.title):
         return post
     with write_transaction():
-        db.session.add(Revision(post_id=post.id, editor_id=editor.id,
-                                body_source=post.body_source, created_at=post.edited_at
-                                or post.created_at))
-        rendered = render(body)
-        post.body_source = body
-        post.body_html = rendered.html
-        post.edited_at = utcnow()
-        post.revision_count = Post.revision_count + 1
+        replace_body(editor, post, body)
         data = {"number": post.number, "by_author": editor.id == post.author_id}
         if new_title is not None:
             data["title"] = [thread.title, new_title]
             thread.title = new_title
             thread.slug = slugify(new_title)
-        _record_references(post, rendered)
         record(events.POST_EDITED, editor, post, thread.company_id, data)
     return post
+
+
+def replace_body(editor: User, post: Post, body: str, *, moderators_only: bool = False) -> None:
+    """Give the post a new text, keeping the one it replaces as a revision (inside the
+    caller's transaction; the caller records the event). `moderators_only`: the old text
+    held personal information, so that revision is for the company's moderators alone."""
+    db.session.add(Revision(post_id=post.id, editor_id=editor.id, body_source=post.body_source,
+                            created_at=post.edited_at or post.created_at,
+                            moderators_only=moderators_only))
+    rendered = render(body)
+    post.body_source = body
+    post.body_html = rendered.html
+    post.edited_at = utcnow()
+    post.revision_count = Post.revision_count + 1
+    _record_references(post, rendered)
 
 
 def delete_post(actor: User, post: Post) -> None:

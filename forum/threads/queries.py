@@ -114,11 +114,14 @@ def accepted_post(thread: Thread) -> Post | None:
                              .options(joinedload(Post.author)))
 
 
-def revisions(post: Post) -> list[Revision]:
-    return list(db.session.scalars(
-        select(Revision).where(Revision.post_id == post.id)
-        .options(joinedload(Revision.editor)).order_by(Revision.created_at.desc())
-    ))
+def revisions(post: Post, *, with_redacted: bool = False) -> list[Revision]:
+    """A post's earlier versions, newest first; those holding what a moderator edited
+    out only `with_redacted` (the caller asked policy.VIEW_REDACTED)."""
+    statement = (select(Revision).where(Revision.post_id == post.id)
+                 .options(joinedload(Revision.editor)).order_by(Revision.created_at.desc()))
+    if not with_redacted:
+        statement = statement.where(Revision.moderators_only.is_(False))
+    return list(db.session.scalars(statement))
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,9 @@ def revisions(slug: str, thread_id: int, post_id: int) -> str:
     thread, post = _thread_and_post(slug, thread_id, post_id)
     policy.require(current_user, policy.Action.VIEW_REVISIONS, post)
     return render_template("threads/revisions.html", company=thread.company, thread=thread,
-                           post=post, revisions=queries.revisions(post))
+                           post=post, revisions=queries.revisions(
+                               post, with_redacted=bool(policy.can(
+                                   current_user, policy.Action.VIEW_REDACTED, post))))
 
 
 @bp.post("/c/<slug>/t/<int:thread_id>/accept")

@@ -23,6 +23,7 @@ from forum.accounts.models import UserSession
 from forum.companies.services import set_staff_role
 from forum.extensions import db
 from forum.mail import tokens
+from forum.moderation.flags import flag_post
 from ideas import priority
 from ideas.services import create_tag
 from ideas.votes import record_vote_on_behalf
@@ -69,6 +70,7 @@ def world(app, admin, make_user, make_company, make_category, make_thread, make_
     thread = make_thread(company, author=carol)
     general_id = thread.category_id
     reply = make_reply(thread, author=carol)
+    flag_post(make_user("flagger"), reply, "spam")  # a review item: its decisions read `next`
     idea = make_idea(company)
     duplicate = make_idea(company)
     make_user("newstaff")
@@ -160,7 +162,9 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "moderation.hide_post": [{"reason": "spam", "note": "Advertising."}],
         "moderation.restore_post": [{"note": "Not spam after all."}],
         "moderation.settings": [{"threshold": "3"}],
-        "moderation.decide": [{"reason": "spam", "note": "Advertising."}],
+        "moderation.decide": [{"reason": "spam", "note": "Advertising.",
+                               "body": "Edited ({n})."}],
+        "moderation.redact_post": [{"body": "Edited ({n}).", "note": "A phone number."}],
         "moderation.appeal": [{"text": "It was not spam."}],
         "moderation.decide_appeal": [{"outcome": "restore", "note": "Fine."}],
         "notifications.read_all": [{}],

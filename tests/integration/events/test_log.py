@@ -98,14 +98,14 @@ def test_site_admins_read_the_audit_log_with_filters(client, auth, admin, make_c
     companies.set_staff_role(admin, acme, "bob", "team")
     companies.set_staff_role(admin, other, "bob", "moderator")
     auth.signin("root")
-    page = client.get("/admin/events").get_data(as_text=True)
+    page = client.get("/admin/audit").get_data(as_text=True)
     assert "Gave a staff role" in page and "Opened a company" in page
-    filtered = client.get("/admin/events?company=acme&type=staff.role_set")
+    filtered = client.get("/admin/audit?company=acme&type=staff.role_set")
     text = filtered.get_data(as_text=True)
     assert filtered.status_code == 200
     assert text.count("staff.role_set</span>") == 1
     assert "None → team" not in text and "— → team" in text
-    by_actor = client.get("/admin/events?actor=bob").get_data(as_text=True)
+    by_actor = client.get("/admin/audit?actor=bob").get_data(as_text=True)
     assert "user.registered</span>" in by_actor  # bob joined
     assert "staff.role_set</span>" not in by_actor  # the admin gave him his roles
     assert bob.id
@@ -116,7 +116,7 @@ def test_only_site_admins_see_the_audit_log(client, auth, make_user, who, status
     if who:
         make_user(who)
         auth.signin(who)
-    assert client.get("/admin/events").status_code == status
+    assert client.get("/admin/audit").status_code == status
 
 
 def test_the_audit_log_pages_by_id_and_costs_the_same_at_any_size(
@@ -124,17 +124,17 @@ def test_the_audit_log_pages_by_id_and_costs_the_same_at_any_size(
     auth.signin("root")
     for number in range(queries.PER_PAGE + 5):
         make_user(f"joiner{number}")
-    first = client.get("/admin/events?type=user.registered").get_data(as_text=True)
+    first = client.get("/admin/audit?type=user.registered").get_data(as_text=True)
     assert "joiner54" in first and "joiner4<" not in first and "Older events" in first
     oldest_shown = db.session.scalars(
         select(Event.id).where(Event.type == "user.registered").order_by(Event.id.desc())
         .limit(queries.PER_PAGE)).all()[-1]
-    second = client.get(f"/admin/events?type=user.registered&before={oldest_shown}")
+    second = client.get(f"/admin/audit?type=user.registered&before={oldest_shown}")
     assert "joiner4<" in second.get_data(as_text=True)
 
     def statements() -> int:
         with count_queries() as recorded:
-            assert client.get("/admin/events").status_code == 200
+            assert client.get("/admin/audit").status_code == 200
         return len(recorded)
 
     few = statements()
@@ -146,4 +146,4 @@ def test_the_audit_log_pages_by_id_and_costs_the_same_at_any_size(
 @pytest.mark.parametrize("before", ["99999999999999999999999", "²", "-1", "abc"])
 def test_a_bad_page_marker_is_ignored(client, auth, admin, before):
     auth.signin("root")
-    assert client.get(f"/admin/events?before={before}").status_code == 200
+    assert client.get(f"/admin/audit?before={before}").status_code == 200

@@ -225,7 +225,7 @@ def test_merge_and_unmerge_are_events_in_both_ideas_public_history(client, auth,
             "back") in original_page
     assert merged_page.index("Merged into") < merged_page.index("Unmerged from")
     auth.signin(admin.username)
-    audit = text_of(client.get("/admin/events?type=idea.unmerged"))
+    audit = text_of(client.get("/admin/audit?type=idea.unmerged"))
     assert "Unmerged an idea" in audit and audit.count("idea.unmerged</span>") == 1
 
 
