@@ -17,10 +17,21 @@ class FlagForm(Form):
 
 
 class DecisionForm(Form):
-    """Hide, keep or lock: a reason category (hide, lock) and a note (keep, restore)."""
+    """Hide, keep, lock or ban: a reason category (hide, lock, ban), a note (keep,
+    restore) and how long (ban)."""
 
     reason = StringField("Reason")
     note = TextAreaField("Note to the author", validators=[Optional()])
+    duration = StringField("For how long")  # one of bans.BAN_LENGTHS; the service checks
+
+
+class LiftForm(Form):
+    note = TextAreaField("Why lift it? The person is told.", validators=[Optional()])
+
+
+class WatchedWordForm(Form):
+    phrase = StringField("Word or phrase")
+    action = StringField("What happens to a post with it")  # block or hold
 
 
 class ThresholdForm(Form):

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from forum.accounts.models import User
 from forum.companies.models import Company
@@ -19,7 +19,8 @@ from forum.threads.models import Post, Thread
 
 QUEUE_SIZE = 50
 FLAGS_PER_PAGE = 50
-AGAINST = (Outcome.HIDE.value, Outcome.LOCK.value)  # what counts in an author's history
+# What counts in an author's history.
+AGAINST = (Outcome.HIDE.value, Outcome.LOCK.value, Outcome.BAN.value)
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,13 @@ def open_count(company: Company) -> int:
 
 
 def review_queue(company: Company, limit: int = QUEUE_SIZE) -> Queue:
-    """The oldest open items first, in four statements whatever the queue's length."""
+    """The oldest open items first, in five statements whatever the queue's length (the
+    authors' roles say whom the queue offers to ban)."""
     reviews = list(db.session.scalars(
         select(Review).where(Review.company_id == company.id, Review.closed_at.is_(None))
         .order_by(Review.opened_at, Review.id).limit(limit)
-        .options(joinedload(Review.post).joinedload(Post.author),
+        .options(joinedload(Review.post).joinedload(Post.author)
+                 .selectinload(User.memberships),
                  joinedload(Review.post).joinedload(Post.thread))))
     flags: dict[int, list[Flag]] = {}
     history: dict[int, int] = {}
@@ -102,7 +105,7 @@ def my_flags(user: object, posts: Iterable[Post]) -> dict[int, Flag]:
 
 
 LOG_PER_PAGE = 50
-PUBLIC_ACTIONS = (Outcome.HIDE, Outcome.RESTORE, Outcome.LOCK, Outcome.KEEP)
+PUBLIC_ACTIONS = (Outcome.HIDE, Outcome.RESTORE, Outcome.LOCK, Outcome.KEEP, Outcome.BAN)
 
 
 def public_log(company: Company, page: int = 1) -> Page:

@@ -7,11 +7,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from forum import policy
+from forum.accounts.models import User
 from forum.companies.models import Company
 from forum.companies.services import get_company, managed_company
 from forum.errors import Conflict
 from forum.forms import form_round_trip, redirect_with_message
 from forum.moderation import flags, hiding, queries, reviews
+from forum.moderation.bans import BAN_LENGTHS
 from forum.moderation.forms import REASON_CHOICES, DecisionForm, FlagForm, ThresholdForm
 from forum.moderation.models import REASON_LABELS, Review
 from forum.routing import parse_page
@@ -23,7 +25,8 @@ from forum.web import wants_fragment
 bp = Blueprint("moderation", __name__)
 POST_PATH = "/c/<slug>/t/<int:thread_id>/posts/<int:post_id>"
 DECISIONS = {"keep": "Kept: its flags are dismissed.", "hide": "Hidden, with your reason.",
-             "lock": "Thread locked, with your reason."}
+             "lock": "Thread locked, with your reason.",
+             "ban": "Its author is banned from posting here, and told until when and why."}
 
 
 @bp.app_template_filter("reason_label")
@@ -36,6 +39,18 @@ def reason_label(reason: str) -> str:
 def reason_choices() -> list[tuple[str, str]]:
     """The reason categories a flag or a decision chooses from, as (value, label)."""
     return REASON_CHOICES
+
+
+@bp.app_template_global()
+def ban_standing(company: Company, person: User) -> policy.Standing:
+    """What the queue asks the policy before it offers to ban a post's author."""
+    return policy.Standing(company, person)
+
+
+@bp.app_template_global()
+def ban_lengths() -> list[tuple[str, str]]:
+    """How long a ban may last, as (value, label)."""
+    return [(value, label) for value, (_days, label) in BAN_LENGTHS.items()]
 
 
 def _post(slug: str, thread_id: int, post_id: int, action: str) -> tuple[Post, dict]:
@@ -123,11 +138,11 @@ def settings(slug: str) -> ResponseReturnValue:
                                         "The flag threshold is saved."))
 
 
-@bp.post("/c/<slug>/manage/moderation/<int:post_id>/<any(keep, hide, lock):decision>")
+@bp.post("/c/<slug>/manage/moderation/<int:post_id>/<any(keep, hide, lock, ban):decision>")
 @login_required
 def decide(slug: str, post_id: int, decision: str) -> ResponseReturnValue:
-    """Keep, hide or lock a flagged post, always with a reason; htmx takes the item out
-    of the queue in place."""
+    """Keep, hide or lock a flagged post, or ban its author, always with a reason; htmx
+    takes the item out of the queue in place."""
     company = managed_company(current_user, slug, policy.Action.MODERATE)
     review = queries.get_review(company, post_id)
     form = DecisionForm()
@@ -145,6 +160,9 @@ def _decide(review: Review, decision: str, form: DecisionForm) -> None:
         reviews.keep_post(current_user, review, form.note.data)
     elif decision == "hide":
         reviews.hide_reviewed(current_user, review, form.reason.data, form.note.data)
+    elif decision == "ban":
+        reviews.ban_reviewed(current_user, review, form.duration.data, form.reason.data,
+                             form.note.data)
     else:
         reviews.lock_reviewed(current_user, review, form.reason.data, form.note.data)
 
@@ -176,8 +194,6 @@ def manage_section(company: Company) -> tuple[str, dict[str, object]]:
     """The manage page says how many flagged posts wait."""
     return "moderation/_manage_section.html", {"open_count": queries.open_count(company),
                                                "company": company}
-
-
 
 
 @bp.get("/c/<slug>/moderation-log")

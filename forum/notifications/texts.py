@@ -44,6 +44,12 @@ def _removed(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
     return [(author, "moderation")] if author and author != event.actor_id else []
 
 
+def _banned(_session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
+    """A ban, or its early end: the person it concerns hears until when and why."""
+    person = event.data.get("user_id")
+    return [(person, "moderation")] if person else []
+
+
 # What each kind of mail is, and how it reaches someone who never chose: what was
 # addressed to you at once, what is only news in the daily digest.
 REPLIES, NEWS, MODERATION = "replies", "news", "moderation"
@@ -76,5 +82,9 @@ FORUM_NOTIFICATIONS = [
                      MODERATION, even_if_hidden=True),
     NotificationText(events.POST_RESTORED, _removed, "notifications/_post_restored.html",
                      MODERATION),
+    NotificationText(events.USER_BANNED, _banned, "notifications/_user_banned.html",
+                     MODERATION, even_if_hidden=True),
+    NotificationText(events.USER_BAN_LIFTED, _banned, "notifications/_user_ban_lifted.html",
+                     MODERATION, even_if_hidden=True),
 ]
 
