@@ -40,8 +40,9 @@ def remove(slug: str, word_id: int) -> ResponseReturnValue:
     """Stop watching for a word (the list asks to confirm first)."""
     company = managed_company(current_user, slug, policy.Action.MANAGE_WATCHED_WORDS)
     word = watched.get_watched_word(company, word_id)
+    phrase = word.phrase  # the row is gone once removed
     watched.remove_watched_word(current_user, word)
-    return _changed(company, f"“{word.phrase}” is not watched any more.")
+    return _changed(company, f"“{phrase}” is not watched any more.")
 
 
 def _changed(company: Company, message: str) -> ResponseReturnValue:
