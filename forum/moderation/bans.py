@@ -16,12 +16,13 @@ from forum import policy
 from forum.accounts.models import User
 from forum.companies.models import Company
 from forum.database import utcnow, write_transaction
-from forum.errors import Conflict, Invalid, NotFound
+from forum.errors import Conflict, Invalid
 from forum.events import types as events
 from forum.events.log import record
 from forum.extensions import db
 from forum.moderation.hiding import check_note, log_action
 from forum.moderation.models import CompanyBan, Outcome
+from forum.moderation.queries import company_row
 from forum.pagination import Page, paginate
 from forum.threads.models import Post
 
@@ -94,11 +95,7 @@ def until_day(ban: CompanyBan) -> str:
 
 def get_ban(company: Company, ban_id: int) -> CompanyBan:
     """A ban at this company (a ban elsewhere is not found here)."""
-    found = db.session.scalar(select(CompanyBan).where(CompanyBan.id == ban_id,
-                                                       CompanyBan.company_id == company.id))
-    if found is None:
-        raise NotFound("There is no such ban at this company.")
-    return found
+    return company_row(CompanyBan, company, ban_id, "There is no such ban at this company.")
 
 
 def bans_at(company: Company, page: int = 1) -> Page:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -17,6 +18,7 @@ from forum.moderation.models import Flag, ModerationAction, Outcome, Review
 from forum.pagination import Page, paginate
 from forum.threads.models import Post, Thread
 
+T = TypeVar("T")
 QUEUE_SIZE = 50
 FLAGS_PER_PAGE = 50
 # What counts in an author's history.
@@ -75,6 +77,16 @@ def review_queue(company: Company, limit: int = QUEUE_SIZE) -> Queue:
     items = [QueueItem(review, flags.get(review.post_id, []),
                        history.get(review.post.author_id, 0)) for review in reviews]
     return Queue(items, open_count(company))
+
+
+def company_row(model: type[T], company: Company, row_id: int, missing: str) -> T:
+    """The `model` row `row_id` if it belongs to `company` (a ban, a watched word): one of
+    another company is not found here, whatever id the form carries."""
+    row = db.session.scalar(select(model).where(model.id == row_id,  # type: ignore[attr-defined]
+                                                model.company_id == company.id))  # type: ignore[attr-defined]
+    if row is None:
+        raise NotFound(missing)
+    return row
 
 
 def get_review(company: Company, post_id: int) -> Review:

@@ -24,6 +24,7 @@ from forum.events.log import record
 from forum.extensions import db
 from forum.moderation.hiding import hide
 from forum.moderation.models import HELD, Review, WatchedAction, WatchedWord
+from forum.moderation.queries import company_row
 from forum.threads.models import Post, Thread
 
 MAX_PHRASE = 100
@@ -88,11 +89,7 @@ def watched_words(company: Company) -> list[WatchedWord]:
 
 def get_watched_word(company: Company, word_id: int) -> WatchedWord:
     """A watched word of this company (one of another company is not found here)."""
-    word = db.session.scalar(select(WatchedWord).where(WatchedWord.id == word_id,
-                                                       WatchedWord.company_id == company.id))
-    if word is None:
-        raise NotFound("That word is not watched here.")
-    return word
+    return company_row(WatchedWord, company, word_id, "That word is not watched here.")
 
 
 def screen(author: User, company: Company, body: str, title: str | None = None) -> str | None:
