@@ -15,6 +15,7 @@ from forum.events.models import Event
 from forum.extensions import db
 from forum.moderation import bans, flags, reviews
 from forum.moderation.models import CompanyBan, ModerationAction, Review
+from forum.notifications.models import Notification
 from forum.threads.models import Post
 from tests.helpers import assert_queries_stay_flat, heard
 from tests.integration.moderation.conftest import post_path, thread_page, thread_url
@@ -72,6 +73,10 @@ def test_banning_from_the_queue_closes_the_review_and_stops_posting_here(
     told = client.get("/notifications").get_data(as_text=True)
     assert (f"Acme\u2019s moderators banned you from posting there until {ban.until.day} "
             f"{ban.until:%B %Y} (abuse or harassment): Insults in every reply.") in told
+    notification = db.session.scalar(select(Notification.id).where(
+        Notification.user_id == scene.author.id))
+    opened = client.get(f"/notifications/{notification}")
+    assert opened.status_code == 302 and opened.headers["Location"].endswith("/c/acme")
     refused = {
         "reply": client.post(thread_url(scene.thread, "/reply"), data={"body": "Hello?"}),
         "thread": client.post("/c/acme/forum/new", data={
