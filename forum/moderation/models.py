@@ -177,7 +177,7 @@ class CompanyBan(db.Model):
     @property
     def why(self) -> str:
         """What the banned person reads: the reason, and the moderator's note."""
-        return f"{self.reason_label} ({self.note})" if self.note else self.reason_label
+        return f"{self.reason_label} ({self.note.rstrip('.')})" if self.note else self.reason_label
 
 
 class WatchedAction(StrEnum):

@@ -41,7 +41,8 @@ def test_ban_from_the_queue_then_lift_it(new_page, make_company, make_staff, mak
     sign_in(writer, "troll", PASSWORD)
     writer.goto(thread_url)
     expect(writer.locator("#reply-form")).to_contain_text(re.compile(
-        r"You are banned from posting at Acme until \d+ \w+.*Insults are not allowed\."))
+        r"You are banned from posting at Acme until \d+ \w+: abuse or harassment "
+        r"\(Insults are not allowed\)\."))
     expect(writer.get_by_role("button", name="Post reply")).to_have_count(0)
 
     moderator.goto("/c/acme/manage")

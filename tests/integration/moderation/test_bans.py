@@ -41,7 +41,7 @@ def count(model) -> int:
 
 def banned_message(until) -> str:
     return (f"You are banned from posting at Acme until {policy.day(until)}: abuse or "
-            "harassment (Insults in every reply.).")
+            "harassment (Insults in every reply).")
 
 
 @pytest.fixture
@@ -72,7 +72,8 @@ def test_banning_from_the_queue_closes_the_review_and_stops_posting_here(
     auth.signin("troll")
     told = client.get("/notifications").get_data(as_text=True)
     assert (f"Acme\u2019s moderators banned you from posting there until {ban.until.day} "
-            f"{ban.until:%B %Y} (abuse or harassment): Insults in every reply.") in told
+            f"{ban.until:%B %Y} (abuse or harassment): Insults in every reply. You can "
+            "still read everything.") in told
     notification = db.session.scalar(select(Notification.id).where(
         Notification.user_id == scene.author.id))
     opened = client.get(f"/notifications/{notification}")
