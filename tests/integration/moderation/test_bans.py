@@ -271,3 +271,23 @@ def test_a_thread_page_checks_a_ban_once_however_many_posts(client, auth, flagge
     assert sum("FROM company_bans" in statement for statement in recorded) == 1
     assert_queries_stay_flat(client, count_queries, thread_page(flagged.thread), grow)
 
+
+
+def test_the_bans_page_runs_the_same_statements_however_many_bans(
+        client, auth, scene, make_user, make_reply, count_queries):
+    auth.signin("mona")
+    flagger = make_user("carol")
+
+    def grow(n: int) -> None:
+        for _ in range(n):
+            post = make_reply(scene.thread, author=make_user())
+            flags.flag_post(flagger, post, "spam")
+            ban = reviews.ban_reviewed(scene.moderator, reviews_of(post), "1", "spam", "")
+            if ban.id % 2:
+                bans.lift_ban(scene.moderator, ban, "Served.")
+
+    assert_queries_stay_flat(client, count_queries, BANS, grow)
+
+
+def reviews_of(post: Post) -> Review:
+    return db.session.scalar(select(Review).where(Review.post_id == post.id))
