@@ -90,6 +90,7 @@ def propose(slug: str) -> ResponseReturnValue:
     company = get_company(slug)
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.signin", next=request.path))
+    policy.require(current_user, IdeaAction.PROPOSE, company)  # before they type
     form = ProposeForm()
     form.tags.choices = [(tag.id, tag.name) for tag in services.company_tags(company)]
     return form_round_trip(

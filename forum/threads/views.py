@@ -82,6 +82,7 @@ def category(slug: str, category_slug: str) -> str:
 def new_thread(slug: str) -> ResponseReturnValue:
     """Start a thread: a question, a problem, praise or a discussion."""
     company = get_company(slug)
+    policy.require(current_user, policy.Action.START_THREAD, company)  # before they type
     form = ThreadForm()
     sections = categories.list_categories(company)
     form.category.choices = [(section.id, section.name) for section in sections]

@@ -89,6 +89,8 @@ def test_banning_from_the_queue_closes_the_review_and_stops_posting_here(
                                                           "body": "Please."}),
         "vote": client.post(f"/c/acme/ideas/{idea.thread_id}/vote", data={"action": "cast"}),
     }
+    refused["thread page"] = client.get("/c/acme/forum/new")
+    refused["idea page"] = client.get("/c/acme/ideas/new")
     for what, answer in refused.items():
         assert answer.status_code == 403, what
         assert banned_message(ban.until) in answer.get_data(as_text=True), what
