@@ -25,8 +25,10 @@ from forum.events.views import bp as audit_bp
 from forum.extensions import csrf, db, htmx, limiter, login_manager, migrate
 from forum.hooks import Hooks, NavLink, Plugin, init_hooks
 from forum.mail.views import configure_mail
+from forum.moderation.ban_views import bp as bans_bp
 from forum.moderation.views import bp as moderation_bp
 from forum.moderation.views import manage_section as moderation_section
+from forum.moderation.watched_views import bp as watched_words_bp
 from forum.notifications.texts import FORUM_MAIL_KINDS, FORUM_NOTIFICATIONS, FORUM_REASONS
 from forum.notifications.views import configure_notifications
 from forum.pagecache.cache import configure_page_cache
@@ -107,12 +109,17 @@ def configure_forum_hooks(hooks: Hooks) -> None:
                                          action=Action.MODERATE))
     hooks.add_nav_link("manage", NavLink("Appeals", "moderation.appeals_page", 36,
                                          action=Action.MODERATE))
+    hooks.add_nav_link("manage", NavLink("Bans", "bans.bans_page", 35,
+                                         action=Action.MODERATE))
+    hooks.add_nav_link("manage", NavLink("Watched words", "watched_words.words", 35,
+                                         action=Action.MANAGE_WATCHED_WORDS))
     hooks.add_manage_section(moderation_section, Action.MODERATE)
 
 
 def configure_blueprints(app: Flask, hooks: Hooks) -> None:
     for blueprint in (accounts_bp, companies_bp, admin_bp, audit_bp, threads_bp,
-                      thread_staff_bp, moderation_bp, search_bp, *hooks.blueprints):
+                      thread_staff_bp, moderation_bp, bans_bp, watched_words_bp, search_bp,
+                      *hooks.blueprints):
         app.register_blueprint(blueprint)
 
 

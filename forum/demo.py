@@ -16,6 +16,7 @@ from forum.companies.models import Company
 from forum.database import utcnow, write_transaction
 from forum.extensions import db
 from forum.hooks import hooks_of
+from forum.moderation import watched
 from forum.notifications import services as notifications
 from forum.threads import categories, posting, state
 from forum.threads.models import Post, Thread
@@ -57,6 +58,8 @@ COMPANIES = [
         "website": "https://lumen.example.com",
         "staff": [("jonas", "moderator")],
         "followers": ["maya"],
+        # Added once the demo's posts are in: new posts that mention it wait for Jonas.
+        "watched_words": [("jonas", "crypto", "hold")],
     },
     {
         "slug": "tandem", "name": "Tandem Bikes", "owner": "sam",
@@ -172,6 +175,10 @@ def _load(progress: Callable[[int], object]) -> dict[str, User]:
         progress(1)
     for _, loader in hooks_of().demo_loaders:
         loader(people, progress)
+    for spec in COMPANIES:
+        for moderator, phrase, action in spec.get("watched_words", []):
+            watched.add_watched_word(people[moderator], companies.get_company(spec["slug"]),
+                                     phrase, action)
     return people
 
 

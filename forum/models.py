@@ -7,14 +7,15 @@ from forum.accounts.models import User, UserSession
 from forum.companies.models import Company, Membership, Role
 from forum.events.models import Event
 from forum.mail.models import MailPreference, OutgoingMail
-from forum.moderation.models import Flag, ModerationAction, Review
+from forum.moderation.models import CompanyBan, Flag, ModerationAction, Review, WatchedWord
 from forum.notifications.models import EventCursor, Notification, Subscription
 from forum.pagecache.models import ContentVersion
 from forum.threads.models import Category, Mention, Post, Revision, Thread, ThreadLink
 
 __all__ = [
-    "Category", "Company", "ContentVersion", "Event", "EventCursor", "Flag", "MailPreference",
+    "Category", "Company", "CompanyBan", "ContentVersion", "Event", "EventCursor", "Flag",
+    "MailPreference",
     "Membership", "Mention", "ModerationAction", "Notification", "OutgoingMail", "Post",
     "Review", "Revision", "Role", "Subscription", "Thread", "ThreadLink", "User",
-    "UserSession",
+    "UserSession", "WatchedWord",
 ]

@@ -19,7 +19,7 @@ from forum.companies.models import Company, Role
 from forum.database import utcnow
 from forum.errors import NotAllowed
 from forum.hooks import Rule, hooks_of
-from forum.moderation.models import Appeal, Review
+from forum.moderation.models import Appeal, CompanyBan, Review
 from forum.threads.models import FORUM_KINDS, Kind, Post, Thread
 
 
@@ -80,6 +80,17 @@ class Action(StrEnum):
     ESCALATE = "escalate"
     REDACT_POST = "redact_post"
     VIEW_REDACTED = "view_redacted"
+    BAN_USER = "ban_user"
+    LIFT_BAN = "lift_ban"
+    MANAGE_WATCHED_WORDS = "manage_watched_words"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A person at a company: what a ban is decided about."""
+
+    company: Company
+    person: User
 
 
 def actions() -> list[str]:
@@ -140,8 +151,20 @@ def active(user: Any, reason: str) -> Decision:
     if not getattr(user, "is_authenticated", False):
         return refuse(reason, sign_in=True)
     if user.is_suspended:
-        return refuse(f"You are suspended until {day(user.suspended_until)}.")
+        # The reason travels with the date to every page they try to post from.
+        why = f": {user.suspension_reason.rstrip('.')}" if user.suspension_reason else ""
+        return refuse(f"You are suspended until {day(user.suspended_until)}{why}.")
     return ALLOWED
+
+
+def not_banned(user: Any, company: Company) -> Decision:
+    """Refused, with until when and why, while a moderator's ban keeps the (signed-in)
+    user from posting at `company`; one query per request, however often it is asked."""
+    ban = user.ban_at(company.id)
+    if ban is None:
+        return ALLOWED
+    return refuse(f"You are banned from posting at {company.name} until {day(ban.until)}: "
+                  f"{ban.why}.")
 
 
 def signed_in(user: Any, to: str) -> Decision:
@@ -209,8 +232,12 @@ def _follow(user: Any, subject: Any) -> Decision:
     return decision
 
 
+def _start_thread(user: Any, company: Company) -> Decision:
+    return signed_in(user, "start a thread") and not_banned(user, company)
+
+
 def _reply(user: Any, thread: Thread) -> Decision:
-    return (signed_in(user, "reply")
+    return (signed_in(user, "reply") and not_banned(user, thread.company)
             and check(not thread.is_hidden, "This thread was removed; it takes no replies.")
             and check(not thread.is_locked, "This thread is locked: it takes no new replies."))
 
@@ -237,6 +264,7 @@ def _edit_post(user: Any, post: Post) -> Decision:
     if not decision or has_role(user, post.thread.company, *MODERATORS):
         return decision
     return (check(user.id == post.author_id, "You can only edit your own posts.")
+            and not_banned(user, post.thread.company)
             and check(not post.thread.is_locked,
                       "This thread is locked: its posts can no longer be edited."))
 
@@ -264,7 +292,7 @@ def _view_revisions(user: Any, post: Post) -> Decision:
 
 
 def _flag_post(user: Any, post: Post) -> Decision:
-    return (signed_in(user, "flag posts")
+    return (signed_in(user, "flag posts") and not_banned(user, post.thread.company)
             and check(not post.is_hidden and not post.thread.is_hidden,
                       "This post was removed.")
             and check(user.id != post.author_id,
@@ -336,6 +364,19 @@ def _view_redacted(user: Any, post: Post) -> Decision:
     return signed_in(user, "see what was edited out") and check(
         has_role(user, post.thread.company, *MODERATORS),
         "Only the company's moderators see what was edited out of a post.")
+def _ban_user(user: Any, standing: Standing) -> Decision:
+    company, person = standing.company, standing.person
+    return (staff(user, company, "Only the company's moderators ban people from posting.",
+                  MODERATORS)
+            and check(person.id != user.id, "You cannot ban yourself.")
+            and check(not person.is_site_admin, "Site admins cannot be banned from a company.")
+            and check(person.role_at(company.id) is None,
+                      f"{person.name} is on {company.name}'s staff: staff are not banned. "
+                      "Remove their role first if they should not post here."))
+
+
+def _lift_ban(user: Any, ban: CompanyBan) -> Decision:
+    return staff(user, ban.company, "Only the company's moderators lift bans.", MODERATORS)
 
 
 def _company_rule(reason: str, roles: tuple[Role, ...] = ()) -> Rule:
@@ -361,7 +402,7 @@ FORUM_RULES: dict[str, Rule] = {
     Action.EDIT_PROFILE: _edit_profile,
     Action.MANAGE_CATEGORIES: _company_rule(
         "Only the company's moderators manage its categories.", MODERATORS),
-    Action.START_THREAD: lambda user, _company: signed_in(user, "start a thread"),
+    Action.START_THREAD: _start_thread,
     Action.VIEW_THREAD: _view_thread,
     Action.REPLY: _reply,
     Action.ANNOUNCE: _announce,
@@ -387,4 +428,8 @@ FORUM_RULES: dict[str, Rule] = {
     Action.ESCALATE: _escalate,
     Action.REDACT_POST: _redact_post,
     Action.VIEW_REDACTED: _view_redacted,
+    Action.BAN_USER: _ban_user,
+    Action.LIFT_BAN: _lift_ban,
+    Action.MANAGE_WATCHED_WORDS: _company_rule(
+        "Only the company's moderators manage its watched words.", MODERATORS),
 }

@@ -17,6 +17,7 @@ from forum.database import utcnow, write_transaction
 from forum.errors import Conflict, Invalid, NotFound
 from forum.events.log import record
 from forum.extensions import db
+from forum.moderation import watched
 from forum.threads import posting
 from forum.threads.models import Kind, PostKind, Thread
 from forum.threads.queries import get_thread
@@ -80,11 +81,12 @@ def propose_idea(author: User, company: Company, *, title: str, body: str,
     """A customer proposes an idea: a thread of kind idea, its Idea row and their vote."""
     policy.require(author, IdeaAction.PROPOSE, company)
     tags = _tags_of(company, tag_ids or [])
+    held = watched.screen(author, company, body, title)
     # The thread, the idea, its tags and the proposer's vote are committed together.
     with write_transaction(keep_loaded=True):
         start = first_of(company_statuses(company.id), Category.OPEN)
         thread = posting.start_thread(author, company, title=title, body=body,
-                                      kind=Kind.IDEA)
+                                      kind=Kind.IDEA, hold=False)
         idea = Idea(thread_id=thread.id, company_id=company.id, created_at=thread.created_at,
                     status=start.key, status_category=start.category)
         db.session.add(idea)
@@ -93,6 +95,8 @@ def propose_idea(author: User, company: Company, *, title: str, body: str,
         record(events.IDEA_PROPOSED, author, idea, company,
                {"title": thread.title, "tags": [tag.slug for tag in tags]})
         cast_vote(author, idea)
+        if held:  # after the vote, which a hidden idea would refuse
+            watched.hold_thread(thread, held)
     return idea
 
 

@@ -14,6 +14,7 @@ from forum import policy
 from forum.companies.services import get_company
 from forum.database import write_transaction
 from forum.forms import form_round_trip, page_form, redirect_with_message
+from forum.moderation import watched
 from forum.pagecache.cache import cached_for_visitors
 from forum.routing import parse_page
 from forum.threads.queries import get_thread
@@ -89,15 +90,23 @@ def propose(slug: str) -> ResponseReturnValue:
     company = get_company(slug)
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.signin", next=request.path))
+    policy.require(current_user, IdeaAction.PROPOSE, company)  # before they type
     form = ProposeForm()
     form.tags.choices = [(tag.id, tag.name) for tag in services.company_tags(company)]
     return form_round_trip(
         form, "ideas/propose.html",
         lambda: services.propose_idea(current_user, company, title=form.title.data,
                                       body=form.body.data, tag_ids=form.tags.data or []),
-        lambda idea: redirect_with_message(thread_url(idea.thread),
-                                           "Your idea is posted, with your vote."),
-        company=company, similar=[])
+        _proposed, company=company, similar=[])
+
+
+def _proposed(idea: Idea) -> Response:
+    """The new idea; one held for a moderator cannot be opened yet, so its author is told
+    so on the board."""
+    if idea.thread.is_hidden:
+        return redirect_with_message(url_for("ideas.board", slug=idea.company.slug),
+                                     watched.held_notice(idea.thread.hidden_reason))
+    return redirect_with_message(thread_url(idea.thread), "Your idea is posted, with your vote.")
 
 
 @bp.get("/c/<slug>/ideas/similar")

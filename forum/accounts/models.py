@@ -14,6 +14,7 @@ from forum.extensions import db
 
 if TYPE_CHECKING:
     from forum.companies.models import Membership
+    from forum.moderation.models import CompanyBan
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_]{2,29}$"
 
@@ -53,6 +54,12 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan"
     )
 
+    # Bans no moderator lifted, expired ones too (ban_at reads the date): loaded once, the
+    # first time the policy asks about posting at a company, however many posts a page shows.
+    company_bans: Mapped[list[CompanyBan]] = relationship(
+        primaryjoin="and_(User.id == CompanyBan.user_id, CompanyBan.lifted_at.is_(None))",
+        viewonly=True)
+
     # The server-side session this object was signed in or loaded through (not a column):
     # Flask-Login stores get_id() in the session and the remember-me cookie, so both name
     # a session that signing out can end.
@@ -87,6 +94,13 @@ class User(UserMixin, db.Model):
             if membership.company_id == company_id:
                 return membership.role
         return None
+
+    def ban_at(self, company_id: int) -> CompanyBan | None:
+        """The ban that keeps this user from posting at a company now, if any."""
+        now = utcnow()
+        current = [ban for ban in self.company_bans
+                   if ban.company_id == company_id and ban.until > now]
+        return max(current, key=lambda ban: ban.until, default=None)
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

@@ -42,6 +42,10 @@ USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 (an event name)
 USER_UNSUSPENDED = "user.unsuspended"
 USER_INVITED = "user.invited"
 USER_CLAIMED = "user.claimed"
+USER_BANNED = "user.banned"
+USER_BAN_LIFTED = "user.ban_lifted"
+WATCHED_WORD_ADDED = "company.watched_word_added"
+WATCHED_WORD_REMOVED = "company.watched_word_removed"
 
 _LABELS: Mapping[str, str] = {
     THREAD_STARTED: "started a thread",
@@ -78,6 +82,10 @@ _LABELS: Mapping[str, str] = {
     USER_UNSUSPENDED: "lifted a suspension",
     USER_INVITED: "made an account for someone, by invitation",
     USER_CLAIMED: "claimed an invited account",
+    USER_BANNED: "banned someone from posting at a company",
+    USER_BAN_LIFTED: "lifted a ban from posting at a company",
+    WATCHED_WORD_ADDED: "added a watched word",
+    WATCHED_WORD_REMOVED: "removed a watched word",
 }
 
 # Changes that show on pages everywhere (a person's name next to their posts, a company's

@@ -56,7 +56,7 @@ class Told:
     summary: str
     link: str
     company: Company
-    thread: Thread
+    thread: Thread | None  # None: news about the person at the company (a ban)
     why: str
     post: Post | None = None
 
@@ -79,8 +79,10 @@ class Renderer:
     def _tell(self, mail: OutgoingMail) -> Told | None:
         event = db.session.get(Event, mail.event_id)
         text = hooks_of().notifications.get(event.type) if event is not None else None
-        if event is None or text is None or event.thread_id is None:
+        if event is None or text is None:
             return None
+        if event.thread_id is None:
+            return self._tell_at_company(mail, event)
         thread = self._thread(event.thread_id)
         data = dict(event.data or {})
         post_id = data.get("post_id") or (event.subject_id if event.subject_type == "posts"
@@ -89,16 +91,22 @@ class Renderer:
         hidden = thread is None or thread.is_hidden or (post is not None and post.is_hidden)
         if thread is None or (hidden and not text.even_if_hidden):
             return None
-        actor = db.session.get(User, event.actor_id) if event.actor_id else None
-        item = Item([event.id], event.type, text.template, mail.reason, event.created_at, True,
-                    thread, data, [actor.name if actor else "Someone"], data.get("number"))
-        summary = html.unescape(" ".join(render_template(text.template, item=item).split()))
         number = post.number if post is not None and not post.is_hidden else None
         path = thread_path(thread.company.slug, thread.id, thread.slug, thread.kind)
         link = absolute(path + (f"#post-{number}" if number else ""))
-        why = hooks_of().notification_reasons.get(mail.reason, "")
-        return Told(summary, link, thread.company, thread, why,
+        return Told(_summary(mail, event, thread), link, thread.company, thread,
+                    hooks_of().notification_reasons.get(mail.reason, ""),
                     None if hidden else post)
+
+    def _tell_at_company(self, mail: OutgoingMail, event: Event) -> Told | None:
+        """News about the person at a company, of no thread (a ban): it links to the
+        company."""
+        company = db.session.get(Company, event.company_id) if event.company_id else None
+        if company is None:
+            return None
+        return Told(_summary(mail, event, None),
+                    absolute(url_for("companies.company", slug=company.slug)), company, None,
+                    hooks_of().notification_reasons.get(mail.reason, ""))
 
     def _thread(self, thread_id: int) -> Thread | None:
         if thread_id not in self.threads:
@@ -111,6 +119,16 @@ class Renderer:
         return render_letter("notification", told=told,
                              unsubscribe=unsubscribe_url(mail.user_id, mail.kind),
                              kind=hooks_of().mail_kinds[mail.kind])
+
+
+def _summary(mail: OutgoingMail, event: Event, thread: Thread | None) -> str:
+    """The notification's one line, as the bell says it, in plain text."""
+    text = hooks_of().notifications[event.type]
+    data = dict(event.data or {})
+    actor = db.session.get(User, event.actor_id) if event.actor_id else None
+    item = Item([event.id], event.type, text.template, mail.reason, event.created_at, True,
+                thread, data, [actor.name if actor else "Someone"], data.get("number"))
+    return html.unescape(" ".join(render_template(text.template, item=item).split()))
 
 
 def digest_letter(user: User, told: list[Told]) -> Letter:

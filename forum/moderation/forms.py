@@ -17,13 +17,24 @@ class FlagForm(Form):
 
 
 class DecisionForm(Form):
-    """Hide, keep, lock, escalate or redact: a reason category (hide, lock), a note (keep,
-    restore, escalate, redact) and the post's edited text (redact)."""
+    """Hide, keep, lock, ban, escalate or redact: a reason category (hide, lock, ban), a
+    note (keep, restore, escalate, redact), how long (ban) and the post's edited text
+    (redact)."""
 
     reason = StringField("Reason")
     note = TextAreaField("Note to the author", validators=[Optional()])
     body = TextAreaField("The post, with the personal information edited out",
                          validators=[Optional()])
+    duration = StringField("For how long")  # one of bans.BAN_LENGTHS; the service checks
+
+
+class LiftForm(Form):
+    note = TextAreaField("Why lift it? The person is told.", validators=[Optional()])
+
+
+class WatchedWordForm(Form):
+    phrase = StringField("Word or phrase")
+    action = StringField("What happens to a post with it")  # block or hold
 
 
 class ThresholdForm(Form):

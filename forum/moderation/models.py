@@ -1,4 +1,5 @@
-"""Flag, Review and ModerationAction: what people reported and what moderators did."""
+"""Flag, Review and ModerationAction: what people reported and what moderators did;
+CompanyBan and WatchedWord: who may not post at a company, and what may not be said there."""
 
 from __future__ import annotations
 
@@ -25,9 +26,12 @@ class Reason(StrEnum):
     OTHER = "other"
 
 
-# What people read for each reason, in flags, stubs and notifications. PENDING_REVIEW is
-# never chosen: it is the reason of an automatic hide after enough trusted flags.
+# What people read for each reason, in flags, stubs and notifications. PENDING_REVIEW and
+# HELD are never chosen: the reasons of an automatic hide after enough trusted flags, and
+# of a post held back because it contains one of the company's watched words.
 PENDING_REVIEW = "pending_review"
+HELD = "held"
+AWAITING_REVIEW = frozenset({PENDING_REVIEW, HELD})  # hidden until a moderator decides
 REASON_LABELS = {
     Reason.SPAM: "spam",
     Reason.ABUSE: "abuse or harassment",
@@ -35,6 +39,7 @@ REASON_LABELS = {
     Reason.PERSONAL_INFORMATION: "personal information",
     Reason.OTHER: "other",
     PENDING_REVIEW: "hidden pending review",
+    HELD: "held for a moderator",
 }
 
 
@@ -49,6 +54,7 @@ class Outcome(StrEnum):
     # Personal information edited out of the post; the removed text is a revision only
     # moderators read.
     REDACT = "redact"
+    BAN = "ban"
 
 
 class Flag(db.Model):
@@ -188,3 +194,70 @@ class Appeal(db.Model):
     def thread_id(self) -> int:
         """The appealed post's thread: the event log files appeals under it."""
         return self.post.thread_id
+class CompanyBan(db.Model):
+    """A person may not post at one company until a date: they still read everything.
+
+    A ban ends by itself at `until`, or earlier when a moderator lifts it; either way the
+    row stays, so the bans page shows what happened and why."""
+
+    __tablename__ = "company_bans"
+    __table_args__ = (Index("ix_company_bans_company", "company_id", "id"),
+                      Index("ix_company_bans_user", "user_id", "lifted_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The post the ban was decided on, from the review queue.
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"),
+                                                default=None)
+    until: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    lifted_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    lift_note: Mapped[str] = mapped_column(String(500), default="")
+
+    company: Mapped[Company] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    lifted_by: Mapped[User | None] = relationship(foreign_keys=[lifted_by_id])
+
+    @property
+    def is_current(self) -> bool:
+        return self.lifted_at is None and self.until > utcnow()
+
+    @property
+    def reason_label(self) -> str:
+        return REASON_LABELS.get(self.reason, self.reason)
+
+    @property
+    def why(self) -> str:
+        """What the banned person reads: the reason, and the moderator's note."""
+        return f"{self.reason_label} ({self.note.rstrip('.')})" if self.note else self.reason_label
+
+
+class WatchedAction(StrEnum):
+    """What a watched word does to a post that contains it."""
+
+    BLOCK = "block"  # refused, with the word named, and the text kept in the form
+    HOLD = "hold"  # saved hidden, and put in the review queue
+
+
+class WatchedWord(db.Model):
+    """A word or phrase a company watches for in what customers post, kept lowercase:
+    matching ignores case, so "Spam" and "spam" are one entry."""
+
+    __tablename__ = "watched_words"
+    __table_args__ = (UniqueConstraint("company_id", "phrase"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    phrase: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(10))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    company: Mapped[Company] = relationship()
+    created_by: Mapped[User | None] = relationship()

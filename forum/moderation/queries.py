@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload
@@ -17,9 +18,11 @@ from forum.moderation.models import Appeal, Flag, ModerationAction, Outcome, Rev
 from forum.pagination import Page, paginate
 from forum.threads.models import Post, Thread
 
+T = TypeVar("T")
 QUEUE_SIZE = 50
 FLAGS_PER_PAGE = 50
-AGAINST = (Outcome.HIDE.value, Outcome.LOCK.value)  # what counts in an author's history
+# What counts in an author's history.
+AGAINST = (Outcome.HIDE.value, Outcome.LOCK.value, Outcome.BAN.value)
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,8 @@ def open_count(company: Company) -> int:
 
 
 def review_queue(company: Company, limit: int = QUEUE_SIZE) -> Queue:
-    """The oldest open items first, in four statements whatever the queue's length."""
+    """The oldest open items first, in five statements whatever the queue's length (the
+    authors' roles say whom the queue offers to ban)."""
     reviews = list(db.session.scalars(
         select(Review).where(Review.company_id == company.id, Review.closed_at.is_(None))
         .order_by(Review.opened_at, Review.id).limit(limit)
@@ -56,8 +60,9 @@ def review_queue(company: Company, limit: int = QUEUE_SIZE) -> Queue:
     return Queue(queue_items(reviews), open_count(company))
 
 
-# What an item shows of its post, its author and its thread, loaded with the reviews.
-_ITEM_LOADS = (joinedload(Review.post).joinedload(Post.author),
+# What an item shows of its post, its author (and their standing at the company) and its
+# thread, loaded with the reviews.
+_ITEM_LOADS = (joinedload(Review.post).joinedload(Post.author).selectinload(User.memberships),
                joinedload(Review.post).joinedload(Post.thread),
                joinedload(Review.escalated_by))
 
@@ -121,6 +126,16 @@ def platform_queue(after: int | None = None, limit: int = QUEUE_SIZE) -> Platfor
                          page[-1].id if more else None)
 
 
+def company_row(model: type[T], company: Company, row_id: int, missing: str) -> T:
+    """The `model` row `row_id` if it belongs to `company` (a ban, a watched word): one of
+    another company is not found here, whatever id the form carries."""
+    row = db.session.scalar(select(model).where(model.id == row_id,  # type: ignore[attr-defined]
+                                                model.company_id == company.id))  # type: ignore[attr-defined]
+    if row is None:
+        raise NotFound(missing)
+    return row
+
+
 def get_review(company: Company, post_id: int) -> Review:
     """The review of a post of this company (a post elsewhere is not found here)."""
     review = db.session.scalar(
@@ -150,7 +165,7 @@ def my_flags(user: object, posts: Iterable[Post]) -> dict[int, Flag]:
 
 LOG_PER_PAGE = 50
 PUBLIC_ACTIONS = (Outcome.HIDE, Outcome.RESTORE, Outcome.LOCK, Outcome.KEEP, Outcome.UPHOLD,
-                  Outcome.REDACT)
+                  Outcome.REDACT, Outcome.BAN)
 
 
 def public_log(company: Company, page: int = 1) -> Page:

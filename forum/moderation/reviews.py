@@ -1,5 +1,5 @@
-"""Deciding a review item: keep the post, hide it, lock its thread, or escalate it to the
-site admins; and the company's flag threshold."""
+"""Deciding a review item: keep the post, hide it, lock its thread, ban its author, or
+escalate it to the site admins; and the company's flag threshold."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from forum.errors import Conflict, Invalid
 from forum.events import types as events
 from forum.events.log import record
 from forum.extensions import db
+from forum.moderation import bans
 from forum.moderation.hiding import (
     check_note,
     check_reason,
@@ -22,7 +23,7 @@ from forum.moderation.hiding import (
     rehide,
     restore,
 )
-from forum.moderation.models import PENDING_REVIEW, Outcome, Review
+from forum.moderation.models import AWAITING_REVIEW, CompanyBan, Outcome, Review
 from forum.threads.models import State
 
 MAX_THRESHOLD = 100
@@ -35,7 +36,7 @@ def keep_post(actor: User, review: Review, note: str | None) -> None:
     post = review.post
     with write_transaction():
         _close(review, actor, Outcome.KEEP)
-        if post.is_hidden and post.hidden_category == PENDING_REVIEW:
+        if _awaiting(review):
             restore(post, actor, note)
         log_action(post, actor, Outcome.KEEP, "", note)
         record(events.FLAGS_DISMISSED, actor, post, review.company_id,
@@ -46,7 +47,7 @@ def hide_reviewed(actor: User, review: Review, reason: str | None, note: str | N
     """Hide the flagged post with a reason (or give the threshold's hide its reason)."""
     policy.require(actor, policy.Action.REVIEW_FLAGS, review)
     post = review.post
-    pending = post.is_hidden and post.hidden_category == PENDING_REVIEW
+    pending = _awaiting(review)
     if not pending:
         policy.require(actor, policy.Action.HIDE_POST, post)
     note = check_note(note, required=False)
@@ -91,6 +92,21 @@ def escalate_review(actor: User, review: Review, note: str | None) -> None:
         record(events.REVIEW_ESCALATED, actor, review.post, review.company_id,
                {"number": review.post.number, "note": note})
     db.session.refresh(review)
+def ban_reviewed(actor: User, review: Review, length: str | None, reason: str | None,
+                 note: str | None) -> CompanyBan:
+    """Ban the post's author from posting at the company for a time, with a reason they
+    read; a post hidden pending this review stays hidden, with the ban's reason."""
+    policy.require(actor, policy.Action.REVIEW_FLAGS, review)
+    post = review.post
+    policy.require(actor, policy.Action.BAN_USER, policy.Standing(review.company, post.author))
+    days = bans.check_length(length)
+    note = check_note(note, required=False)
+    category = check_reason(reason, note)
+    with write_transaction():
+        _close(review, actor, Outcome.BAN)
+        if _awaiting(review):
+            rehide(post, actor, category, note)
+        return bans.ban(actor, review.company, post.author, days, category, note, post)
 
 
 def set_flag_threshold(actor: User, company: Company, threshold: int | None) -> None:
@@ -102,6 +118,11 @@ def set_flag_threshold(actor: User, company: Company, threshold: int | None) -> 
         record(events.FLAG_THRESHOLD_SET, actor, company, company,
                {"threshold": [company.flag_threshold, threshold]})
         company.flag_threshold = threshold
+
+
+def _awaiting(review: Review) -> bool:
+    """Hidden until a moderator decides: by the flag threshold, or held for a watched word."""
+    return review.post.is_hidden and review.post.hidden_category in AWAITING_REVIEW
 
 
 def _close(review: Review, actor: User, outcome: Outcome) -> None:

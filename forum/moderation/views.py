@@ -7,11 +7,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from forum import policy
+from forum.accounts.models import User
 from forum.companies.models import Company
 from forum.companies.services import get_company, managed_company
 from forum.errors import Conflict
 from forum.forms import form_round_trip, redirect_with_message
 from forum.moderation import appeals, flags, hiding, queries, redaction, reviews
+from forum.moderation.bans import BAN_LENGTHS
 from forum.moderation.forms import (
     REASON_CHOICES,
     AppealDecisionForm,
@@ -33,7 +35,8 @@ DECISIONS = {"keep": "Kept: its flags are dismissed.", "hide": "Hidden, with you
              "lock": "Thread locked, with your reason.",
              "escalate": "Escalated: the site admins are told, and the item stays open.",
              "redact": "The personal information is edited out; only moderators can read "
-                       "what it said."}
+                       "what it said.",
+             "ban": "Its author is banned from posting here, and told until when and why."}
 
 
 @bp.app_template_filter("reason_label")
@@ -46,6 +49,18 @@ def reason_label(reason: str) -> str:
 def reason_choices() -> list[tuple[str, str]]:
     """The reason categories a flag or a decision chooses from, as (value, label)."""
     return REASON_CHOICES
+
+
+@bp.app_template_global()
+def ban_standing(company: Company, person: User) -> policy.Standing:
+    """What the queue asks the policy before it offers to ban a post's author."""
+    return policy.Standing(company, person)
+
+
+@bp.app_template_global()
+def ban_lengths() -> list[tuple[str, str]]:
+    """How long a ban may last, as (value, label)."""
+    return [(value, label) for value, (_days, label) in BAN_LENGTHS.items()]
 
 
 def _post(slug: str, thread_id: int, post_id: int, action: str) -> tuple[Post, dict]:
@@ -147,11 +162,11 @@ def settings(slug: str) -> ResponseReturnValue:
 
 
 @bp.post("/c/<slug>/manage/moderation/<int:post_id>/"
-         "<any(keep, hide, lock, escalate, redact):decision>")
+         "<any(keep, hide, lock, ban, escalate, redact):decision>")
 @login_required
 def decide(slug: str, post_id: int, decision: str) -> ResponseReturnValue:
-    """Keep, hide, lock, redact or escalate a flagged post, always with a reason; htmx
-    takes the item out of the queue in place (an escalated item stays, marked)."""
+    """Keep, hide, lock, redact or escalate a flagged post, or ban its author, always with a
+    reason; htmx takes the item out of the queue in place (an escalated item stays, marked)."""
     company = managed_company(current_user, slug, policy.Action.MODERATE)
     review = queries.get_review(company, post_id)
     form = DecisionForm()
@@ -174,6 +189,9 @@ def _decide(review: Review, decision: str, form: DecisionForm) -> None:
         reviews.escalate_review(current_user, review, form.note.data)
     elif decision == "redact":
         redaction.redact_reviewed(current_user, review, form.body.data, form.note.data)
+    elif decision == "ban":
+        reviews.ban_reviewed(current_user, review, form.duration.data, form.reason.data,
+                             form.note.data)
     else:
         reviews.lock_reviewed(current_user, review, form.reason.data, form.note.data)
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 
 from forum import policy
 from forum.accounts.models import User
+from forum.companies.models import Company
 from forum.events.models import Event
 from forum.extensions import db
 from forum.hooks import hooks_of
@@ -102,16 +103,20 @@ def _hidden_posts(ids: set[int]) -> set[int]:
                                                         Post.hidden_at.is_not(None))))
 
 
-def notification_of(user: User, notification_id: int) -> tuple[Thread | None, int | None]:
-    """Where one of the person's notifications points: its thread and post number."""
+def notification_of(user: User, notification_id: int
+                    ) -> tuple[Thread | None, int | None, Company | None]:
+    """Where one of the person's notifications points: its thread and post number, or for
+    news about them at a company (a ban), that company."""
     row = db.session.execute(
-        select(Event.thread_id, Event.data).select_from(Notification)
+        select(Event.thread_id, Event.data, Event.company_id).select_from(Notification)
         .join(Event, Event.id == Notification.event_id)
         .where(Notification.id == notification_id, Notification.user_id == user.id)).first()
+    if row is not None and row.thread_id is None and row.company_id is not None:
+        return None, None, db.session.get(Company, row.company_id)
     if row is None or row.thread_id is None:
-        return None, None
+        return None, None, None
     thread = threads_by_id({row.thread_id}).get(row.thread_id)
     # A removed thread is still there for its author (to read why) and its moderators.
     if thread is None or not policy.can(user, policy.Action.VIEW_THREAD, thread):
-        return None, None
-    return thread, (row.data or {}).get("number")
+        return None, None, None
+    return thread, (row.data or {}).get("number"), None

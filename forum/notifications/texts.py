@@ -67,6 +67,10 @@ def _site_admins(session: Session, event: LoggedEvent) -> Iterable[tuple[int, st
     """A company's moderators escalated a flagged post: every site admin decides."""
     return [(user_id, "site_admin") for user_id in session.scalars(
         select(User.id).where(User.is_site_admin.is_(True)))]
+def _banned(_session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
+    """A ban, or its early end: the person it concerns hears until when and why."""
+    person = event.data.get("user_id")
+    return [(person, "moderation")] if person else []
 
 
 # What each kind of mail is, and how it reaches someone who never chose: what was
@@ -112,5 +116,9 @@ FORUM_NOTIFICATIONS = [
     # Told even when the threshold hid the post pending review: admins see hidden posts.
     NotificationText(events.REVIEW_ESCALATED, _site_admins,
                      "notifications/_review_escalated.html", MODERATION, even_if_hidden=True),
+    NotificationText(events.USER_BANNED, _banned, "notifications/_user_banned.html",
+                     MODERATION, even_if_hidden=True),
+    NotificationText(events.USER_BAN_LIFTED, _banned, "notifications/_user_ban_lifted.html",
+                     MODERATION, even_if_hidden=True),
 ]
 

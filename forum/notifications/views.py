@@ -68,7 +68,9 @@ def bell() -> str:
 def open_one(notification_id: int) -> Response:
     """Mark a notification read and go to what it is about."""
     services.mark_read(current_user, [notification_id])
-    thread, number = queries.notification_of(current_user, notification_id)
+    thread, number, company = queries.notification_of(current_user, notification_id)
+    if company is not None:
+        return redirect(url_for("companies.company", slug=company.slug))
     if thread is None:
         flash("That is no longer there to see.", "info")
         return redirect(url_for("notifications.index"))

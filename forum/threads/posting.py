@@ -19,6 +19,7 @@ from forum.events import types as events
 from forum.events.log import record
 from forum.extensions import db
 from forum.hooks import hooks_of
+from forum.moderation import watched
 from forum.threads.limits import check_posting_limits
 from forum.threads.models import (
     FORUM_KINDS,
@@ -88,13 +89,15 @@ def known_usernames(candidates: Iterable[str]) -> set[str]:
 
 def start_thread(
     author: User, company: Company, *, title: str, body: str, kind: str = Kind.DISCUSSION,
-    category: Category | None = None, official: bool = False,
+    category: Category | None = None, official: bool = False, hold: bool = True,
 ) -> Thread:
     """Open a thread with its first post; ideas.services opens idea threads inside its
-    own write transaction, to add the Idea row in the same one."""
+    own write transaction, to add the Idea row in the same one, and holds one with a
+    watched word itself (`hold=False`), once the proposer's vote is in."""
     policy.require(author, policy.Action.START_THREAD, company)
     title = check_title(title)
     body = check_body(body)
+    held = watched.screen(author, company, body, title)
     if kind not in {*(k.value for k in FORUM_KINDS), *hooks_of().thread_endpoints} - {"*"}:
         raise Invalid("Choose what kind of thread this is.", field="kind")
     if category is not None and category.company_id != company.id:
@@ -112,12 +115,15 @@ def start_thread(
         )
         db.session.add(thread)
         db.session.flush()
-        _add_post(thread, author, body, number=1, official=official, created_at=now)
+        opening = _add_post(thread, author, body, number=1, official=official,
+                            created_at=now)
         if category is not None:
             db.session.execute(update(Category).where(Category.id == category.id)
                                .values(thread_count=Category.thread_count + 1))
         record(events.THREAD_STARTED, author, thread, company,
                {"kind": str(kind), "title": title, "official": official})
+        if held and hold:
+            watched.hold(opening, held)
     return thread
 
 
@@ -131,6 +137,7 @@ def post_reply(author: User, thread: Thread, body: str, *, official: bool = Fals
     body = check_body(body, required=kind == PostKind.REPLY)
     if official:
         policy.require(author, policy.Action.POST_OFFICIAL, thread.company)
+    held = watched.screen(author, thread.company, body) if kind == PostKind.REPLY else None
     # The new post is shown next, as it was just written: keep what is loaded.
     with write_transaction(keep_loaded=True):
         if kind == PostKind.REPLY:
@@ -152,6 +159,8 @@ def post_reply(author: User, thread: Thread, body: str, *, official: bool = Fals
                          created_at=now, kind=kind)
         record(events.POST_CREATED, author, post, thread.company_id,
                {"number": post.number, "kind": str(kind), "official": official})
+        if held:
+            watched.hold(post, held)
     return post
 
 
@@ -192,6 +201,7 @@ def edit_post(editor: User, post: Post, body: str, *, title: str | None = None) 
     new_title = check_title(title) if title is not None and post.number == 1 else None
     if body == post.body_source and (new_title is None or new_title == thread.title):
         return post
+    held = watched.screen(editor, thread.company, body, new_title)
     with write_transaction():
         replace_body(editor, post, body)
         data = {"number": post.number, "by_author": editor.id == post.author_id}
@@ -200,6 +210,8 @@ def edit_post(editor: User, post: Post, body: str, *, title: str | None = None) 
             thread.title = new_title
             thread.slug = slugify(new_title)
         record(events.POST_EDITED, editor, post, thread.company_id, data)
+        if held:
+            watched.hold(post, held)
     return post
 
 

@@ -12,6 +12,7 @@ from forum.companies.models import Company
 from forum.companies.services import get_company, managed_company
 from forum.errors import DomainError
 from forum.forms import form_round_trip, redirect_with_message
+from forum.moderation import watched
 from forum.routing import parse_id
 from forum.threads import categories, posting, queries, state
 from forum.threads.forms import AcceptForm, CategoryForm, EditPostForm, MoveForm
@@ -43,8 +44,17 @@ def edit_post(slug: str, thread_id: int, post_id: int) -> ResponseReturnValue:
         form, "threads/edit_post.html",
         lambda: posting.edit_post(current_user, post, form.body.data,
                                   title=form.title.data if post.number == 1 else None),
-        lambda _: redirect_with_message(post_url(post), "Your changes are saved."),
-        company=thread.company, thread=thread, post=post)
+        lambda _: _edited(post), company=thread.company, thread=thread, post=post)
+
+
+def _edited(post: Post) -> Response:
+    """The edited post; one held for a moderator says so, and a held opening post (its
+    thread waits too) leaves its author on the forum."""
+    if not watched.is_held(post):
+        return redirect_with_message(post_url(post), "Your changes are saved.")
+    where = (url_for("companies.company", slug=post.thread.company.slug)
+             if post.thread.is_hidden else post_url(post))
+    return redirect_with_message(where, watched.held_notice(post.hidden_reason))
 
 
 @bp.post("/c/<slug>/t/<int:thread_id>/posts/<int:post_id>/delete")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -13,6 +13,7 @@ from forum.database import write_transaction
 from forum.extensions import login_manager
 from forum.forms import answer, form_round_trip, page_form, redirect_with_message, submit
 from forum.hooks import hooks_of
+from forum.moderation import watched
 from forum.moderation.queries import my_appeals, my_flags
 from forum.notifications.services import following
 from forum.pagecache.cache import cached_for_visitors
@@ -81,6 +82,7 @@ def category(slug: str, category_slug: str) -> str:
 def new_thread(slug: str) -> ResponseReturnValue:
     """Start a thread: a question, a problem, praise or a discussion."""
     company = get_company(slug)
+    policy.require(current_user, policy.Action.START_THREAD, company)  # before they type
     form = ThreadForm()
     sections = categories.list_categories(company)
     form.category.choices = [(section.id, section.name) for section in sections]
@@ -93,8 +95,16 @@ def new_thread(slug: str) -> ResponseReturnValue:
             kind=form.kind.data,
             category=categories.get_category_by_id(company, form.category.data),
             official=form.official.data),
-        lambda thread: redirect(thread_url(thread)),
-        company=company, has_categories=bool(sections))
+        _thread_started, company=company, has_categories=bool(sections))
+
+
+def _thread_started(thread: Thread) -> Response:
+    """The new thread; one held for a moderator cannot be opened yet, so its author is
+    told so on the forum."""
+    if thread.is_hidden:
+        return redirect_with_message(url_for("threads.forum", slug=thread.company.slug),
+                                     watched.held_notice(thread.hidden_reason))
+    return redirect(thread_url(thread))
 
 
 @bp.get("/c/<slug>/t/<int:thread_id>")
@@ -155,6 +165,11 @@ def reply(slug: str, thread_id: int) -> ResponseReturnValue:
 
 def _reply_posted(post: Post, thread: Thread) -> ResponseReturnValue:
     """The new post in place (with an empty form) for htmx, else the post on its page."""
+    if watched.is_held(post):  # its author sees it on the page, with why it waits
+        flash(watched.held_notice(post.hidden_reason), "success")
+        if wants_fragment():
+            return "", 200, {"HX-Redirect": post_url(post)}
+        return redirect(post_url(post))
     if wants_fragment():
         return render_template("threads/_reply_created.html", post=post, thread=thread,
                                company=thread.company, form=ReplyForm(formdata=None))

@@ -5,7 +5,7 @@ moderator edited out of a post for personal information)
 Existing reviews are not escalated; existing revisions stay visible as before.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 
 """
 import warnings
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0017'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -8,6 +8,8 @@ from forum import demo
 from forum.accounts.models import User
 from forum.companies.models import Company, Membership
 from forum.extensions import db
+from forum.moderation.models import WatchedWord
+from forum.threads.models import Post
 
 
 def test_create_admin(runner):
@@ -39,6 +41,9 @@ def test_demo_load_fills_an_empty_database(runner, client):
     assert all(spec["name"] in page for spec in demo.COMPANIES)
     roadmap = client.get("/c/tandem/roadmap").get_data(as_text=True)  # its own statuses
     assert ">Next season</span>" in roadmap and ">Road testing</span>" in roadmap
+    assert db.session.scalar(select(WatchedWord.phrase)) == "crypto"  # Lumen holds it
+    assert db.session.scalar(select(func.count()).select_from(Post).where(
+        Post.hidden_at.is_not(None))) == 0  # no demo post is held by it
     signin = client.post("/signin", data={"login": "maya", "password": demo.PASSWORD})
     assert signin.status_code == 302
 

@@ -24,8 +24,9 @@ from forum.accounts.models import User
 from forum.extensions import db
 from forum.forms import FILE_MESSAGE
 from forum.mail import tokens
-from forum.moderation import appeals, hiding
+from forum.moderation import appeals, hiding, reviews, watched
 from forum.moderation.flags import flag_post
+from forum.moderation.queries import get_review
 from forum.routing import CLEAN_THEIR_OWN_QUERY, MAX_ID, NUL_MESSAGE
 from forum.threads.models import Thread
 from forum.threads.posting import MAX_BODY
@@ -102,6 +103,11 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
     removed = make_reply(thread, author=customer)
     hiding.hide_post(admin, removed, "spam")
     appeal = appeals.file_appeal(customer, removed, "It was not spam.")  # one to decide
+    # A ban to lift, from a second review (the first stays open), and a watched word.
+    banned = make_reply(thread, author=make_user("banned"))
+    flag_post(moderator, banned, "abuse")
+    ban = reviews.ban_reviewed(moderator, get_review(company, banned.id), "7", "abuse", "")
+    word = watched.add_watched_word(moderator, company, "watched phrase", "hold")
     run_indexer()  # search answers 503 while it has no index; that is not what we test
     real = {
         "slug": company.slug, "thread_id": str(thread.id), "thread_slug": thread.slug,
@@ -110,7 +116,7 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
         "membership_id": str(membership.id), "user_id": str(customer.id),
         "username": customer.username, "session_id": "1", "action": "pin",
         "notification_id": "1", "token": "not-a-signed-link", "segment_id": str(segment.id),
-        "decision": "hide",
+        "decision": "hide", "ban_id": str(ban.id), "word_id": str(word.id),
         "claim_token": tokens.sign(tokens.CLAIM_ACCOUNT, [invited.id, "invitee@example.com"]),
         "key": "planned", "appeal_id": str(appeal.id),
     }

@@ -23,7 +23,9 @@ from forum.accounts.models import UserSession
 from forum.companies.services import set_staff_role
 from forum.extensions import db
 from forum.mail import tokens
+from forum.moderation import reviews, watched
 from forum.moderation.flags import flag_post
+from forum.moderation.queries import get_review
 from ideas import priority
 from ideas.services import create_tag
 from ideas.votes import record_vote_on_behalf
@@ -59,6 +61,8 @@ class World:
     spare_user_id: int
     spare_session_id: int
     segment_id: int
+    ban_id: int
+    word_id: int
     tokens: dict[str, str]  # a real signed link for each route that takes one
 
 
@@ -77,6 +81,11 @@ def world(app, admin, make_user, make_company, make_category, make_thread, make_
     invited = record_vote_on_behalf(admin, duplicate, email="invitee@example.com").voter
     spare = make_user("spare")
     app.test_client().post("/signin", data={"login": "spare", "password": PASSWORD})
+    # A ban to lift (decided on a flagged post of someone else) and a watched word.
+    flagged = make_reply(thread, author=make_user("banned"))
+    flag_post(carol, flagged, "abuse")
+    ban = reviews.ban_reviewed(admin, get_review(company, flagged.id), "7", "abuse", "")
+    word = watched.add_watched_word(admin, company, "watched phrase", "hold")
     spare_session_id = db.session.scalar(select(UserSession.id).where(
         UserSession.user_id == spare.id))
     return World(
@@ -88,6 +97,7 @@ def world(app, admin, make_user, make_company, make_category, make_thread, make_
         tag_id=create_tag(admin, company, "mobile").id, spare_user_id=spare.id,
         spare_session_id=spare_session_id,
         segment_id=priority.save_segment(admin, company, name="Enterprise", weight=3).id,
+        ban_id=ban.id, word_id=word.id,
         tokens={
             "mail.unsubscribe_now": tokens.sign(tokens.UNSUBSCRIBE, [spare.id, "replies"]),
             "accounts.claim_account": tokens.sign(
@@ -163,10 +173,13 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "moderation.restore_post": [{"note": "Not spam after all."}],
         "moderation.settings": [{"threshold": "3"}],
         "moderation.decide": [{"reason": "spam", "note": "Advertising.",
-                               "body": "Edited ({n})."}],
+                               "body": "Edited ({n}).", "duration": "7"}],
         "moderation.redact_post": [{"body": "Edited ({n}).", "note": "A phone number."}],
         "moderation.appeal": [{"text": "It was not spam."}],
         "moderation.decide_appeal": [{"outcome": "restore", "note": "Fine."}],
+        "bans.lift": [{"note": "Served."}],
+        "watched_words.words": [{"phrase": "spam {n}", "action": "block"}],
+        "watched_words.remove": [{}],
         "notifications.read_all": [{}],
         "notifications.follow_company": [{"state": "following"}],
         "notifications.follow_thread": [{"state": "following"}, {"state": "muted"}],
@@ -202,6 +215,7 @@ def filled_paths(rule: Rule, world: World) -> list[str]:
              "tag_id": [world.tag_id], "user_id": [world.spare_user_id],
              "session_id": [world.spare_session_id], "segment_id": [world.segment_id],
              "appeal_id": [1],  # none: its decisions are refused before any redirect
+             "ban_id": [world.ban_id], "word_id": [world.word_id],
              "token": [world.tokens.get(rule.endpoint, "")],
              # Removed once (then a 404): the others change a status that stays.
              "key": ["under_review" if rule.endpoint == "ideas.statuses.remove_status"

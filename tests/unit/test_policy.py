@@ -15,7 +15,7 @@ from forum.accounts.models import User
 from forum.companies.models import Company, Membership
 from forum.database import utcnow
 from forum.errors import NotAllowed
-from forum.moderation.models import Appeal, Review
+from forum.moderation.models import Appeal, CompanyBan, Review
 from forum.policy import Action
 from forum.threads.models import Post, Thread
 from ideas.models import DEFAULT_CATEGORIES, Idea, IdeaStatus, Status
@@ -183,6 +183,13 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
     # Not even the author (the post's author is the customer) reads what was edited out.
     Action.VIEW_REDACTED: (post(), MODS, "Only the company's moderators see what was edited "
                            "out of a post.", "Sign in to see what was edited out."),
+    Action.BAN_USER: (policy.Standing(HOME, CUSTOMER), MODS,
+                      "Only the company's moderators ban people from posting.", SAME),
+    Action.LIFT_BAN: (CompanyBan(id=1, company=HOME, company_id=HOME.id, user_id=CUSTOMER.id),
+                      MODS, "Only the company's moderators lift bans.", SAME),
+    Action.MANAGE_WATCHED_WORDS: (HOME, MODS,
+                                  "Only the company's moderators manage its watched words.",
+                                  SAME),
     IdeaAction.PROPOSE: (HOME, ACTIVE, "", "Sign in to propose an idea."),
     IdeaAction.VOTE: (idea(), ACTIVE, "", "Sign in to vote."),
     IdeaAction.RETRACT_VOTE: (idea(), ACTIVE, "", "Sign in to change your vote."),
@@ -270,6 +277,15 @@ SPECIAL_CASES = [
      "Only the company's moderators edit personal information out of posts."),
     (Action.VIEW_REDACTED, post(thread(company=OTHER)), ELSEWHERE_MODS,
      "Only the company's moderators see what was edited out of a post."),
+    (Action.BAN_USER, policy.Standing(OTHER, CUSTOMER), ELSEWHERE_MODS,
+     "Only the company's moderators ban people from posting."),
+    (Action.BAN_USER, policy.Standing(HOME, ACTORS["team"]), set(), "u11 is on Home's staff"),
+    (Action.BAN_USER, policy.Standing(HOME, person(19, admin=True)), set(),
+     "Site admins cannot be banned from a company."),
+    (Action.LIFT_BAN, CompanyBan(id=2, company=OTHER, company_id=OTHER.id, user_id=10),
+     ELSEWHERE_MODS, "Only the company's moderators lift bans."),
+    (Action.MANAGE_WATCHED_WORDS, OTHER, ELSEWHERE_MODS,
+     "Only the company's moderators manage its watched words."),
     (IdeaAction.VOTE, idea(status="shipped"), set(), "Voting is closed: this idea is shipped."),
     (IdeaAction.VOTE, idea(status="declined"), set(), "Voting is closed: this idea is declined."),
     (IdeaAction.VOTE, idea(merged=True), set(),
@@ -397,3 +413,46 @@ def test_a_suspension_is_dated_like_people_write_it() -> None:
 def test_unknown_action_is_a_programming_error() -> None:
     with pytest.raises(LookupError):
         policy.can(ADMIN, "launch_rockets")
+
+
+@pytest.mark.parametrize("actor", ["moderator", "owner", "admin"])
+def test_nobody_bans_themselves(actor: str) -> None:
+    decision = policy.can(ACTORS[actor], Action.BAN_USER, policy.Standing(HOME, ACTORS[actor]))
+    assert not decision and decision.reason == "You cannot ban yourself."
+
+
+def banned(company: Company = HOME, *, lifted: bool = False, ended: bool = False) -> User:
+    """A customer banned from posting at `company` (in force, or lifted, or over)."""
+    user = person(30)
+    user.company_bans = [] if lifted else [CompanyBan(
+        id=5, company_id=company.id, user_id=30, reason="abuse", note="Insults in #12",
+        until=utcnow() + timedelta(days=-1 if ended else 7))]
+    return user
+
+
+BANNED_ACTIONS = [
+    (Action.START_THREAD, HOME), (Action.REPLY, thread()), (Action.FLAG_POST, post()),
+    (Action.EDIT_POST, post(author=person(30))), (IdeaAction.PROPOSE, HOME),
+    (IdeaAction.VOTE, idea()),
+]
+
+
+@pytest.mark.parametrize(("action", "subject"), BANNED_ACTIONS)
+def test_a_banned_customer_is_told_until_when_and_why(action: str, subject: object) -> None:
+    until = policy.day(utcnow() + timedelta(days=7))
+    decision = policy.can(banned(), action, subject)
+    assert not decision and not decision.sign_in
+    assert decision.reason == (f"You are banned from posting at Home until {until}: abuse "
+                               "or harassment (Insults in #12).")
+    assert policy.can(banned(OTHER), action, subject)  # a ban elsewhere changes nothing here
+    assert policy.can(banned(lifted=True), action, subject)
+    assert policy.can(banned(ended=True), action, subject)
+    assert policy.can(banned(), Action.VIEW_THREAD, thread())  # they still read
+
+
+def test_a_suspended_person_is_told_why_on_every_posting_action() -> None:
+    user = person(31, suspended=True)
+    user.suspension_reason = "Spam in five companies."
+    for action, subject in BANNED_ACTIONS:
+        assert policy.can(user, action, subject).reason == (
+            f"You are suspended until {policy.day(SUSPENDED_UNTIL)}: Spam in five companies.")

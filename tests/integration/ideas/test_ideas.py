@@ -169,16 +169,17 @@ def test_a_vote_reads_the_idea_once_and_writes_in_place(client, auth, make_user,
     make_user("bob")
     auth.signin("bob")
     url = idea_url(idea, "/vote")
-    # The voter; the idea with its thread and company. Then the vote, the count, the
-    # priority score, the event and the content version; a new voter with a confirmed
-    # address is also placed in the segment their domain matches, if any.
-    for action, statements in (("cast", 8), ("retract", 7)):
+    # The voter; the idea with its thread and company; the voter's bans (may they vote,
+    # and does the button say so). Then
+    # the vote, the count, the priority score, the event and the content version; a new
+    # voter with a confirmed address is also placed in the segment their domain matches.
+    for action, selects, statements in (("cast", 3, 9), ("retract", 3, 8)):
         with count_queries() as queries:
             response = client.post(url, data={"action": action},
                                    headers={"HX-Request": "true"})
         assert response.status_code == 200
         reads = [q for q in queries if q.lstrip().upper().startswith("SELECT")]
-        assert (len(reads), len(queries)) == (2, statements)
+        assert (len(reads), len(queries)) == (selects, statements)
 
 
 def test_staff_change_status_with_a_public_note(client, auth, make_idea, make_staff):

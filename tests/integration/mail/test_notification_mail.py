@@ -16,7 +16,9 @@ from forum.mail import services as mail
 from forum.mail.compose import ALL_KINDS, unsubscribe_url
 from forum.mail.models import DIGEST, DIGESTED, DROPPED, QUEUED, SENT, OutgoingMail
 from forum.mail.sender import latest_digest_time
-from forum.moderation import hiding
+from forum.moderation import hiding, reviews
+from forum.moderation.flags import flag_post
+from forum.moderation.queries import get_review
 from forum.notifications.runtime import get_notifier_runtime
 from forum.notifications.services import unread_count
 from forum.threads import posting
@@ -322,3 +324,22 @@ def test_a_recorded_vote_is_told_by_mail_and_a_new_address_gets_an_invitation(
         assert "Northwind Coffee recorded your vote for “Quieter pump”, as you asked." in body
         assert "http://localhost/account/claim/" in body and "newcomer" in body
     assert smtp.inbox.to("nora@example.com") == []
+
+
+def test_a_ban_reaches_its_person_by_mail_with_until_when_and_why(
+        smtp, deliver, northwind, make_staff, make_user, make_thread, make_reply):
+    moderator = make_staff(northwind, "moderator", "mona")
+    troll = make_user("troll")
+    reply = make_reply(make_thread(northwind), author=troll, body="Rude words")
+    flag_post(make_user("carol"), reply, "abuse")
+    ban = reviews.ban_reviewed(moderator, get_review(northwind, reply.id), "30", "abuse",
+                               "Insults in every reply.")
+    deliver()
+    [told] = smtp.inbox.to("troll@example.com")
+    until = f"{ban.until.day} {ban.until:%B %Y}"
+    assert told["Subject"] == (f"Northwind Coffee\u2019s moderators banned you from posting there "
+                               f"until {until} (abuse or harassment): Insults in every reply. "
+                               "You can still read everything.")
+    text = told.get_body(("plain",)).get_content()
+    assert "Open it: http://localhost/c/northwind" in text
+    assert path_of(links(told)[0]) == "/c/northwind"

@@ -127,10 +127,13 @@ def test_a_moderator_of_another_company_can_do_nothing_here(
 
 def test_customers_and_team_members_have_no_queue(client, auth, make_staff, scene):
     make_staff(scene.company, "team", "theo")
+    pages = (QUEUE, "/c/acme/manage/bans", "/c/acme/manage/watched-words")
     for login in ("troll", "theo"):
         auth.signout()
         auth.signin(login)
-        assert client.get(QUEUE).status_code == 403
+        assert [client.get(page).status_code for page in pages] == [403, 403, 403]
+    auth.signout()
+    assert [client.get(page).status_code for page in pages] == [302, 302, 302]  # sign in
 
 
 def test_the_queue_runs_the_same_statements_however_long(client, auth, make_user,

@@ -124,10 +124,13 @@ def test_a_reply_reads_the_thread_once(client, auth, make_user, make_thread, cou
         response = client.post(url, data={"body": "Counted."}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     reads = [q for q in queries if q.lstrip().upper().startswith("SELECT")]
-    # The replier, the thread with its company, the replier's memberships (staff skip the
-    # limits), the last post and today's count, the recent bodies (no duplicate).
-    assert len(reads) == 5
+    # The replier, the thread with its company, the replier's bans, their memberships
+    # (staff skip the limits and the watched words), the company's watched words, the
+    # last post and today's count, the recent bodies (no duplicate).
+    assert len(reads) == 7
     assert sum("FROM threads" in q for q in reads) == 1
+    assert sum("FROM company_bans" in q for q in reads) == 1
+    assert sum("FROM watched_words" in q for q in reads) == 1
 
 
 def test_a_reply_at_a_wrong_address_is_404_and_saves_nothing(client, auth, make_user,
