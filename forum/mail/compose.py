@@ -21,7 +21,7 @@ from forum.accounts.models import User
 from forum.companies.models import Company
 from forum.events.models import Event
 from forum.extensions import db
-from forum.hooks import hooks_of
+from forum.hooks import NotificationText, hooks_of
 from forum.mail import tokens
 from forum.mail.models import DIGEST_MAIL, OutgoingMail
 from forum.mail.queue import Letter, render_letter
@@ -55,10 +55,15 @@ class Told:
 
     summary: str
     link: str
-    company: Company
-    thread: Thread
+    company: Company | None  # None, with the thread, for what is about no thread
+    thread: Thread | None
     why: str
     post: Post | None = None
+
+    @property
+    def where(self) -> str:
+        """Whose news this is: the company's, or Cocreate's own."""
+        return self.company.name if self.company is not None else "Cocreate"
 
 
 @dataclass
@@ -79,8 +84,10 @@ class Renderer:
     def _tell(self, mail: OutgoingMail) -> Told | None:
         event = db.session.get(Event, mail.event_id)
         text = hooks_of().notifications.get(event.type) if event is not None else None
-        if event is None or text is None or event.thread_id is None:
+        if event is None or text is None:
             return None
+        if event.thread_id is None:
+            return self._elsewhere(event, text, mail.reason)
         thread = self._thread(event.thread_id)
         data = dict(event.data or {})
         post_id = data.get("post_id") or (event.subject_id if event.subject_type == "posts"
@@ -100,6 +107,18 @@ class Renderer:
         return Told(summary, link, thread.company, thread, why,
                     None if hidden else post)
 
+    def _elsewhere(self, event: Event, text: NotificationText, reason: str) -> Told | None:
+        """An event about no thread (a company request) points at its text's page."""
+        if text.endpoint is None:
+            return None
+        actor = db.session.get(User, event.actor_id) if event.actor_id else None
+        data = dict(event.data or {})
+        item = Item([event.id], event.type, text.template, reason, event.created_at, True,
+                    None, data, [actor.name if actor else "Someone"])
+        summary = html.unescape(" ".join(render_template(text.template, item=item).split()))
+        return Told(summary, url_for(text.endpoint, _external=True), None, None,
+                    hooks_of().notification_reasons.get(reason, ""))
+
     def _thread(self, thread_id: int) -> Thread | None:
         if thread_id not in self.threads:
             self.threads.update(threads_by_id({thread_id}))
@@ -118,10 +137,10 @@ def digest_letter(user: User, told: list[Told]) -> Letter:
     busiest first, and a subject that names them."""
     by_company: dict[int, list[Told]] = {}
     for line in told:
-        by_company.setdefault(line.company.id, []).append(line)
-    groups = sorted(by_company.values(), key=lambda lines: (-len(lines), lines[0].company.name))
+        by_company.setdefault(line.company.id if line.company else 0, []).append(line)
+    groups = sorted(by_company.values(), key=lambda lines: (-len(lines), lines[0].where))
     return render_letter("digest", user=user, groups=groups, count=len(told),
-                         company_names=join_names([lines[0].company.name for lines in groups]),
+                         company_names=join_names([lines[0].where for lines in groups]),
                          unsubscribe=unsubscribe_url(user.id, ALL_KINDS))
 
 
