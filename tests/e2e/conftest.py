@@ -82,6 +82,13 @@ def live_server(app_factory: Callable[..., Flask], app: Flask) -> Iterator[LiveS
 
 
 @pytest.fixture
+def smtp(smtp_server: Callable[..., SmtpServer]) -> SmtpServer:
+    """A real SMTP server for the live app only: the test's own app (`flask demo load`
+    run by the test) keeps writing its mail to files."""
+    return smtp_server()
+
+
+@pytest.fixture
 def notifying_server(app_factory: Callable[..., Flask], app: Flask,
                      smtp: SmtpServer) -> Iterator[LiveServer]:
     """A live server whose notifier and mail sender run as threads, as under `flask run`."""
