@@ -403,3 +403,19 @@ def test_existing_companies_are_approved_by_the_migration(tmp_path, migrated_dat
         db.engine.dispose()
     if url:
         restore_postgres_template(url)
+
+
+def test_an_idea_page_marks_the_latest_official_word_verified(client, auth, admin,
+                                                              make_user, make_idea):
+    company = requests.approve_request(admin, awaiting_review(make_user("nora")))
+    staff_at(company, "theo", "theo@northwind.example", admin)
+    idea = make_idea(company)
+    auth.signin("theo")
+    path = f"/c/{company.slug}/ideas/{idea.thread_id}"
+    assert client.post(f"{path}/status", data={"status": "planned", "note": "In May."}
+                       ).status_code == 302
+    page = client.get(f"{path}-{idea.thread.slug}").get_data(as_text=True)
+    start = page.index("Latest from")
+    latest = page[start:page.index("</section>", start)]
+    assert "In May." in latest and "✓ Verified" in latest
+    assert 'aria-label="Verified: their confirmed email is at northwind.example"' in latest
