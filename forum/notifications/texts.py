@@ -54,7 +54,11 @@ def _appeal_filed(session: Session, event: LoggedEvent) -> Iterable[tuple[int, s
     """The moderator the appeal was assigned to; the site admins when there was none."""
     if assignee := event.data.get("assignee_id"):
         return [(assignee, "appeal")]
-    return [(admin, "appeal") for admin in session.scalars(
+    return _admins(session, "appeal")
+
+
+def _admins(session: Session, reason: str) -> list[tuple[int, str]]:
+    return [(admin, reason) for admin in session.scalars(
         select(User.id).where(User.is_site_admin.is_(True)))]
 
 
@@ -66,8 +70,7 @@ def _appeal_decided(session: Session, event: LoggedEvent) -> Iterable[tuple[int,
 
 def _site_admins(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
     """A request whose work email is proved waits for the site admins."""
-    return [(admin, "space_review") for admin in session.scalars(
-        select(User.id).where(User.is_site_admin.is_(True)))]
+    return _admins(session, "space_review")
 
 
 def _requester(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
