@@ -11,11 +11,13 @@ from sqlalchemy import select
 
 from forum.accounts import services as accounts
 from forum.accounts.models import User
+from forum.companies import requests
 from forum.companies import services as companies
 from forum.companies.models import Company
 from forum.database import utcnow, write_transaction
 from forum.extensions import db
 from forum.hooks import hooks_of
+from forum.mail import tokens
 from forum.moderation import watched
 from forum.notifications import services as notifications
 from forum.threads import categories, posting, state
@@ -46,7 +48,7 @@ COMPANIES = [
         "tagline": "Espresso machines and grinders for the kitchen counter.",
         "description": "We make the Breeze espresso machine and the Gale grinder. "
                        "Tell us what to build next.",
-        "website": "https://northwind.example.com",
+        "website": "https://northwind.example.com", "domain": "northwind.example.com",
         "staff": [("theo", "team")],
         "followers": ["maya", "leo"],
     },
@@ -55,7 +57,7 @@ COMPANIES = [
         "tagline": "A calm notes app for people who think in outlines.",
         "description": "Lumen Notes runs on the web, iOS and Android. Our roadmap is "
                        "public and shaped by you.",
-        "website": "https://lumen.example.com",
+        "website": "https://lumen.example.com", "domain": "lumen.example.com",
         "staff": [("jonas", "moderator")],
         "followers": ["maya"],
         # Added once the demo's posts are in: new posts that mention it wait for Jonas.
@@ -66,11 +68,16 @@ COMPANIES = [
         "tagline": "Cargo and commuter e-bikes, built to be repaired.",
         "description": "Every Tandem part can be replaced with a standard tool. "
                        "Suggest what we should make better.",
-        "website": "https://tandem.example.com",
+        "website": "https://tandem.example.com", "domain": "tandem.example.com",
         "staff": [],
         "followers": ["leo"],
     },
 ]
+
+# One request for a space that waits for the site admin: its work email is proved.
+PENDING_REQUEST = {"requester": "omar", "name": "Crema Lab", "slug": "crema-lab",
+                   "website": "https://cremalab.example.com",
+                   "work_email": "omar@cremalab.example.com"}
 
 CATEGORIES = {
     "northwind": [("help", "Help & support", "Questions about your machine."),
@@ -120,7 +127,7 @@ THREADS = [
 def steps() -> int:
     """Progress steps of the whole demo, plug-ins' loaders included (see forum.hooks)."""
     loaders = hooks_of().demo_loaders
-    return len(PEOPLE) + len(COMPANIES) + len(THREADS) + sum(n for n, _ in loaders)
+    return len(PEOPLE) + len(COMPANIES) + len(THREADS) + 1 + sum(n for n, _ in loaders)
 
 
 @contextmanager
@@ -143,10 +150,18 @@ def load(progress: Callable[[int], object] = lambda _n: None) -> dict[str, User]
         return _load(progress)
 
 
+def _address(username: str) -> str:
+    """Staff read mail at their company's domain, which makes them verified there."""
+    for spec in COMPANIES:
+        if username == spec["owner"] or username in dict(spec["staff"]):
+            return f"{username}@{spec['domain']}"
+    return f"{username}@example.com"
+
+
 def _load(progress: Callable[[int], object]) -> dict[str, User]:
     people: dict[str, User] = {}
     for username, display_name, bio in PEOPLE:
-        user = accounts.register(username, f"{username}@example.com", PASSWORD,
+        user = accounts.register(username, _address(username), PASSWORD,
                                  site_admin=username == "admin", email_confirmed=True)
         accounts.update_profile(user, user, display_name, bio)
         people[username] = user
@@ -156,7 +171,7 @@ def _load(progress: Callable[[int], object]) -> dict[str, User]:
         company = companies.create_company(
             admin, name=spec["name"], slug=spec["slug"], tagline=spec["tagline"],
             description=spec["description"], website=spec["website"],
-            owner=people[spec["owner"]],
+            owner=people[spec["owner"]], verified_domain=spec["domain"],
         )
         for username, role in spec["staff"]:
             companies.set_staff_role(admin, company, username, role)
@@ -173,6 +188,8 @@ def _load(progress: Callable[[int], object]) -> dict[str, User]:
                               author, kind, title, body, replies)
         backdate(thread, days=2 + 3 * (len(THREADS) - age))
         progress(1)
+    _ask_for_a_space(people)
+    progress(1)
     for _, loader in hooks_of().demo_loaders:
         loader(people, progress)
     for spec in COMPANIES:
@@ -180,6 +197,16 @@ def _load(progress: Callable[[int], object]) -> dict[str, User]:
             watched.add_watched_word(people[moderator], companies.get_company(spec["slug"]),
                                      phrase, action)
     return people
+
+
+def _ask_for_a_space(people: dict[str, User]) -> None:
+    """A request whose work email is proved, for the admin to decide in the demo."""
+    spec = PENDING_REQUEST
+    asked = requests.ask_for_space(people[spec["requester"]], name=spec["name"],
+                                   slug=spec["slug"], website=spec["website"],
+                                   work_email=spec["work_email"])
+    requests.confirm_work_email(
+        tokens.sign(tokens.COMPANY_REQUEST, [asked.id, asked.work_email.lower()]))
 
 
 def _load_thread(people: dict[str, User], company: Company, category_slug: str, author: str,

@@ -130,6 +130,9 @@ class NotificationText:
     mail_kind: str  # the MailKind whose preference says if and when it goes by mail
     # Told even when the thing is hidden: its removal, to the one whose post it was.
     even_if_hidden: bool = False
+    # Where an event with no thread points (a company request: the admins' page or the
+    # requester's list): an endpoint that takes no arguments.
+    endpoint: str | None = None
 
 
 @dataclass(frozen=True)

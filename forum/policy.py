@@ -49,6 +49,8 @@ class Action(StrEnum):
     SIGN_IN = "sign_in"
     VIEW_ADMIN = "view_admin"
     CREATE_COMPANY = "create_company"
+    REQUEST_COMPANY = "request_company"
+    DECIDE_COMPANY_REQUEST = "decide_company_request"
     EDIT_COMPANY = "edit_company"
     MANAGE_STAFF = "manage_staff"
     VIEW_MANAGE = "view_manage"
@@ -394,6 +396,11 @@ FORUM_RULES: dict[str, Rule] = {
     Action.VIEW_ADMIN: lambda user, _none: admin_only(user, "Only site admins see this."),
     Action.CREATE_COMPANY: lambda user, _none: admin_only(
         user, "Only site admins open companies."),
+    # A company's space opens on its own request (proved by mail), approved by an admin.
+    Action.REQUEST_COMPANY: lambda user, _none: signed_in(
+        user, "ask for your company's space"),
+    Action.DECIDE_COMPANY_REQUEST: lambda user, _request: admin_only(
+        user, "Only site admins decide requests for a company's space."),
     Action.EDIT_COMPANY: _company_rule("Only the company's owners change its settings.",
                                        OWNERS),
     Action.MANAGE_STAFF: _company_rule("Only the company's owners manage its staff.", OWNERS),

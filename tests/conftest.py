@@ -55,6 +55,15 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def restore_postgres_template(url: str) -> None:
+    """After a test that built its own schema on PostgreSQL: the migrated one back, which
+    the rest of the suite expects."""
+    _reset_postgres(url)
+    with create_app(make_config(url), plugins=PLUGINS).app_context():
+        upgrade()
+        db.engine.dispose()
+
+
 def make_config(database_uri: str, **overrides: Any) -> TestConfig:
     config = TestConfig(database_uri)
     config.WTF_CSRF_ENABLED = False
@@ -190,6 +199,25 @@ def smtp_server(tmp_path: Path) -> Iterator[Callable[..., SmtpServer]]:
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def smtp(app: Flask, smtp_server: Callable[..., SmtpServer]) -> SmtpServer:
+    """A plain SMTP server this test's app sends to."""
+    server = smtp_server()
+    app.config["MAIL_URL"] = server.url()
+    return server
+
+
+@pytest.fixture
+def send(app: Flask) -> Callable[[], None]:
+    """`send()`: send what is queued (account mail, notifications' mail) to `smtp`."""
+
+    def run() -> None:
+        db.session.commit()
+        get_mail_runtime(app).mailer().run_until_idle()
+
+    return run
 
 
 @pytest.fixture

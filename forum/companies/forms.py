@@ -20,7 +20,7 @@ class CompanyForm(Form):
 
 class NewCompanyForm(CompanyForm):
     slug = StringField("Address (slug)", validators=[DataRequired(), Length(max=40)])
-    owner = StringField("First owner's username", validators=[Optional(), Length(max=30)])
+    owner = StringField("First owner's username", validators=[DataRequired(), Length(max=30)])
 
 
 class StaffForm(Form):
@@ -28,3 +28,15 @@ class StaffForm(Form):
     role = SelectField(
         "Role", choices=[SelectChoice(role.value, role.value.title()) for role in Role]
     )
+
+
+class CompanyRequestForm(Form):
+    name = StringField("Company name", validators=[DataRequired(), Length(max=MAX_NAME)])
+    slug = StringField("Wanted address (slug)", validators=[DataRequired(), Length(max=40)])
+    website = URLField("Website", validators=[DataRequired(), Length(max=255)])
+    work_email = StringField("Your work email", validators=[DataRequired(), Length(max=254)])
+
+
+class DeclineForm(Form):
+    note = TextAreaField("Why (the person who asked reads it)",
+                         validators=[DataRequired(), Length(max=500)])

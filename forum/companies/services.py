@@ -12,7 +12,7 @@ from forum import policy
 from forum.accounts.models import User
 from forum.accounts.services import find_user
 from forum.companies.models import SLUG_PATTERN, Company, Membership, Role
-from forum.database import write_transaction
+from forum.database import utcnow, write_transaction
 from forum.errors import Conflict, Invalid, NotFound
 from forum.events import types as events
 from forum.events.log import record
@@ -40,8 +40,12 @@ def list_companies() -> list[Company]:
 
 def directory(page: int = 1) -> Page:
     """One page of the public directory, alphabetical: the home page stays as light with
-    hundreds of companies as with three."""
-    return paginate(select(Company).order_by(func.lower(Company.name), Company.id), page,
+    hundreds of companies as with three. Only approved companies with an owner are
+    listed: a space nobody at the company manages is nobody's to speak for."""
+    owned = select(Membership.id).where(Membership.company_id == Company.id,
+                                        Membership.role == Role.OWNER.value).exists()
+    listed = select(Company).where(Company.approved_at.is_not(None), owned)
+    return paginate(listed.order_by(func.lower(Company.name), Company.id), page,
                     DIRECTORY_PER_PAGE)
 
 
@@ -61,14 +65,27 @@ def managed_company(actor: User, slug: str, action: str = policy.Action.VIEW_MAN
     return company
 
 
-def _clean_website(website: str) -> str:
+def check_slug(slug: str) -> str:
+    """A company address as typed, cleaned, or Invalid: the same rule for an address
+    opened by an admin and one asked for."""
+    slug = slug.strip().lower()
+    if not re.match(SLUG_PATTERN, slug) or slug in reserved_slugs():
+        raise Invalid("Slugs are lower-case letters, digits and dashes, up to 40.", "slug")
+    return slug
+
+
+def slug_taken(slug: str) -> bool:
+    return db.session.scalar(select(Company.id).where(Company.slug == slug)) is not None
+
+
+def clean_website(website: str) -> str:
     website = website.strip()
     if website and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", website):
         raise Invalid("Websites start with http:// or https://.", field="website")
     return website[:255]
 
 
-def _check_fields(name: str, tagline: str, description: str) -> None:
+def check_fields(name: str, tagline: str, description: str) -> None:
     if not name.strip():
         raise Invalid("A company needs a name.", field="name")
     if len(name.strip()) > MAX_NAME:
@@ -84,20 +101,22 @@ def _check_fields(name: str, tagline: str, description: str) -> None:
 def create_company(
     actor: User, *, name: str, slug: str, tagline: str = "", description: str = "",
     website: str = "", logo_url: str = "", owner: User | None = None,
+    verified_domain: str = "",
 ) -> Company:
-    """A site admin opens a company's space, optionally naming its first owner."""
+    """A site admin opens a company's space (approved as it opens), naming its first
+    owner: the directory lists no company without one. `verified_domain` is the domain
+    its request proved by mail (forum.companies.requests)."""
     policy.require(actor, policy.Action.CREATE_COMPANY)
-    _check_fields(name, tagline, description)
-    slug = slug.strip().lower()
-    if not re.match(SLUG_PATTERN, slug) or slug in reserved_slugs():
-        raise Invalid("Slugs are lower-case letters, digits and dashes, up to 40.", "slug")
+    check_fields(name, tagline, description)
+    slug = check_slug(slug)
     with write_transaction():
-        if db.session.scalar(select(Company.id).where(Company.slug == slug)) is not None:
+        if slug_taken(slug):
             raise Conflict("Another company already has that address.", field="slug")
         company = Company(
             name=name.strip(), slug=slug, tagline=tagline.strip(),
-            description=description.strip(), website=_clean_website(website),
-            logo_url=_clean_website(logo_url),
+            description=description.strip(), website=clean_website(website),
+            logo_url=clean_website(logo_url), approved_at=utcnow(),
+            verified_domain=verified_domain,
         )
         db.session.add(company)
         if owner is not None:
@@ -113,14 +132,14 @@ def update_company(
 ) -> None:
     """An owner edits how the company presents itself."""
     policy.require(actor, policy.Action.EDIT_COMPANY, company)
-    _check_fields(name, tagline, description)
+    check_fields(name, tagline, description)
     with write_transaction():
         before = _settings(company)
         company.name = name.strip()
         company.tagline = tagline.strip()
         company.description = description.strip()
-        company.website = _clean_website(website)
-        company.logo_url = _clean_website(logo_url)
+        company.website = clean_website(website)
+        company.logo_url = clean_website(logo_url)
         after = _settings(company)
         changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
         record(events.COMPANY_UPDATED, actor, company, company, {"changed": changed})

@@ -8,10 +8,10 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from forum import policy
-from forum.companies import services
-from forum.companies.forms import CompanyForm, StaffForm
-from forum.errors import DomainError
-from forum.forms import form_round_trip, redirect_with_message
+from forum.companies import requests, services
+from forum.companies.forms import CompanyForm, CompanyRequestForm, StaffForm
+from forum.errors import Conflict, DomainError
+from forum.forms import Form, form_round_trip, redirect_with_message
 from forum.hooks import hooks_of
 from forum.notifications.services import following
 from forum.pagecache.cache import cached_for_visitors
@@ -27,6 +27,47 @@ def home() -> str:
     """The company directory: where every customer starts."""
     page = services.directory(request.args.get("page", 1, type=parse_page))
     return render_template("companies/home.html", companies=page.items, page=page)
+
+
+@bp.route("/companies/request", methods=["GET", "POST"])
+@login_required
+def ask_for_space() -> ResponseReturnValue:
+    """Ask for a company's space: a link goes to the work email, then an admin decides."""
+    policy.require(current_user, policy.Action.REQUEST_COMPANY)
+    form = CompanyRequestForm()
+    return form_round_trip(
+        form, "companies/request.html",
+        lambda: requests.ask_for_space(current_user, name=form.name.data,
+                                       slug=form.slug.data, website=form.website.data,
+                                       work_email=form.work_email.data),
+        lambda asked: redirect_with_message(
+            url_for("companies.my_requests"),
+            f"Check the inbox of {asked.work_email}: open the link we sent there to "
+            "confirm it. A site admin reviews the request after that."),
+        refusal_statuses={Conflict: 409})
+
+
+@bp.get("/companies/requests")
+@login_required
+def my_requests() -> str:
+    """The spaces a person asked for, and where each stands."""
+    return render_template("companies/my_requests.html",
+                           requests=requests.my_requests(current_user))
+
+
+@bp.route("/companies/requests/confirm/<token>", methods=["GET", "POST"])
+def confirm_request(token: str) -> ResponseReturnValue:
+    """The link mailed to the work email: a page with a button, since a mail scanner that
+    opens every link must not confirm anything; the button confirms."""
+    asked = requests.request_of_link(token)
+    form = Form()
+    if not form.validate_on_submit():
+        return render_template("companies/confirm_request.html", asked=asked, form=form)
+    requests.confirm_work_email(token)
+    return redirect_with_message(
+        url_for("companies.home"),
+        f"{asked.work_email} is confirmed. A site admin reviews the request for "
+        f"{asked.name} now; {asked.requester.username} hears of the decision.")
 
 
 @bp.get("/c/<slug>")

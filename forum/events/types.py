@@ -31,6 +31,10 @@ CATEGORY_SAVED = "category.saved"
 CATEGORY_DELETED = "category.deleted"
 COMPANY_CREATED = "company.created"
 COMPANY_UPDATED = "company.updated"
+COMPANY_REQUESTED = "company_request.filed"
+COMPANY_REQUEST_CONFIRMED = "company_request.email_confirmed"
+COMPANY_REQUEST_APPROVED = "company_request.approved"
+COMPANY_REQUEST_DECLINED = "company_request.declined"
 STAFF_ROLE_SET = "staff.role_set"
 STAFF_REMOVED = "staff.removed"
 USER_REGISTERED = "user.registered"
@@ -71,6 +75,10 @@ _LABELS: Mapping[str, str] = {
     CATEGORY_DELETED: "removed a category",
     COMPANY_CREATED: "opened a company",
     COMPANY_UPDATED: "changed company settings",
+    COMPANY_REQUESTED: "asked for a company's space",
+    COMPANY_REQUEST_CONFIRMED: "proved a company's work email, for review",
+    COMPANY_REQUEST_APPROVED: "approved a request for a company's space",
+    COMPANY_REQUEST_DECLINED: "declined a request for a company's space",
     STAFF_ROLE_SET: "gave a staff role",
     STAFF_REMOVED: "removed a staff member",
     USER_REGISTERED: "joined",

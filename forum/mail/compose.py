@@ -21,7 +21,7 @@ from forum.accounts.models import User
 from forum.companies.models import Company
 from forum.events.models import Event
 from forum.extensions import db
-from forum.hooks import hooks_of
+from forum.hooks import NotificationText, hooks_of
 from forum.mail import tokens
 from forum.mail.models import DIGEST_MAIL, OutgoingMail
 from forum.mail.queue import Letter, render_letter
@@ -55,10 +55,15 @@ class Told:
 
     summary: str
     link: str
-    company: Company
-    thread: Thread | None  # None: news about the person at the company (a ban)
+    company: Company | None  # None, with the thread, for what is about no company either
+    thread: Thread | None  # None: news about the person (a ban, a company request)
     why: str
     post: Post | None = None
+
+    @property
+    def where(self) -> str:
+        """Whose news this is: the company's, or Cocreate's own."""
+        return self.company.name if self.company is not None else "Cocreate"
 
 
 @dataclass
@@ -82,6 +87,8 @@ class Renderer:
         if event is None or text is None:
             return None
         if event.thread_id is None:
+            if text.endpoint is not None:
+                return self._elsewhere(mail, event, text)
             return self._tell_at_company(mail, event)
         thread = self._thread(event.thread_id)
         data = dict(event.data or {})
@@ -107,6 +114,14 @@ class Renderer:
         return Told(_summary(mail, event, None),
                     absolute(url_for("companies.company", slug=company.slug)), company, None,
                     hooks_of().notification_reasons.get(mail.reason, ""))
+
+    def _elsewhere(self, mail: OutgoingMail, event: Event, text: NotificationText
+                   ) -> Told | None:
+        """An event whose text names its page (a company request) points there."""
+        assert text.endpoint is not None
+        return Told(_summary(mail, event, None), url_for(text.endpoint, _external=True),
+                    None, None, hooks_of().notification_reasons.get(mail.reason, ""))
+
 
     def _thread(self, thread_id: int) -> Thread | None:
         if thread_id not in self.threads:
@@ -136,10 +151,10 @@ def digest_letter(user: User, told: list[Told]) -> Letter:
     busiest first, and a subject that names them."""
     by_company: dict[int, list[Told]] = {}
     for line in told:
-        by_company.setdefault(line.company.id, []).append(line)
-    groups = sorted(by_company.values(), key=lambda lines: (-len(lines), lines[0].company.name))
+        by_company.setdefault(line.company.id if line.company else 0, []).append(line)
+    groups = sorted(by_company.values(), key=lambda lines: (-len(lines), lines[0].where))
     return render_letter("digest", user=user, groups=groups, count=len(told),
-                         company_names=join_names([lines[0].company.name for lines in groups]),
+                         company_names=join_names([lines[0].where for lines in groups]),
                          unsubscribe=unsubscribe_url(user.id, ALL_KINDS))
 
 

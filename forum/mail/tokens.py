@@ -1,5 +1,5 @@
 """Signed links in mail: unsubscribe, confirm an address, reset a password, claim an
-invited account.
+invited account, prove a company's work email.
 
 Each purpose signs with its own salt, so a link made for one can never serve another;
 a link that was forged, cut short or has expired is refused with one clear message.
@@ -16,6 +16,7 @@ from forum.errors import Invalid
 
 UNSUBSCRIBE, CONFIRM_EMAIL, RESET_PASSWORD = "unsubscribe", "confirm-email", "reset-password"
 CLAIM_ACCOUNT = "claim-account"
+COMPANY_REQUEST = "company-request"  # expires like CONFIRM_EMAIL (CONFIRM_EMAIL_HOURS)
 
 
 UNTIMED = frozenset({UNSUBSCRIBE})  # works for as long as the mail is kept, one link each

@@ -103,6 +103,18 @@ def _hidden_posts(ids: set[int]) -> set[int]:
                                                         Post.hidden_at.is_not(None))))
 
 
+def page_of(user: User, notification_id: int) -> str | None:
+    """The endpoint a notification about no thread points to (a company request's
+    page), when its text names one."""
+    event_type = db.session.scalar(
+        select(Event.type).select_from(Notification)
+        .join(Event, Event.id == Notification.event_id)
+        .where(Notification.id == notification_id, Notification.user_id == user.id,
+               Event.thread_id.is_(None)))
+    text = hooks_of(current_app).notifications.get(event_type or "")
+    return text.endpoint if text is not None else None
+
+
 def notification_of(user: User, notification_id: int
                     ) -> tuple[Thread | None, int | None, Company | None]:
     """Where one of the person's notifications points: its thread and post number, or for

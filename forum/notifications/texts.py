@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forum.accounts.models import User
+from forum.companies.models import CompanyRequest
 from forum.events import types as events
 from forum.events.log import LoggedEvent
 from forum.hooks import MailKind, NotificationText
@@ -53,7 +54,11 @@ def _appeal_filed(session: Session, event: LoggedEvent) -> Iterable[tuple[int, s
     """The moderator the appeal was assigned to; the site admins when there was none."""
     if assignee := event.data.get("assignee_id"):
         return [(assignee, "appeal")]
-    return [(admin, "appeal") for admin in session.scalars(
+    return _admins(session, "appeal")
+
+
+def _admins(session: Session, reason: str) -> list[tuple[int, str]]:
+    return [(admin, reason) for admin in session.scalars(
         select(User.id).where(User.is_site_admin.is_(True)))]
 
 
@@ -65,17 +70,31 @@ def _appeal_decided(session: Session, event: LoggedEvent) -> Iterable[tuple[int,
 
 def _site_admins(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
     """A company's moderators escalated a flagged post: every site admin decides."""
-    return [(user_id, "site_admin") for user_id in session.scalars(
-        select(User.id).where(User.is_site_admin.is_(True)))]
+    return _admins(session, "site_admin")
+
+
 def _banned(_session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
     """A ban, or its early end: the person it concerns hears until when and why."""
     person = event.data.get("user_id")
     return [(person, "moderation")] if person else []
 
 
+def _space_reviewers(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
+    """A request whose work email is proved waits for the site admins."""
+    return _admins(session, "space_review")
+
+
+def _requester(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
+    """Whoever asked for the space hears the decision (and why, when declined)."""
+    requester = session.scalar(select(CompanyRequest.requester_id)
+                               .where(CompanyRequest.id == event.subject_id))
+    return [(requester, "space_request")] if requester else []
+
+
 # What each kind of mail is, and how it reaches someone who never chose: what was
 # addressed to you at once, what is only news in the daily digest.
 REPLIES, NEWS, MODERATION = "replies", "news", "moderation"
+SPACES = "spaces"
 FORUM_MAIL_KINDS = [
     MailKind(MENTIONS, "Someone mentions you by name", "now"),
     MailKind(ANSWERS, "A company answers or an answer is accepted in a thread you follow",
@@ -83,6 +102,8 @@ FORUM_MAIL_KINDS = [
     MailKind(REPLIES, "New replies in threads and ideas you follow", "daily"),
     MailKind(NEWS, "New ideas and announcements from companies you follow", "daily"),
     MailKind(MODERATION, "A moderator removes or restores something you wrote, and why",
+             "now"),
+    MailKind(SPACES, "Requests for a company's space: yours decided, or others' to review",
              "now"),
 ]
 
@@ -94,6 +115,8 @@ FORUM_REASONS = {
     "moderation": "It is about something you wrote.",
     "appeal": "You are asked to decide an appeal.",
     "site_admin": "You are a site admin.",
+    "space_review": "You are a site admin: requests for a company's space wait for you.",
+    "space_request": "You asked for this company's space.",
 }
 
 FORUM_NOTIFICATIONS = [
@@ -120,5 +143,14 @@ FORUM_NOTIFICATIONS = [
                      MODERATION, even_if_hidden=True),
     NotificationText(events.USER_BAN_LIFTED, _banned, "notifications/_user_ban_lifted.html",
                      MODERATION, even_if_hidden=True),
+    NotificationText(events.COMPANY_REQUEST_CONFIRMED, _space_reviewers,
+                     "notifications/_company_request_confirmed.html", SPACES,
+                     endpoint="admin.company_requests"),
+    NotificationText(events.COMPANY_REQUEST_APPROVED, _requester,
+                     "notifications/_company_request_decided.html", SPACES,
+                     endpoint="companies.my_requests"),
+    NotificationText(events.COMPANY_REQUEST_DECLINED, _requester,
+                     "notifications/_company_request_decided.html", SPACES,
+                     endpoint="companies.my_requests"),
 ]
 

@@ -69,6 +69,8 @@ def open_one(notification_id: int) -> Response:
     """Mark a notification read and go to what it is about."""
     services.mark_read(current_user, [notification_id])
     thread, number, company = queries.notification_of(current_user, notification_id)
+    if thread is None and (endpoint := queries.page_of(current_user, notification_id)):
+        return redirect(url_for(endpoint))
     if company is not None:
         return redirect(url_for("companies.company", slug=company.slug))
     if thread is None:

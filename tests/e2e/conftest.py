@@ -17,6 +17,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.smtp import SmtpServer
+
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -75,6 +77,26 @@ def live_server(app_factory: Callable[..., Flask], app: Flask) -> Iterator[LiveS
     a context."""
     live_app = app_factory(WTF_CSRF_ENABLED=True, PAGE_CACHE_SECONDS=60)
     server = LiveServer(live_app).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server: Callable[..., SmtpServer]) -> SmtpServer:
+    """A real SMTP server for the live app only: the test's own app (`flask demo load`
+    run by the test) keeps writing its mail to files."""
+    return smtp_server()
+
+
+@pytest.fixture
+def notifying_server(app_factory: Callable[..., Flask], app: Flask,
+                     smtp: SmtpServer) -> Iterator[LiveServer]:
+    """A live server whose notifier and mail sender run as threads, as under `flask run`."""
+    live_app = app_factory(WTF_CSRF_ENABLED=True, PAGE_CACHE_SECONDS=60, NOTIFIER_THREAD=True,
+                           NOTIFIER_POLL_INTERVAL=0.1, MAIL_THREAD=True,
+                           MAIL_POLL_INTERVAL=0.1, MAIL_URL=smtp.url())
+    server = LiveServer(live_app).start()
+    live_app.config["BASE_URL"] = server.url  # links in mail lead to this server
     yield server
     server.stop()
 

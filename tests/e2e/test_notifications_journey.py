@@ -5,11 +5,8 @@ server with an unsubscribe link that works without signing in."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
-import pytest
-from flask import Flask
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -19,26 +16,8 @@ from forum.companies.models import Company
 from forum.extensions import db
 from forum.mail.services import preferences
 from ideas.models import Idea
-from tests.e2e.conftest import LiveServer, sign_in
-from tests.smtp import SmtpServer, links
-
-
-@pytest.fixture
-def smtp(smtp_server: Callable[..., SmtpServer]) -> SmtpServer:
-    return smtp_server()
-
-
-@pytest.fixture
-def notifying_server(app_factory: Callable[..., Flask], app: Flask,
-                     smtp: SmtpServer) -> Iterator[LiveServer]:
-    """A live server whose notifier and mail sender run as threads, as under `flask run`."""
-    live_app = app_factory(WTF_CSRF_ENABLED=True, PAGE_CACHE_SECONDS=60, NOTIFIER_THREAD=True,
-                           NOTIFIER_POLL_INTERVAL=0.1, MAIL_THREAD=True,
-                           MAIL_POLL_INTERVAL=0.1, MAIL_URL=smtp.url())
-    server = LiveServer(live_app).start()
-    live_app.config["BASE_URL"] = server.url  # links in mail lead to this server
-    yield server
-    server.stop()
+from tests.e2e.conftest import sign_in
+from tests.smtp import links
 
 
 def unread(page: Any) -> int:

@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from forum.accounts.models import User
+from forum.companies import requests
 from forum.extensions import db
 from forum.forms import FILE_MESSAGE
 from forum.mail import tokens
@@ -108,6 +109,9 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
     flag_post(moderator, banned, "abuse")
     ban = reviews.ban_reviewed(moderator, get_review(company, banned.id), "7", "abuse", "")
     word = watched.add_watched_word(moderator, company, "watched phrase", "hold")
+    asked = requests.ask_for_space(make_user("asker"), name="Hooli", slug="hooli",
+                                   website="https://hooli.example",
+                                   work_email="a@hooli.example")
     run_indexer()  # search answers 503 while it has no index; that is not what we test
     real = {
         "slug": company.slug, "thread_id": str(thread.id), "thread_slug": thread.slug,
@@ -118,7 +122,7 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
         "notification_id": "1", "token": "not-a-signed-link", "segment_id": str(segment.id),
         "decision": "hide", "ban_id": str(ban.id), "word_id": str(word.id),
         "claim_token": tokens.sign(tokens.CLAIM_ACCOUNT, [invited.id, "invitee@example.com"]),
-        "key": "planned", "appeal_id": str(appeal.id),
+        "key": "planned", "appeal_id": str(appeal.id), "request_id": str(asked.id),
     }
     return World(customer, admin, real, idea.thread)
 

@@ -20,6 +20,7 @@ from werkzeug.routing.converters import AnyConverter
 
 from forum.accounts.email import _fingerprint
 from forum.accounts.models import UserSession
+from forum.companies.requests import ask_for_space, confirm_work_email
 from forum.companies.services import set_staff_role
 from forum.extensions import db
 from forum.mail import tokens
@@ -63,6 +64,7 @@ class World:
     segment_id: int
     ban_id: int
     word_id: int
+    request_id: int  # a company request waiting for a site admin
     tokens: dict[str, str]  # a real signed link for each route that takes one
 
 
@@ -88,6 +90,13 @@ def world(app, admin, make_user, make_company, make_category, make_thread, make_
     word = watched.add_watched_word(admin, company, "watched phrase", "hold")
     spare_session_id = db.session.scalar(select(UserSession.id).where(
         UserSession.user_id == spare.id))
+    unconfirmed = ask_for_space(spare, name="Initech", slug="initech",
+                                website="https://initech.example",
+                                work_email="spare@initech.example")
+    confirm_link = tokens.sign(tokens.COMPANY_REQUEST, [unconfirmed.id, unconfirmed.work_email])
+    waiting = ask_for_space(make_user("asker"), name="Hooli", slug="hooli",
+                            website="https://hooli.example", work_email="a@hooli.example")
+    confirm_work_email(tokens.sign(tokens.COMPANY_REQUEST, [waiting.id, waiting.work_email]))
     return World(
         slug=company.slug, thread_id=thread.id, reply_id=reply.id,
         idea_thread_id=idea.thread_id, duplicate_thread_id=duplicate.thread_id,
@@ -98,7 +107,9 @@ def world(app, admin, make_user, make_company, make_category, make_thread, make_
         spare_session_id=spare_session_id,
         segment_id=priority.save_segment(admin, company, name="Enterprise", weight=3).id,
         ban_id=ban.id, word_id=word.id,
+        request_id=waiting.id,
         tokens={
+            "companies.confirm_request": confirm_link,
             "mail.unsubscribe_now": tokens.sign(tokens.UNSUBSCRIBE, [spare.id, "replies"]),
             "accounts.claim_account": tokens.sign(
                 tokens.CLAIM_ACCOUNT, [invited.id, "invitee@example.com"]),
@@ -126,7 +137,13 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "mail.preferences": [{"kind_replies": "off", "kind_status": "daily",
                               "digest_hour": "7", "timezone": "UTC"}],
         "mail.unsubscribe_now": [{"List-Unsubscribe": "One-Click"}],
-        "admin.new_company": [{"name": "Globex {n}", "slug": "globex{n}"}],
+        "admin.new_company": [{"name": "Globex {n}", "slug": "globex{n}", "owner": "carol"}],
+        "admin.approve_request": [{}],
+        "admin.decline_request": [{"note": "Not the company's own website."}],
+        "companies.ask_for_space": [{"name": "Umbrella {n}", "slug": "umbrella{n}",
+                                     "website": "https://umbrella.example",
+                                     "work_email": "me{n}@umbrella.example"}],
+        "companies.confirm_request": [{}],
         "admin.suspend": [{"days": "7", "reason": "Spam."}],
         "admin.unsuspend": [{}],
         "companies.settings": [{"name": "Acme", "tagline": "Kettles", "description": "Yes."}],
@@ -216,6 +233,7 @@ def filled_paths(rule: Rule, world: World) -> list[str]:
              "session_id": [world.spare_session_id], "segment_id": [world.segment_id],
              "appeal_id": [1],  # none: its decisions are refused before any redirect
              "ban_id": [world.ban_id], "word_id": [world.word_id],
+             "request_id": [world.request_id],
              "token": [world.tokens.get(rule.endpoint, "")],
              # Removed once (then a 404): the others change a status that stays.
              "key": ["under_review" if rule.endpoint == "ideas.statuses.remove_status"

@@ -12,7 +12,7 @@ from flask_login import AnonymousUserMixin
 
 from forum import config, create_app, policy
 from forum.accounts.models import User
-from forum.companies.models import Company, Membership
+from forum.companies.models import Company, CompanyRequest, Membership
 from forum.database import utcnow
 from forum.errors import NotAllowed
 from forum.moderation.models import Appeal, CompanyBan, Review
@@ -130,6 +130,10 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
     Action.SIGN_IN: (CUSTOMER, EVERYONE, "", ""),
     Action.VIEW_ADMIN: (None, {"admin"}, "Only site admins see this.", SAME),
     Action.CREATE_COMPANY: (None, {"admin"}, "Only site admins open companies.", SAME),
+    Action.REQUEST_COMPANY: (None, ACTIVE, "", "Sign in to ask for your company's space."),
+    Action.DECIDE_COMPANY_REQUEST: (CompanyRequest(id=1), {"admin"},
+                                    "Only site admins decide requests for a company's space.",
+                                    SAME),
     Action.EDIT_COMPANY: (HOME, {"owner", "admin"},
                           "Only the company's owners change its settings.", SAME),
     Action.MANAGE_STAFF: (HOME, {"owner", "admin"},

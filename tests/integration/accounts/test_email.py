@@ -6,31 +6,13 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from forum.accounts.models import User
 from forum.extensions import db
 from forum.mail import tokens
-from forum.mail.runtime import get_mail_runtime
 from tests.conftest import PASSWORD
-from tests.smtp import SmtpServer, links, path_of
-
-
-@pytest.fixture
-def smtp(app, smtp_server) -> SmtpServer:
-    server = smtp_server()
-    app.config["MAIL_URL"] = server.url()
-    return server
-
-
-@pytest.fixture
-def send(app):
-    def run() -> None:
-        db.session.commit()
-        get_mail_runtime(app).mailer().run_until_idle()
-
-    return run
+from tests.smtp import links, path_of
 
 
 def signup(client, username, email):

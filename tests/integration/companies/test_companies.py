@@ -13,12 +13,14 @@ from tests.helpers import reload
 def new_company_form(**overrides):
     return {"name": "Acme Rockets", "slug": "acme", "tagline": "Up we go",
             "description": "We build rockets.", "website": "https://acme.example",
-            "logo_url": "", "owner": ""} | overrides
+            "logo_url": "", "owner": "nora"} | overrides
 
 
-def test_directory_lists_companies_and_links_to_them(client, make_company):
-    make_company("zeta", name="Zeta", tagline="Last but not least")
-    make_company("alpha", name="Alpha")
+def test_directory_lists_companies_and_links_to_them(client, make_company, make_user):
+    # Companies are listed once they have an owner (17.7: spaces only by consent).
+    owner = make_user("nora")
+    make_company("zeta", name="Zeta", tagline="Last but not least", owner=owner)
+    make_company("alpha", name="Alpha", owner=owner)
     page = client.get("/").get_data(as_text=True)
     assert page.index("Alpha") < page.index("Zeta")
     assert 'href="/c/zeta"' in page and "Last but not least" in page
@@ -53,10 +55,13 @@ def test_site_admin_creates_a_company_with_an_owner(client, auth, admin, make_us
         ({"name": ""}, 422, "This field is required."),
         ({"website": "javascript:alert(1)"}, 422, "Websites start with http"),
         ({"owner": "ghost"}, 422, "There is no one with that username."),
+        ({"owner": ""}, 422, "This field is required."),  # 17.7: a space has an owner
         ({"name": "x" * 81}, 422, "80"),
     ],
 )
-def test_company_form_refuses_bad_input(client, auth, admin, overrides, status, message):
+def test_company_form_refuses_bad_input(client, auth, admin, make_user, overrides, status,
+                                        message):
+    make_user("nora")
     auth.signin("root")
     response = client.post("/admin/companies/new", data=new_company_form(**overrides))
     assert response.status_code == status
@@ -64,7 +69,8 @@ def test_company_form_refuses_bad_input(client, auth, admin, overrides, status, 
     assert db.session.scalar(select(Company.id)) is None
 
 
-def test_duplicate_slug_is_refused(client, auth, admin, make_company):
+def test_duplicate_slug_is_refused(client, auth, admin, make_company, make_user):
+    make_user("nora")
     make_company("acme")
     auth.signin("root")
     response = client.post("/admin/companies/new", data=new_company_form())
@@ -162,9 +168,10 @@ def test_owner_edits_company_details(client, auth, make_user, make_company):
         "Northwind Coffee", "Espresso", "https://nw.example")
 
 
-def test_the_directory_is_paginated_alphabetically(client, make_company):
+def test_the_directory_is_paginated_alphabetically(client, make_company, make_user):
+    owner = make_user("nora")  # only companies with an owner are listed (17.7)
     for number in range(30):
-        make_company(f"maker{number:02d}", name=f"Maker {number:02d}")
+        make_company(f"maker{number:02d}", name=f"Maker {number:02d}", owner=owner)
     first = client.get("/").get_data(as_text=True)
     assert "Maker 00" in first and "Maker 23" in first and "Maker 24" not in first
     assert 'rel="next" href="/?page=2"' in first and "Next →" in first

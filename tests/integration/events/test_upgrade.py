@@ -21,6 +21,7 @@ from tests.conftest import (
     _reset_postgres,
     _sqlalchemy_url,
     make_config,
+    restore_postgres_template,
 )
 
 BEFORE_THE_LOG = "0004"  # the head of the schema before events replaced the search outbox
@@ -56,11 +57,8 @@ def test_a_database_from_before_the_event_log_upgrades_and_reindexes(
         db.session.remove()
         get_runtime(app).forget_searcher()
         db.engine.dispose()
-    if POSTGRES_URL:  # the rest of the suite expects the migrated template back
-        _reset_postgres(old_database)
-        with create_app(make_config(old_database), plugins=PLUGINS).app_context():
-            upgrade()
-            db.engine.dispose()
+    if POSTGRES_URL:
+        restore_postgres_template(old_database)
 
 
 def _write_old_rows() -> None:

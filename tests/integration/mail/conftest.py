@@ -12,15 +12,6 @@ from forum.extensions import db
 from forum.mail.runtime import get_mail_runtime
 from forum.mail.sender import Mailer, Pass
 from forum.notifications.runtime import get_notifier_runtime
-from tests.smtp import SmtpServer
-
-
-@pytest.fixture
-def smtp(app: Flask, smtp_server: Callable[..., SmtpServer]) -> SmtpServer:
-    """A plain SMTP server this test's app sends to."""
-    server = smtp_server()
-    app.config["MAIL_URL"] = server.url()
-    return server
 
 
 @pytest.fixture
