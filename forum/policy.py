@@ -19,7 +19,7 @@ from forum.companies.models import Company, Role
 from forum.database import utcnow
 from forum.errors import NotAllowed
 from forum.hooks import Rule, hooks_of
-from forum.moderation.models import Appeal, CompanyBan, Review
+from forum.moderation.models import AWAITING_REVIEW, Appeal, CompanyBan, Review
 from forum.threads.models import FORUM_KINDS, Kind, Post, Thread
 
 
@@ -327,7 +327,10 @@ def _appeal(user: Any, post: Post) -> Decision:
     return (signed_in(user, "appeal")
             and check(user.id == post.author_id, "Only its author appeals a removal.")
             and check(post.is_hidden and post.hidden_by_id != post.author_id,
-                      "This post is not hidden by a moderator: there is nothing to appeal."))
+                      "This post is not hidden by a moderator: there is nothing to appeal.")
+            and check(post.hidden_category not in AWAITING_REVIEW,
+                      "A moderator has yet to review this post; you can appeal once they "
+                      "decide."))
 
 
 def _decide_appeal(user: Any, appeal: Appeal) -> Decision:

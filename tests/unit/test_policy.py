@@ -95,6 +95,13 @@ def appeal(*, hidden_by: User | None = None, decided: bool = False,
     return made
 
 
+def awaiting(category: str) -> Post:
+    """A post hidden with no moderator yet: by the flag threshold, or held back."""
+    made = post(hidden=True)
+    made.hidden_by_id, made.hidden_category = None, category
+    return made
+
+
 def moderated(*, by_author: bool = False) -> Post:
     """A post hidden by a moderator, or removed by its own author."""
     made = post(hidden=True)
@@ -250,6 +257,11 @@ SPECIAL_CASES = [
      "This post is not hidden by a moderator: there is nothing to appeal."),
     (Action.APPEAL, moderated(by_author=True), set(),
      "This post is not hidden by a moderator: there is nothing to appeal."),
+    # Hidden by the flag threshold or a watched word: a moderator decides first.
+    (Action.APPEAL, awaiting("pending_review"), set(),
+     "A moderator has yet to review this post; you can appeal once they decide."),
+    (Action.APPEAL, awaiting("held"), set(),
+     "A moderator has yet to review this post; you can appeal once they decide."),
     # Whoever hid the post never decides its appeal, not even an owner or a site admin.
     (Action.DECIDE_APPEAL, appeal(hidden_by=ACTORS["moderator"]), {"owner", "admin"},
      "You hid this post, so another moderator decides its appeal."),

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from forum.database import write_transaction
 from forum.events.models import Event
 from forum.extensions import db
-from forum.moderation.models import Appeal, ModerationAction
+from forum.moderation import hiding
+from forum.moderation.models import PENDING_REVIEW, Appeal, ModerationAction
 from forum.notifications.models import Notification
 from forum.threads.models import Post, Thread
 from tests.integration.moderation.conftest import post_path, thread_page
@@ -232,3 +234,24 @@ def test_a_post_hidden_again_may_be_appealed_again(client, auth, scene, make_sta
     assert client.post(post_path(scene.reply, "appeal"),
                        data={"text": "Still not."}).status_code == 302
     assert len(appeals()) == 2
+
+
+def test_a_post_awaiting_review_is_appealed_only_once_decided(client, auth, scene, make_staff,
+                                                              notify):
+    """Hidden by the flag threshold, the post waits for a moderator: its author is told so
+    gently, and appeals only what a moderator decided."""
+    make_staff(scene.company, "moderator", "mike")
+    with write_transaction():
+        hiding.hide(scene.reply, None, PENDING_REVIEW, "hidden pending review after 3 flags")
+    notify()
+    auth.signin("troll")
+    page = client.get(thread_page(scene.thread)).get_data(as_text=True)
+    assert "Hidden until Acme\u2019s moderators review it" in page
+    assert "Appeal this removal" not in page
+    refused = client.post(post_path(scene.reply, "appeal"), data={"text": "Not spam."})
+    assert refused.status_code == 403
+    assert "you can appeal once they decide" in refused.get_data(as_text=True)
+    heard = client.get("/notifications").get_data(as_text=True)
+    assert "Your post in \u201cWhere is the filter?\u201d is hidden until Acme\u2019s " \
+           "moderators review it" in heard
+    assert appeals() == []

@@ -115,7 +115,8 @@ def test_trusted_flags_hide_a_post_at_the_threshold(client, auth, make_user, sce
     assert (review.open_flags, review.trusted_flags) == (4, 3)
     assert count(Event, Event.type == "post.hidden") == 1
     page = client.get(thread_page(scene.thread)).get_data(as_text=True)
-    assert "Removed by Acme\u2019s moderators: hidden pending review" in page
+    assert ("Hidden until Acme\u2019s moderators review it (hidden pending review)"
+            in page)
     assert "cheap watches" not in page
 
 
