@@ -304,10 +304,8 @@ def _appeal_decided(found: Appeal) -> ResponseReturnValue:
         return render_template("moderation/_appeal.html", appeal=found, refused=None,
                                form=None, message=message)
     flash(message, "success")
-    back = request.form.get("back") == "admin" and policy.can(
-        current_user, policy.Action.VIEW_ADMIN)
-    return redirect(url_for("moderation.admin_appeals") if back
-                    else url_for("moderation.appeals_page", slug=found.company.slug))
+    return redirect(safe_next(request.form.get("next"),
+                              url_for("moderation.appeals_page", slug=found.company.slug)))
 
 
 

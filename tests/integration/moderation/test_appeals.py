@@ -154,7 +154,7 @@ def test_with_no_other_moderator_the_site_admins_decide(client, auth, scene, adm
     assert "Not spam." in listed and "for the site admins" in listed
     response = client.post(decide_path(scene.company, appeal),
                            data={"outcome": "restore", "note": "A fair answer.",
-                                 "back": "admin"})
+                                 "next": "/admin/appeals"})
     assert response.status_code == 302 and response.location.endswith("/admin/appeals")
     (post,) = reload(scene.reply)
     assert not post.is_hidden
