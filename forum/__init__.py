@@ -105,6 +105,8 @@ def configure_forum_hooks(hooks: Hooks) -> None:
             ("Staff", "companies.staff", Action.MANAGE_STAFF),
             ("Categories", "thread_staff.manage_categories", Action.MANAGE_CATEGORIES)]):
         hooks.add_nav_link("manage", NavLink(label, endpoint, position * 10, action=action))
+    hooks.add_nav_link("manage", NavLink("Privacy", "companies.privacy_page", 25,
+                                         action=Action.MANAGE_GUESTS))
     hooks.add_nav_link("manage", NavLink("Moderation", "moderation.queue", 35,
                                          action=Action.MODERATE))
     hooks.add_nav_link("manage", NavLink("Appeals", "moderation.appeals_page", 36,

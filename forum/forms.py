@@ -181,6 +181,13 @@ def form_round_trip(form: FlaskForm, page: str | Callable[[], str], service: Cal
     return answer(submission, page, on_success, fragment=fragment, target=target, **context)
 
 
+def username_or_email(customer: str) -> dict[str, str]:
+    """A person as staff typed them, as keyword arguments: an address has an @ inside,
+    a username at most one in front."""
+    customer = customer.strip()
+    return {"email": customer} if "@" in customer.lstrip("@") else {"username": customer}
+
+
 def redirect_with_message(location: str, message: str) -> Response:
     """Say what was done, then go on to `location` (POST, redirect, GET)."""
     flash(message, "success")

@@ -55,9 +55,10 @@ class CompanyStatuses(Protocol):
 
 
 class ProfileSection(Protocol):
-    """Profile page: (template to include, its context) for the profile's user."""
+    """Profile page: (template to include, its context) for the profile's user, as the
+    viewer may see it (nothing of a private space they are not part of)."""
 
-    def __call__(self, user: Any, /) -> tuple[str, dict[str, Any]]: ...
+    def __call__(self, user: Any, viewer: Any, /) -> tuple[str, dict[str, Any]]: ...
 
 
 class ManageSection(Protocol):

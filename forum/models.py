@@ -4,7 +4,7 @@ Plug-ins' tables are imported by the plug-ins themselves, before `create_app` re
 """
 
 from forum.accounts.models import User, UserSession
-from forum.companies.models import Company, Membership, Role
+from forum.companies.models import Company, CompanyGuest, Membership, Role
 from forum.events.models import Event
 from forum.mail.models import MailPreference, OutgoingMail
 from forum.moderation.models import CompanyBan, Flag, ModerationAction, Review, WatchedWord
@@ -13,8 +13,8 @@ from forum.pagecache.models import ContentVersion
 from forum.threads.models import Category, Mention, Post, Revision, Thread, ThreadLink
 
 __all__ = [
-    "Category", "Company", "CompanyBan", "ContentVersion", "Event", "EventCursor", "Flag",
-    "MailPreference",
+    "Category", "Company", "CompanyBan", "CompanyGuest", "ContentVersion", "Event",
+    "EventCursor", "Flag", "MailPreference",
     "Membership", "Mention", "ModerationAction", "Notification", "OutgoingMail", "Post",
     "Review", "Revision", "Role", "Subscription", "Thread", "ThreadLink", "User",
     "UserSession", "WatchedWord",

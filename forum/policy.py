@@ -54,6 +54,8 @@ class Action(StrEnum):
     EDIT_COMPANY = "edit_company"
     MANAGE_STAFF = "manage_staff"
     VIEW_MANAGE = "view_manage"
+    VIEW_COMPANY = "view_company"
+    MANAGE_GUESTS = "manage_guests"
     SUSPEND_USER = "suspend_user"
     EDIT_PROFILE = "edit_profile"
     MANAGE_CATEGORIES = "manage_categories"
@@ -215,15 +217,28 @@ def _edit_profile(user: Any, target: User) -> Decision:
             and check(user.id == target.id, "You can only edit your own profile."))
 
 
+def view_company(user: Any, company: Company) -> Decision:
+    """A private space is there only for its staff, its guests and site admins (reading
+    is not posting: a suspension does not shut anyone out of it); to everyone else it
+    does not exist, so the refusal reads as a wrong address does. The same rule, in SQL,
+    is forum.companies.access.out_of_sight."""
+    return check(not company.is_private or (
+        bool(getattr(user, "is_authenticated", False))
+        and (bool(user.is_site_admin) or user.role_at(company.id) is not None
+             or user.is_guest_at(company.id))),
+        "There is no company at that address.")
+
+
 # Discussions. Subjects: a Company for company-wide actions, a Thread or a Post otherwise.
 
 
 def _view_thread(user: Any, thread: Thread) -> Decision:
     """A removed thread stays readable to its moderators and to its author, who is shown
     why and may appeal."""
-    return check(not thread.is_hidden or has_role(user, thread.company, *MODERATORS)
-                 or (is_active(user) and user.id == thread.author_id),
-                 "That thread does not exist, or it was removed.")
+    return view_company(user, thread.company) and check(
+        not thread.is_hidden or has_role(user, thread.company, *MODERATORS)
+        or (is_active(user) and user.id == thread.author_id),
+        "That thread does not exist, or it was removed.")
 
 
 def _follow(user: Any, subject: Any) -> Decision:
@@ -231,15 +246,19 @@ def _follow(user: Any, subject: Any) -> Decision:
     decision = signed_in(user, "follow what happens here")
     if decision and isinstance(subject, Thread):
         return _view_thread(user, subject)
+    if decision and isinstance(subject, Company):
+        return view_company(user, subject)
     return decision
 
 
 def _start_thread(user: Any, company: Company) -> Decision:
-    return signed_in(user, "start a thread") and not_banned(user, company)
+    return (signed_in(user, "start a thread") and view_company(user, company)
+            and not_banned(user, company))
 
 
 def _reply(user: Any, thread: Thread) -> Decision:
-    return (signed_in(user, "reply") and not_banned(user, thread.company)
+    return (signed_in(user, "reply") and view_company(user, thread.company)
+            and not_banned(user, thread.company)
             and check(not thread.is_hidden, "This thread was removed; it takes no replies.")
             and check(not thread.is_locked, "This thread is locked: it takes no new replies."))
 
@@ -266,6 +285,7 @@ def _edit_post(user: Any, post: Post) -> Decision:
     if not decision or has_role(user, post.thread.company, *MODERATORS):
         return decision
     return (check(user.id == post.author_id, "You can only edit your own posts.")
+            and view_company(user, post.thread.company)
             and not_banned(user, post.thread.company)
             and check(not post.thread.is_locked,
                       "This thread is locked: its posts can no longer be edited."))
@@ -294,7 +314,8 @@ def _view_revisions(user: Any, post: Post) -> Decision:
 
 
 def _flag_post(user: Any, post: Post) -> Decision:
-    return (signed_in(user, "flag posts") and not_banned(user, post.thread.company)
+    return (signed_in(user, "flag posts") and view_company(user, post.thread.company)
+            and not_banned(user, post.thread.company)
             and check(not post.is_hidden and not post.thread.is_hidden,
                       "This post was removed.")
             and check(user.id != post.author_id,
@@ -326,6 +347,7 @@ def _appeal(user: Any, post: Post) -> Decision:
     """The author of a post the moderators hid (not one they removed themselves)."""
     return (signed_in(user, "appeal")
             and check(user.id == post.author_id, "Only its author appeals a removal.")
+            and view_company(user, post.thread.company)
             and check(post.is_hidden and post.hidden_by_id != post.author_id,
                       "This post is not hidden by a moderator: there is nothing to appeal.")
             and check(post.hidden_category not in AWAITING_REVIEW,
@@ -408,6 +430,9 @@ FORUM_RULES: dict[str, Rule] = {
                                        OWNERS),
     Action.MANAGE_STAFF: _company_rule("Only the company's owners manage its staff.", OWNERS),
     Action.VIEW_MANAGE: _company_rule("Only the company's staff manage it."),
+    Action.VIEW_COMPANY: view_company,
+    Action.MANAGE_GUESTS: _company_rule(
+        "Only the company's owners decide who sees its private space.", OWNERS),
     Action.SUSPEND_USER: _suspend_user,
     Action.EDIT_PROFILE: _edit_profile,
     Action.MANAGE_CATEGORIES: _company_rule(

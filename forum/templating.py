@@ -31,5 +31,9 @@ def configure_templates(app: Flask) -> None:
     app.jinja_env.filters["excerpt"] = content.render_plain_excerpt
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.filters["day"] = policy.day
+    # `companies | selectattr("company", "visible_to", current_user)`: the policy's
+    # VIEW_COMPANY as a test, for lists that name companies (a profile's staff roles).
+    app.jinja_env.tests["visible_to"] = lambda company, viewer: bool(
+        policy.can(viewer, policy.Action.VIEW_COMPANY, company))
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

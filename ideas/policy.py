@@ -10,7 +10,7 @@ from typing import Any
 
 from forum.companies.models import Company, Role
 from forum.hooks import Rule
-from forum.policy import Decision, check, not_banned, signed_in, staff
+from forum.policy import Decision, check, not_banned, signed_in, staff, view_company
 from ideas.models import Idea
 
 
@@ -42,7 +42,8 @@ def _open_for_votes(idea: Idea) -> Decision:
 
 
 def _vote(user: Any, idea: Idea) -> Decision:
-    return signed_in(user, "vote") and not_banned(user, idea.company) and _open_for_votes(idea)
+    return (signed_in(user, "vote") and view_company(user, idea.company)
+            and not_banned(user, idea.company) and _open_for_votes(idea))
 
 
 def _retract_vote(user: Any, idea: Idea) -> Decision:
@@ -59,7 +60,8 @@ def _record_vote(user: Any, idea: Idea) -> Decision:
 
 
 def _propose(user: Any, company: Company) -> Decision:
-    return signed_in(user, "propose an idea") and not_banned(user, company)
+    return (signed_in(user, "propose an idea") and view_company(user, company)
+            and not_banned(user, company))
 
 
 def _idea_staff(reason: str) -> Rule:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from forum.accounts.models import User
+from forum.companies.access import out_of_sight
 from forum.companies.models import Company
 from forum.database import utcnow
 from forum.events.models import Event
@@ -183,24 +185,27 @@ def roadmap(company: Company, per_column: int = 50) -> list[RoadmapColumn]:
     return columns
 
 
-def user_ideas(user: User, limit: int = 20) -> list[Idea]:
-    """What a customer asked for, across every company, with where it stands now.
+def user_ideas(user: User, viewer: Any, limit: int = 20) -> list[Idea]:
+    """What a customer asked for, across every company `viewer` may see, with where it
+    stands now.
 
     Ordered by the thread's creation (the idea's own, same transaction), so the database
     walks the author's threads newest first on (author_id, created_at) and stops after
     `limit`, instead of sorting every thread a prolific author ever started.
     """
-    statement = _with_threads(select(Idea).where(Thread.author_id == user.id))
+    statement = _with_threads(select(Idea).where(
+        Thread.author_id == user.id, Idea.company_id.not_in(out_of_sight(viewer))))
     return list(db.session.scalars(
         statement.options(joinedload(Idea.company))
         .order_by(Thread.created_at.desc(), Thread.id.desc()).limit(limit)).unique())
 
 
-def user_votes(user: User, limit: int = 20) -> list[Idea]:
-    """The ideas a customer supports, most recent vote first; not merged ones, whose vote
-    counts for the idea they were merged into."""
+def user_votes(user: User, viewer: Any, limit: int = 20) -> list[Idea]:
+    """The ideas a customer supports (in the companies `viewer` may see), most recent vote
+    first; not merged ones, whose vote counts for the idea they were merged into."""
     statement = _with_threads(select(Idea).join(Vote, Vote.idea_id == Idea.id)
-                              .where(Vote.user_id == user.id, Idea.merged_into_id.is_(None)))
+                              .where(Vote.user_id == user.id, Idea.merged_into_id.is_(None),
+                                     Idea.company_id.not_in(out_of_sight(viewer))))
     return list(db.session.scalars(
         statement.options(joinedload(Idea.company))
         .order_by(Vote.created_at.desc()).limit(limit)).unique())
@@ -223,7 +228,7 @@ def similar(company: Company, title: str, body: str = "",
     return [found[thread_id] for thread_id in thread_ids if thread_id in found]
 
 
-def profile_section(user: User) -> tuple[str, dict[str, object]]:
+def profile_section(user: User, viewer: Any) -> tuple[str, dict[str, object]]:
     """A profile's ideas: what this person asked for and supports, and where each stands."""
-    return "ideas/_profile_ideas.html", {"proposed": user_ideas(user),
-                                         "supported": user_votes(user)}
+    return "ideas/_profile_ideas.html", {"proposed": user_ideas(user, viewer),
+                                         "supported": user_votes(user, viewer)}

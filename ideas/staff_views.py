@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from forum.companies.services import get_company, managed_company
 from forum.errors import Invalid, error_page
-from forum.forms import answer, form_round_trip, redirect_with_message, submit
+from forum.forms import answer, form_round_trip, redirect_with_message, submit, username_or_email
 from forum.threads.queries import get_thread
 from forum.threads.views import thread_url
 from forum.web import wants_fragment
@@ -119,17 +119,10 @@ def record_vote(slug: str, thread_id: int) -> ResponseReturnValue:
     idea = _idea(slug, thread_id)
     form = RecordVoteForm()
     submission = submit(form, lambda: votes.record_vote_on_behalf(
-        current_user, idea, **_named(form.customer.data or "")))
+        current_user, idea, **username_or_email(form.customer.data or "")))
     return answer(submission, lambda: error_page(submission.status, _refusal(form))[0],
                   lambda done: _recorded(idea, done), fragment="ideas/_record_vote.html",
                   target="#record-vote", idea=idea)
-
-
-def _named(customer: str) -> dict[str, str]:
-    """What the team member typed: an address has an @ inside, a username at most one
-    in front."""
-    customer = customer.strip()
-    return {"email": customer} if "@" in customer.lstrip("@") else {"username": customer}
 
 
 def _refusal(form: RecordVoteForm) -> str:

@@ -85,6 +85,9 @@ def record_vote_on_behalf(actor: User, idea: Idea, *, username: str | None = Non
         if voter.is_suspended:
             raise Invalid(f"{named} is suspended: no vote can be recorded for them now.",
                           field="customer")
+        if not policy.can(voter, policy.Action.VIEW_COMPANY, idea.company):
+            raise Invalid(f"{idea.company.name}'s space is private and {named} is not a "
+                          "guest: invite them on the Privacy page first.", field="customer")
         now = utcnow()
         weight = vote_weight(now)
         inserted = db.session.execute(

@@ -13,7 +13,7 @@ from forum.database import utcnow
 from forum.extensions import db
 
 if TYPE_CHECKING:
-    from forum.companies.models import Membership
+    from forum.companies.models import CompanyGuest, Membership
     from forum.moderation.models import CompanyBan
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_]{2,29}$"
@@ -60,6 +60,11 @@ class User(UserMixin, db.Model):
         primaryjoin="and_(User.id == CompanyBan.user_id, CompanyBan.lifted_at.is_(None))",
         viewonly=True)
 
+    # The private spaces this person was invited into: loaded once, the first time the
+    # policy asks whether they may see a private company.
+    guest_passes: Mapped[list[CompanyGuest]] = relationship(
+        primaryjoin="User.id == CompanyGuest.user_id", viewonly=True)
+
     # The server-side session this object was signed in or loaded through (not a column):
     # Flask-Login stores get_id() in the session and the remember-me cookie, so both name
     # a session that signing out can end.
@@ -94,6 +99,10 @@ class User(UserMixin, db.Model):
             if membership.company_id == company_id:
                 return membership.role
         return None
+
+    def is_guest_at(self, company_id: int) -> bool:
+        """Was this user invited into the company's private space?"""
+        return any(guest.company_id == company_id for guest in self.guest_passes)
 
     def ban_at(self, company_id: int) -> CompanyBan | None:
         """The ban that keeps this user from posting at a company now, if any."""

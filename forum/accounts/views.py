@@ -283,5 +283,7 @@ def profile(username: str) -> str:
     """A person's public page."""
     user = services.get_profile(username)
     return render_template("accounts/profile.html", profile=user,
-                           threads=threads.user_threads(user), posts=threads.user_posts(user),
-                           sections=[section(user) for section in hooks_of().profile_sections])
+                           threads=threads.user_threads(user, current_user),
+                           posts=threads.user_posts(user, current_user),
+                           sections=[section(user, current_user)
+                                     for section in hooks_of().profile_sections])

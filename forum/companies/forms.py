@@ -40,3 +40,14 @@ class CompanyRequestForm(Form):
 class DeclineForm(Form):
     note = TextAreaField("Why (the person who asked reads it)",
                          validators=[DataRequired(), Length(max=500)])
+
+
+class GuestForm(Form):
+    customer = StringField("Their username or email address",
+                           validators=[DataRequired(), Length(max=254)])
+
+
+class PrivacyForm(Form):
+    private = SelectField("Who sees this space",
+                          choices=[SelectChoice("public", "Everyone"),
+                                   SelectChoice("private", "Only staff and guests")])

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.accounts.models import User
@@ -49,6 +58,9 @@ class Company(db.Model):
     # The domain a request proved by mail: staff with a confirmed address there are
     # shown as verified. Empty: nothing was proved.
     verified_domain: Mapped[str] = mapped_column(String(255), default="")
+    # A private space is seen only by its staff, its guests and site admins: to everyone
+    # else its pages are not there (forum.companies.access).
+    is_private: Mapped[bool] = mapped_column(Boolean, default=False)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="company", cascade="all, delete-orphan"
@@ -86,6 +98,23 @@ class Membership(db.Model):
 
     user: Mapped[User] = relationship(back_populates="memberships")
     company: Mapped[Company] = relationship(back_populates="memberships")
+
+
+class CompanyGuest(db.Model):
+    """A customer an owner invited into the company's private space."""
+
+    __tablename__ = "company_guests"
+    __table_args__ = (UniqueConstraint("company_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    company: Mapped[Company] = relationship()
 
 
 class RequestStatus(StrEnum):

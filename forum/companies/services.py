@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import contains_eager
 from forum import policy
 from forum.accounts.models import User
 from forum.accounts.services import find_user
+from forum.companies.access import NO_SUCH_COMPANY, find_company, out_of_sight
 from forum.companies.models import SLUG_PATTERN, Company, Membership, Role
 from forum.database import utcnow, write_transaction
 from forum.errors import Conflict, Invalid, NotFound
@@ -38,21 +40,25 @@ def list_companies() -> list[Company]:
     return list(db.session.scalars(select(Company).order_by(func.lower(Company.name))))
 
 
-def directory(page: int = 1) -> Page:
-    """One page of the public directory, alphabetical: the home page stays as light with
+def directory(viewer: Any, page: int = 1) -> Page:
+    """One page of the directory, alphabetical: the home page stays as light with
     hundreds of companies as with three. Only approved companies with an owner are
-    listed: a space nobody at the company manages is nobody's to speak for."""
+    listed: a space nobody at the company manages is nobody's to speak for. A private
+    space is listed only to those who may see it."""
     owned = select(Membership.id).where(Membership.company_id == Company.id,
                                         Membership.role == Role.OWNER.value).exists()
-    listed = select(Company).where(Company.approved_at.is_not(None), owned)
+    listed = select(Company).where(Company.approved_at.is_not(None), owned,
+                                   Company.id.not_in(out_of_sight(viewer)))
     return paginate(listed.order_by(func.lower(Company.name), Company.id), page,
                     DIRECTORY_PER_PAGE)
 
 
 def get_company(slug: str) -> Company:
-    company = db.session.scalar(select(Company).where(Company.slug == slug.lower()))
+    """The company at `slug`, or NotFound. Under `/c/<slug>` the guard of private spaces
+    has already refused anyone who may not see it (forum.companies.access)."""
+    company = find_company(slug)
     if company is None:
-        raise NotFound("There is no company at that address.")
+        raise NotFound(NO_SUCH_COMPANY)
     return company
 
 

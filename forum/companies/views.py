@@ -8,10 +8,16 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from forum import policy
-from forum.companies import requests, services
-from forum.companies.forms import CompanyForm, CompanyRequestForm, StaffForm
+from forum.companies import access, privacy, requests, services
+from forum.companies.forms import (
+    CompanyForm,
+    CompanyRequestForm,
+    GuestForm,
+    PrivacyForm,
+    StaffForm,
+)
 from forum.errors import Conflict, DomainError
-from forum.forms import Form, form_round_trip, redirect_with_message
+from forum.forms import Form, form_round_trip, redirect_with_message, username_or_email
 from forum.hooks import hooks_of
 from forum.notifications.services import following
 from forum.pagecache.cache import cached_for_visitors
@@ -19,13 +25,16 @@ from forum.routing import parse_page
 from forum.threads import queries as threads
 
 bp = Blueprint("companies", __name__)
+# Every page under /c/<slug>, forum's and plug-ins', answers 404 to anyone who may not
+# see a private space, before its view runs.
+bp.before_app_request(access.guard_private_spaces)
 
 
 @bp.get("/")
 @cached_for_visitors
 def home() -> str:
     """The company directory: where every customer starts."""
-    page = services.directory(request.args.get("page", 1, type=parse_page))
+    page = services.directory(current_user, request.args.get("page", 1, type=parse_page))
     return render_template("companies/home.html", companies=page.items, page=page)
 
 
@@ -139,3 +148,61 @@ def remove_staff(slug: str, membership_id: int) -> Response:
     else:
         flash("Removed from the staff.", "success")
     return redirect(url_for("companies.staff", slug=company.slug))
+
+
+@bp.route("/c/<slug>/manage/privacy", methods=["GET", "POST"])
+@login_required
+def privacy_page(slug: str) -> ResponseReturnValue:
+    """Owners make the space private or public, and invite the customers who see it
+    while it is private (by username or email address)."""
+    company = services.managed_company(current_user, slug, policy.Action.MANAGE_GUESTS)
+    form = GuestForm()
+    return form_round_trip(
+        form, "companies/privacy.html",
+        lambda: privacy.invite_guest(current_user, company,
+                                     **username_or_email(form.customer.data or "")),
+        lambda invited: redirect_with_message(
+            url_for("companies.privacy_page", slug=company.slug),
+            f"{invited.named} is a guest of {company.name}: "
+            + ("they see the private space now." if company.is_private
+               else "they will see the space if it is made private.")),
+        refusal_statuses={Conflict: 409},
+        company=company, guests=privacy.list_guests(company), privacy_form=PrivacyForm(),
+        staff_count=len(services.list_staff(company)))
+
+
+@bp.post("/c/<slug>/manage/privacy/set")
+@login_required
+def set_privacy(slug: str) -> Response:
+    """Make the space private or public (the page asked to confirm)."""
+    company = services.managed_company(current_user, slug, policy.Action.EDIT_COMPANY)
+    form = PrivacyForm()
+    if not form.validate_on_submit():
+        flash("Choose whether the space is public or private.", "error")
+        return redirect(url_for("companies.privacy_page", slug=company.slug), 303)
+    private = form.private.data == "private"
+    changed = privacy.set_privacy(current_user, company, private)
+    if not changed:
+        flash(f"{company.name} was {'private' if private else 'public'} already: "
+              "nothing changed.", "info")
+    elif private:
+        flash(f"{company.name} is private: only its staff, its guests and site admins see "
+              "it now.", "success")
+    else:
+        flash(f"{company.name} is public: anyone can read it and search finds it.",
+              "success")
+    return redirect(url_for("companies.privacy_page", slug=company.slug))
+
+
+@bp.post("/c/<slug>/manage/privacy/guests/<int:guest_id>/remove")
+@login_required
+def remove_guest(slug: str, guest_id: int) -> Response:
+    """Take a guest out of the private space."""
+    company = services.managed_company(current_user, slug, policy.Action.MANAGE_GUESTS)
+    try:
+        guest = privacy.remove_guest(current_user, company, guest_id)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"{guest.user.username} is no longer a guest of {company.name}.", "success")
+    return redirect(url_for("companies.privacy_page", slug=company.slug))

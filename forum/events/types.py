@@ -50,6 +50,9 @@ USER_BANNED = "user.banned"
 USER_BAN_LIFTED = "user.ban_lifted"
 WATCHED_WORD_ADDED = "company.watched_word_added"
 WATCHED_WORD_REMOVED = "company.watched_word_removed"
+COMPANY_PRIVACY_SET = "company.privacy_set"
+GUEST_ADDED = "company.guest_added"
+GUEST_REMOVED = "company.guest_removed"
 
 _LABELS: Mapping[str, str] = {
     THREAD_STARTED: "started a thread",
@@ -94,11 +97,16 @@ _LABELS: Mapping[str, str] = {
     USER_BAN_LIFTED: "lifted a ban from posting at a company",
     WATCHED_WORD_ADDED: "added a watched word",
     WATCHED_WORD_REMOVED: "removed a watched word",
+    COMPANY_PRIVACY_SET: "made a company's space private or public",
+    GUEST_ADDED: "invited a customer into a private space",
+    GUEST_REMOVED: "took a guest out of a private space",
 }
 
 # Changes that show on pages everywhere (a person's name next to their posts, a company's
 # name and logo): kept pages of every company are stale after them, not only their own.
-SHOWN_EVERYWHERE = frozenset({USER_PROFILE_UPDATED, COMPANY_UPDATED})
+# A space gone private or public changes what every page may list (the directory, search,
+# profiles), and a thread page is kept under its thread, not its company.
+SHOWN_EVERYWHERE = frozenset({USER_PROFILE_UPDATED, COMPANY_UPDATED, COMPANY_PRIVACY_SET})
 
 # What staff and site admins do to other people's content or to settings: the audit log's
 # "staff and admin actions" filter keeps these, when the actor is staff of the event's
@@ -108,7 +116,8 @@ STAFF_ACTIONS = frozenset({
     REVIEW_ESCALATED, POST_REDACTED, APPEAL_DECIDED, THREAD_PINNED, THREAD_UNPINNED, THREAD_LOCKED,
     THREAD_UNLOCKED, THREAD_MOVED, ANSWER_ACCEPTED, ANSWER_CLEARED, CATEGORY_SAVED,
     CATEGORY_DELETED, COMPANY_CREATED, COMPANY_UPDATED, STAFF_ROLE_SET, STAFF_REMOVED,
-    USER_SUSPENDED, USER_UNSUSPENDED, USER_INVITED,
+    USER_SUSPENDED, USER_UNSUSPENDED, USER_INVITED, COMPANY_PRIVACY_SET, GUEST_ADDED,
+    GUEST_REMOVED,
 })
 
 FORUM_EVENT_TYPES = [EventType(name, label, name in STAFF_ACTIONS)

@@ -17,6 +17,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 
 from flask import current_app, render_template, request, url_for
 
+from forum import policy
 from forum.accounts.models import User
 from forum.companies.models import Company
 from forum.events.models import Event
@@ -64,6 +65,13 @@ class Told:
     def where(self) -> str:
         """Whose news this is: the company's, or Cocreate's own."""
         return self.company.name if self.company is not None else "Cocreate"
+
+
+def may_read(user: User, told: Told) -> bool:
+    """Whether `user` may still read what a mail tells (a private space they left
+    says nothing); told once per event, so asked per recipient."""
+    return told.company is None or bool(policy.can(user, policy.Action.VIEW_COMPANY,
+                                                   told.company))
 
 
 @dataclass

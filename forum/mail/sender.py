@@ -26,7 +26,7 @@ from forum.database import utcnow, write_transaction
 from forum.extensions import db
 from forum.hooks import hooks_of
 from forum.mail import transport as transports
-from forum.mail.compose import Renderer, digest_letter, mail_context, message_of
+from forum.mail.compose import Renderer, digest_letter, mail_context, may_read, message_of
 from forum.mail.models import (
     ACCOUNT,
     BOUNCED,
@@ -104,7 +104,8 @@ class Mailer:
                 OutgoingMail.user_id == user.id, OutgoingMail.status == DIGEST)
                 .order_by(OutgoingMail.id)).all()
             renderer = Renderer()
-            told = [line for row in rows if (line := renderer.told(row)) is not None]
+            told = [line for row in rows if (line := renderer.told(row)) is not None
+                    and may_read(user, line)]
             address = user.mail_address
             if not told or address is None:
                 for row in rows:
@@ -240,6 +241,8 @@ class Mailer:
         told = renderer.told(mail)
         if told is None:
             return None, None, None, "no longer there to tell of"
+        if not may_read(user, told):
+            return None, None, None, "of a private space they are no longer part of"
         return renderer.notification(mail, told), address, told.company, ""
 
     def _finish(self, mail: OutgoingMail, **values: object) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
 from forum.accounts.models import User
+from forum.companies.access import out_of_sight
 from forum.companies.models import Company
 from forum.errors import NotFound
 from forum.extensions import db
@@ -147,9 +148,11 @@ def get_review(company: Company, post_id: int) -> Review:
 
 
 def flags_by(user: User, page: int = 1) -> Page:
-    """A person's own flags, newest first, with what became of them."""
+    """A person's own flags, newest first, with what became of them (not in a private
+    space they are no longer part of)."""
     return paginate(
-        select(Flag).where(Flag.user_id == user.id).order_by(Flag.id.desc())
+        select(Flag).where(Flag.user_id == user.id,
+                           Flag.company_id.not_in(out_of_sight(user))).order_by(Flag.id.desc())
         .options(joinedload(Flag.post).joinedload(Post.thread).joinedload(Thread.company)),
         page, FLAGS_PER_PAGE)
 

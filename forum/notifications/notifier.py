@@ -22,6 +22,9 @@ from flask import Flask
 from sqlalchemy import Engine, and_, select, update
 from sqlalchemy.orm import Session
 
+from forum.accounts.models import User
+from forum.companies.access import inside_space
+from forum.companies.models import Company
 from forum.database import WRITE_OPTION, insert_ignoring_conflicts, utcnow
 from forum.events import log
 from forum.events.log import LoggedEvent
@@ -68,8 +71,9 @@ class Notifier:
             if _cursor(session, lock=True) != after:
                 return None  # another notifier took this batch
             written = mails = 0
+            private: dict[int, bool] = {}  # company id -> is private, for this batch
             for event in events:
-                told, mailed = self._apply(session, event)
+                told, mailed = self._apply(session, event, private)
                 written, mails = written + told, mails + mailed
             _move_cursor(session, events[-1].id)
             session.commit()
@@ -82,7 +86,8 @@ class Notifier:
             total += batch.notifications
         return total
 
-    def _apply(self, session: Session, event: LoggedEvent) -> tuple[int, int]:
+    def _apply(self, session: Session, event: LoggedEvent,
+               private: dict[int, bool]) -> tuple[int, int]:
         """Notify for one event: (notifications written, mails queued or held)."""
         if event.type in FOLLOWED_BY_ACTOR and event.actor_id and event.thread_id:
             _follow(session, event.actor_id, THREAD, event.thread_id)
@@ -94,6 +99,7 @@ class Notifier:
             people.setdefault(user_id, reason)  # the first reason given is the one shown
         people.pop(event.actor_id or 0, None)  # never of one's own action
         people = _without_muted(session, event, people)
+        people = _inside_private_space(session, event, people, private)
         if not people:
             return 0, 0
         now = utcnow()
@@ -147,6 +153,23 @@ def _still_visible(session: Session, event: LoggedEvent) -> bool:
         hidden = session.scalar(select(Post.hidden_at).where(Post.id == event.subject_id))
         return hidden is None
     return True
+
+
+def _inside_private_space(session: Session, event: LoggedEvent, people: dict[int, str],
+                          private: dict[int, bool]) -> dict[int, str]:
+    """Of a private space, only its staff, its guests and site admins hear anything (the
+    policy's VIEW_COMPANY, for a batch of people in one query)."""
+    company_id = event.company_id
+    if company_id is None or not people:
+        return people
+    if company_id not in private:
+        private[company_id] = bool(session.scalar(
+            select(Company.is_private).where(Company.id == company_id)))
+    if not private[company_id]:
+        return people
+    inside = set(session.scalars(select(User.id).where(User.id.in_(list(people)),
+                                                       inside_space(company_id))))
+    return {user_id: reason for user_id, reason in people.items() if user_id in inside}
 
 
 def _without_muted(session: Session, event: LoggedEvent,

@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from forum import policy
 from forum.accounts.models import User
+from forum.companies.access import out_of_sight
 from forum.companies.models import Company
 from forum.events.models import Event
 from forum.extensions import db
@@ -52,7 +53,8 @@ class NotificationPage:
 def notification_page(user: User, before: int | None = None,
                       per_page: int = PER_PAGE) -> NotificationPage:
     """Newest first, a page at a time; a run of one kind about one thing is one line
-    ("12 new replies on Quieter pump"). Hidden things are left out, whenever hidden."""
+    ("12 new replies on Quieter pump"). Hidden things are left out, whenever hidden, and
+    so is news of a private space the person is no longer part of."""
     actor = aliased(User)
     statement = (
         select(Notification.id, Notification.reason, Notification.created_at,
@@ -60,7 +62,8 @@ def notification_page(user: User, before: int | None = None,
                Event.subject_id, Event.data, actor.username, actor.display_name)
         .join(Event, Event.id == Notification.event_id)
         .outerjoin(actor, actor.id == Event.actor_id)
-        .where(Notification.user_id == user.id)
+        .where(Notification.user_id == user.id,
+               or_(Event.company_id.is_(None), Event.company_id.not_in(out_of_sight(user))))
         .order_by(Notification.id.desc()).limit(per_page + 1))
     if before is not None:
         statement = statement.where(Notification.id < before)
@@ -124,7 +127,10 @@ def notification_of(user: User, notification_id: int
         .join(Event, Event.id == Notification.event_id)
         .where(Notification.id == notification_id, Notification.user_id == user.id)).first()
     if row is not None and row.thread_id is None and row.company_id is not None:
-        return None, None, db.session.get(Company, row.company_id)
+        company = db.session.get(Company, row.company_id)
+        if company is None or not policy.can(user, policy.Action.VIEW_COMPANY, company):
+            return None, None, None
+        return None, None, company
     if row is None or row.thread_id is None:
         return None, None, None
     thread = threads_by_id({row.thread_id}).get(row.thread_id)

@@ -6,6 +6,7 @@ from sqlalchemy import func, select, update
 
 from forum import policy
 from forum.accounts.models import User
+from forum.companies.access import out_of_sight
 from forum.companies.models import Company
 from forum.database import insert_ignoring_conflicts, utcnow, write_transaction
 from forum.extensions import db
@@ -38,11 +39,12 @@ def set_following(user: User, target: Thread | Company, state: str) -> None:
 
 
 def followed_companies(user: User) -> list[Company]:
-    """The companies a person follows (not muted), by name."""
+    """The companies a person follows (not muted) and may still see, by name."""
     return list(db.session.scalars(
         select(Company).join(Subscription, Subscription.target_id == Company.id)
         .where(Subscription.user_id == user.id, Subscription.target_type == COMPANY,
-               Subscription.muted.is_(False)).order_by(func.lower(Company.name))))
+               Subscription.muted.is_(False), Company.id.not_in(out_of_sight(user)))
+        .order_by(func.lower(Company.name))))
 
 
 def unread_count(user: User) -> int:

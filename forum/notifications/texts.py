@@ -91,6 +91,12 @@ def _requester(session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]
     return [(requester, "space_request")] if requester else []
 
 
+def _guest(_session: Session, event: LoggedEvent) -> Iterable[tuple[int, str]]:
+    """A customer let into a private space hears where it is."""
+    person = event.data.get("user_id")
+    return [(person, "guest")] if person else []
+
+
 # What each kind of mail is, and how it reaches someone who never chose: what was
 # addressed to you at once, what is only news in the daily digest.
 REPLIES, NEWS, MODERATION = "replies", "news", "moderation"
@@ -103,8 +109,8 @@ FORUM_MAIL_KINDS = [
     MailKind(NEWS, "New ideas and announcements from companies you follow", "daily"),
     MailKind(MODERATION, "A moderator removes or restores something you wrote, and why",
              "now"),
-    MailKind(SPACES, "Requests for a company's space: yours decided, or others' to review",
-             "now"),
+    MailKind(SPACES, "Company spaces: your request decided, others' to review, and "
+             "invitations into private spaces", "now"),
 ]
 
 FORUM_REASONS = {
@@ -117,6 +123,7 @@ FORUM_REASONS = {
     "site_admin": "You are a site admin.",
     "space_review": "You are a site admin: requests for a company's space wait for you.",
     "space_request": "You asked for this company's space.",
+    "guest": "The company invited you into its private space.",
 }
 
 FORUM_NOTIFICATIONS = [
@@ -143,6 +150,7 @@ FORUM_NOTIFICATIONS = [
                      MODERATION, even_if_hidden=True),
     NotificationText(events.USER_BAN_LIFTED, _banned, "notifications/_user_ban_lifted.html",
                      MODERATION, even_if_hidden=True),
+    NotificationText(events.GUEST_ADDED, _guest, "notifications/_guest_added.html", SPACES),
     NotificationText(events.COMPANY_REQUEST_CONFIRMED, _space_reviewers,
                      "notifications/_company_request_confirmed.html", SPACES,
                      endpoint="admin.company_requests"),

@@ -52,7 +52,7 @@ def home() -> str:
     user = current_user._get_current_object()
     return render_template(
         "notifications/home.html", news=queries.notification_page(user, per_page=HOME_NEWS),
-        sections=[section(user) for section in hooks_of().profile_sections],
+        sections=[section(user, user) for section in hooks_of().profile_sections],
         companies=services.followed_companies(user))
 
 

@@ -38,6 +38,7 @@ from forum.pagecache.models import ContentVersion
 SITE = "site"
 _CHANGED = "cocreate_changed_scopes"  # on a session: scopes this transaction changed
 _HEADER = "X-Page-Cache"
+_LOOKUP = "cocreate_kept_page"  # on g: this request's lookup, done once
 _UNKEYED_HEADERS = {"hx-current-url"}  # the page a fragment is asked from: not its content
 
 
@@ -150,16 +151,10 @@ def cached_for_visitors(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        config = current_app.config
-        max_age = config["PAGE_CACHE_SECONDS"]
-        if max_age <= 0 or not _shared_page_request():
+        found = _lookup()
+        if found is None:
             return view(*args, **kwargs)
-        scopes = _page_scopes(request.view_args or {})
-        if scopes is None:
-            scopes, max_age = (SITE,), min(max_age, config["PLATFORM_PAGE_SECONDS"])
-        cache: PageCache = current_app.extensions["page_cache"]
-        key, version = _key(), current_versions(scopes)
-        entry = cache.get(key, version, max_age)
+        key, version, entry = found
         if entry is not None:
             return _respond(entry, "hit")
         response = current_app.make_response(view(*args, **kwargs))
@@ -168,10 +163,37 @@ def cached_for_visitors(view: Callable[..., Any]) -> Callable[..., Any]:
         body = response.get_data()
         entry = Entry(version, time.monotonic(), body,
                       hashlib.blake2b(body, digest_size=12).hexdigest(), response.content_type)
-        cache.put(key, entry)
+        current_app.extensions["page_cache"].put(key, entry)
         return _respond(entry, "miss")
 
+    wrapper.kept_for_visitors = True  # type: ignore[attr-defined]
     return wrapper
+
+
+def kept_page() -> Entry | None:
+    """The current kept page this request will be answered with, if any (for a view that
+    keeps pages); looked up once per request, so asking before the view costs nothing."""
+    found = _lookup()
+    return found[2] if found is not None else None
+
+
+def _lookup() -> tuple[tuple, Versions, Entry | None] | None:
+    """(key, versions, the current entry or None) for a page everyone gets; None when
+    this request's page is not kept (signed in, a POST, caching off)."""
+    if _LOOKUP in g:
+        return g.get(_LOOKUP)
+    config = current_app.config
+    max_age = config["PAGE_CACHE_SECONDS"]
+    found = None
+    if max_age > 0 and _shared_page_request():
+        scopes = _page_scopes(request.view_args or {})
+        if scopes is None:
+            scopes, max_age = (SITE,), min(max_age, config["PLATFORM_PAGE_SECONDS"])
+        cache: PageCache = current_app.extensions["page_cache"]
+        key, version = _key(), current_versions(scopes)
+        found = key, version, cache.get(key, version, max_age)
+    setattr(g, _LOOKUP, found)
+    return found
 
 
 def _shared_page_request() -> bool:

@@ -10,6 +10,7 @@ wildcard is only honoured at the end of a word (`export*`) and never starts a te
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -188,6 +189,13 @@ def filtered(text_query: query.Query | None, filters: Filters) -> query.Query:
         text_query = query.AndNot(query.Every(), query.Term("doc_type", META))
     parts = filter_terms(filters)
     return query.And([text_query, *parts]) if parts else text_query
+
+
+def without_companies(whole: query.Query, company_ids: Iterable[int]) -> query.Query:
+    """`whole` without the documents of these companies (private spaces the searcher is
+    not part of)."""
+    excluded = [query.Term("company", str(company_id)) for company_id in sorted(company_ids)]
+    return query.AndNot(whole, query.Or(excluded)) if excluded else whole
 
 
 def highlight_terms(parsed: ParsedQuery) -> tuple[frozenset[str], tuple[str, ...]]:

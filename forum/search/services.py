@@ -22,6 +22,8 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.searching import Searcher
 
+from forum import policy
+from forum.companies.access import find_company, out_of_sight, unseen_company_ids
 from forum.companies.models import Company
 from forum.errors import Invalid
 from forum.extensions import db
@@ -116,8 +118,8 @@ def search(
 ) -> SearchResults:
     """Threads matching `query` and the filters, grouped per thread, best first.
 
-    `viewer` is who asks: everything searchable is public today, and this is where
-    per-viewer rules (private companies, staff-only content) will apply. Dates are
+    `viewer` is who asks: nothing of a private space they are not part of comes back,
+    left out in the index's query and checked again against the database. Dates are
     inclusive days. Raises Invalid for an unknown sort or page, SearchUnavailable when
     there is no readable index.
     """
@@ -131,9 +133,11 @@ def search(
         if parsed.text or not filters.active:
             return _nothing_to_search(parsed, empty)
         sort = "newest" if sort == "relevance" else sort
-    stored, (total, more), suggestion = _run(querying.filtered(text_query, filters), parsed,
-                                             sort, page, per_page)
-    hits = _hydrate(stored, parsed)
+    unseen = unseen_company_ids(viewer)
+    whole_query = querying.without_companies(querying.filtered(text_query, filters), unseen)
+    stored, (total, more), suggestion = _run(whole_query, parsed, sort, page, per_page,
+                                             unseen)
+    hits = _hydrate(stored, parsed, viewer)
     total = max(len(hits), total - (len(stored) - len(hits)))  # hidden since indexing
     return SearchResults(parsed.text, hits, total, page, per_page, suggestion, parsed.notices,
                          more)
@@ -180,7 +184,7 @@ def _sorting(sort: str) -> Any:
 
 def _run(
     whole_query: wq.Query, parsed: querying.ParsedQuery, sort: str, page: int, per_page: int,
-    *, reopened: bool = False,
+    unseen: frozenset[int], *, reopened: bool = False,
 ) -> tuple[list[_StoredHit], tuple[int, bool], str | None]:
     """One page of hits (one per thread), the thread count, a spelling suggestion.
 
@@ -191,7 +195,7 @@ def _run(
     runtime = get_runtime()
     try:
         with runtime.searcher() as searcher:
-            return _search_page(searcher, whole_query, parsed, sort, page, per_page)
+            return _search_page(searcher, whole_query, parsed, sort, page, per_page, unseen)
     except IndexUnavailable as problem:
         raise SearchUnavailable(problem.reason) from None
     except OSError as problem:
@@ -205,12 +209,12 @@ def _run(
     except Exception:
         runtime.forget_searcher()  # whatever broke, the next search opens a fresh one
         raise
-    return _run(whole_query, parsed, sort, page, per_page, reopened=True)
+    return _run(whole_query, parsed, sort, page, per_page, unseen, reopened=True)
 
 
 def _search_page(
     searcher: Searcher, whole_query: wq.Query, parsed: querying.ParsedQuery, sort: str,
-    page: int, per_page: int,
+    page: int, per_page: int, unseen: frozenset[int],
 ) -> tuple[list[_StoredHit], tuple[int, bool], str | None]:
     """The page's threads, each with its first document in the sort order.
 
@@ -238,7 +242,7 @@ def _search_page(
                    hit.get("body") or "")
         for thread_id, hit in list(firsts.items())[(page - 1) * per_page: wanted]
     ]
-    suggestion = suggest(searcher, parsed) if total < FEW_HITS else None
+    suggestion = suggest(searcher, parsed, unseen) if total < FEW_HITS else None
     return stored, (total, more), suggestion
 
 
@@ -263,8 +267,11 @@ def count_threads(searcher: Searcher, whole_query: wq.Query, *, up_to: int) -> t
     return len(seen), False
 
 
-def suggest(searcher: Searcher, parsed: querying.ParsedQuery) -> str | None:
-    """The query with unknown words replaced by the closest indexed ones ("did you mean")."""
+def suggest(searcher: Searcher, parsed: querying.ParsedQuery,
+            unseen: frozenset[int] = frozenset()) -> str | None:
+    """The query with unknown words replaced by the closest indexed ones ("did you mean"),
+    if the searcher would find anything with it: a word only a private space they are
+    not part of uses is never suggested to them."""
     reader = searcher.reader()
     corrector = reader.corrector(searcher.schema["title"].spelling_fieldname("title"))
     text, changed = parsed.text, False
@@ -277,10 +284,18 @@ def suggest(searcher: Searcher, parsed: querying.ParsedQuery) -> str | None:
         if candidates and candidates[0] != word.lower():
             text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", candidates[0], text, count=1)
             changed = True
-    return text if changed else None
+    if not changed:
+        return None
+    if unseen:
+        corrected = querying.to_whoosh(querying.parse(text))
+        if corrected is None or searcher.search(
+                querying.without_companies(corrected, unseen), limit=1).is_empty():
+            return None
+    return text
 
 
-def _hydrate(stored: list[_StoredHit], parsed: querying.ParsedQuery) -> list[SearchHit]:
+def _hydrate(stored: list[_StoredHit], parsed: querying.ParsedQuery, viewer: Any
+             ) -> list[SearchHit]:
     """Check the page against the database (one query, plus the extras) and dress it."""
     if not stored:
         return []
@@ -292,7 +307,8 @@ def _hydrate(stored: list[_StoredHit], parsed: querying.ParsedQuery) -> list[Sea
         .join(Company, Company.id == Thread.company_id)
         .outerjoin(Post, (Post.thread_id == Thread.id) & Post.id.in_(post_ids)
                    & Post.hidden_at.is_(None))
-        .where(Thread.id.in_([hit.thread_id for hit in stored]), Thread.hidden_at.is_(None))
+        .where(Thread.id.in_([hit.thread_id for hit in stored]), Thread.hidden_at.is_(None),
+               Thread.company_id.not_in(out_of_sight(viewer)))
     ).all()
     threads = {row.id: row for row in rows}
     visible_posts = {row.post_id for row in rows if row.post_id is not None}
@@ -347,14 +363,21 @@ def kind_choices() -> list[tuple[str, str]]:
     return [(kind.value, kind.value.capitalize()) for kind in Kind]
 
 
-def company_choices() -> list[tuple[str, str]]:
-    """(slug, name) of every company, for the company filter."""
-    rows = db.session.execute(select(Company.slug, Company.name).order_by(Company.name))
+def company_choices(viewer: Any) -> list[tuple[str, str]]:
+    """(slug, name) of every company `viewer` may see, for the company filter."""
+    rows = db.session.execute(select(Company.slug, Company.name)
+                              .where(Company.id.not_in(out_of_sight(viewer)))
+                              .order_by(Company.name))
     return [(slug, name) for slug, name in rows]
 
 
-def company_by_slug(slug: str) -> Company | None:
-    return db.session.scalar(select(Company).where(Company.slug == slug))
+def company_by_slug(slug: str, viewer: Any) -> Company | None:
+    """The company at `slug` if `viewer` may see it: a private space is no company to
+    anyone else, in the filter as in its own search page."""
+    company = find_company(slug)
+    if company is None or not policy.can(viewer, policy.Action.VIEW_COMPANY, company):
+        return None
+    return company
 
 
 __all__ = ["SearchHit", "SearchResults", "SearchUnavailable", "more_like_this", "search"]

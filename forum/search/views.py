@@ -29,7 +29,7 @@ def search() -> tuple[str, int, dict[str, str]]:
 @bp.get("/c/<slug>/search")
 def company_search(slug: str) -> tuple[str, int, dict[str, str]]:
     """Search one company's threads and ideas."""
-    company = services.company_by_slug(slug)
+    company = services.company_by_slug(slug, current_user)
     if company is None:
         abort(404)
     return _answer(company)
@@ -54,7 +54,7 @@ def _answer(company: Company | None) -> tuple[str, int, dict[str, str]]:
     page = render_template(
         "search/_results.html" if fragment else "search/search.html",
         form=form, results=results, company=company, link=link,
-        companies=[] if company is not None else services.company_choices(),
+        companies=[] if company is not None else services.company_choices(current_user),
         kinds=services.kind_choices(), statuses=statuses, status_labels=dict(statuses),
         sorts=_SORT_LABELS)
     # The address bar shows the search without the form's empty fields.
@@ -74,7 +74,7 @@ def _linker(form: SearchForm, company: Company | None) -> Callable[..., str]:
 def _company_id(form: SearchForm) -> int | None:
     if not form.company:
         return None
-    company = services.company_by_slug(form.company)
+    company = services.company_by_slug(form.company, current_user)
     if company is None:
         form.errors["company"] = "There is no company with that address."
         return None

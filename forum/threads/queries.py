@@ -6,6 +6,7 @@ import statistics
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, func, select
@@ -13,6 +14,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from forum import policy
 from forum.accounts.models import User
+from forum.companies.access import out_of_sight
 from forum.companies.models import Company
 from forum.companies.services import get_company
 from forum.database import utcnow
@@ -166,20 +168,21 @@ def _responsiveness(company: Company, days: int) -> Responsiveness:
     return Responsiveness(len(rows), len(delays), median)
 
 
-def user_threads(user: User, limit: int = 20) -> list[Thread]:
-    """A person's threads across every company, newest first."""
+def user_threads(user: User, viewer: Any, limit: int = 20) -> list[Thread]:
+    """A person's threads across every company `viewer` may see, newest first."""
     return list(db.session.scalars(
-        select(Thread).where(Thread.author_id == user.id, Thread.hidden_at.is_(None))
+        select(Thread).where(Thread.author_id == user.id, Thread.hidden_at.is_(None),
+                             Thread.company_id.not_in(out_of_sight(viewer)))
         .options(joinedload(Thread.company)).order_by(Thread.created_at.desc()).limit(limit)
     ))
 
 
-def user_posts(user: User, limit: int = 20) -> list[Post]:
-    """A person's replies across every company, newest first."""
+def user_posts(user: User, viewer: Any, limit: int = 20) -> list[Post]:
+    """A person's replies across every company `viewer` may see, newest first."""
     return list(db.session.scalars(
         select(Post).join(Post.thread)
         .where(Post.author_id == user.id, Post.number > 1, Post.hidden_at.is_(None),
-               Thread.hidden_at.is_(None))
+               Thread.hidden_at.is_(None), Thread.company_id.not_in(out_of_sight(viewer)))
         .options(contains_eager(Post.thread).joinedload(Thread.company))
         .order_by(Post.created_at.desc()).limit(limit)
     ))

@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from forum.accounts.models import User
-from forum.companies import requests
+from forum.companies import privacy, requests
 from forum.extensions import db
 from forum.forms import FILE_MESSAGE
 from forum.mail import tokens
@@ -112,6 +112,7 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
     asked = requests.ask_for_space(make_user("asker"), name="Hooli", slug="hooli",
                                    website="https://hooli.example",
                                    work_email="a@hooli.example")
+    guest = privacy.invite_guest(admin, company, username=make_user("guesty").username)
     run_indexer()  # search answers 503 while it has no index; that is not what we test
     real = {
         "slug": company.slug, "thread_id": str(thread.id), "thread_slug": thread.slug,
@@ -123,6 +124,7 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
         "decision": "hide", "ban_id": str(ban.id), "word_id": str(word.id),
         "claim_token": tokens.sign(tokens.CLAIM_ACCOUNT, [invited.id, "invitee@example.com"]),
         "key": "planned", "appeal_id": str(appeal.id), "request_id": str(asked.id),
+        "guest_id": str(guest.guest.id),
     }
     return World(customer, admin, real, idea.thread)
 

@@ -20,6 +20,7 @@ from werkzeug.routing.converters import AnyConverter
 
 from forum.accounts.email import _fingerprint
 from forum.accounts.models import UserSession
+from forum.companies.privacy import invite_guest
 from forum.companies.requests import ask_for_space, confirm_work_email
 from forum.companies.services import set_staff_role
 from forum.extensions import db
@@ -65,6 +66,7 @@ class World:
     ban_id: int
     word_id: int
     request_id: int  # a company request waiting for a site admin
+    guest_id: int  # a guest of the (public) company
     tokens: dict[str, str]  # a real signed link for each route that takes one
 
 
@@ -108,6 +110,7 @@ def world(app, admin, make_user, make_company, make_category, make_thread, make_
         segment_id=priority.save_segment(admin, company, name="Enterprise", weight=3).id,
         ban_id=ban.id, word_id=word.id,
         request_id=waiting.id,
+        guest_id=invite_guest(admin, company, username=make_user("guesty").username).guest.id,
         tokens={
             "companies.confirm_request": confirm_link,
             "mail.unsubscribe_now": tokens.sign(tokens.UNSUBSCRIBE, [spare.id, "replies"]),
@@ -149,6 +152,10 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "companies.settings": [{"name": "Acme", "tagline": "Kettles", "description": "Yes."}],
         "companies.staff": [{"username": "newstaff", "role": "team"}],
         "companies.remove_staff": [{}],
+        "companies.privacy_page": [{"customer": "guest{n}@example.com"}],
+        # Public it stays: the walk goes on reading the company's pages as everyone.
+        "companies.set_privacy": [{"private": "public"}],
+        "companies.remove_guest": [{}],
         "threads.new_thread": [{"kind": "question", "category": str(world.general_id),
                                 "title": "Where is the filter {n}?", "body": "Cannot find it."}],
         "threads.reply": [{"body": "Same here ({n})."}],
@@ -233,7 +240,7 @@ def filled_paths(rule: Rule, world: World) -> list[str]:
              "session_id": [world.spare_session_id], "segment_id": [world.segment_id],
              "appeal_id": [1],  # none: its decisions are refused before any redirect
              "ban_id": [world.ban_id], "word_id": [world.word_id],
-             "request_id": [world.request_id],
+             "request_id": [world.request_id], "guest_id": [world.guest_id],
              "token": [world.tokens.get(rule.endpoint, "")],
              # Removed once (then a 404): the others change a status that stays.
              "key": ["under_review" if rule.endpoint == "ideas.statuses.remove_status"

@@ -41,8 +41,8 @@ def test_an_app_without_plugins_has_no_ideas() -> None:
     assert [link.label for link in hooks.nav("company")] == ["Overview", "Forum",
                                                              "Moderation log"]
     assert [link.label for link in hooks.nav("manage")] == [
-        "Overview", "Settings", "Staff", "Categories", "Moderation", "Bans", "Watched words",
-        "Appeals"]
+        "Overview", "Settings", "Staff", "Privacy", "Categories", "Moderation", "Bans",
+        "Watched words", "Appeals"]
     assert len(hooks.manage_sections) == 1  # the review queue's count
     assert {"post.flagged", "post.restored", "post.flags_dismissed"} <= set(hooks.event_types)
     assert hooks.notifications["post.restored"].mail_kind == "moderation"

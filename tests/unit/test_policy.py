@@ -12,7 +12,7 @@ from flask_login import AnonymousUserMixin
 
 from forum import config, create_app, policy
 from forum.accounts.models import User
-from forum.companies.models import Company, CompanyRequest, Membership
+from forum.companies.models import Company, CompanyGuest, CompanyRequest, Membership
 from forum.database import utcnow
 from forum.errors import NotAllowed
 from forum.moderation.models import Appeal, CompanyBan, Review
@@ -24,6 +24,8 @@ from tests.conftest import PLUGINS
 
 HOME = Company(id=1, slug="home", name="Home")
 OTHER = Company(id=2, slug="other", name="Other")
+# HOME's space made private: its staff, its guests and site admins see it.
+PRIVATE = Company(id=1, slug="home", name="Home", is_private=True)
 SUSPENDED_UNTIL = utcnow() + timedelta(days=3)
 SUSPENDED = f"You are suspended until {policy.day(SUSPENDED_UNTIL)}."
 
@@ -37,10 +39,12 @@ def app() -> Iterator[Flask]:
 
 
 def person(user_id: int, *, admin: bool = False, roles: dict[int, str] | None = None,
-           suspended: bool = False) -> User:
+           suspended: bool = False, guest_at: tuple[int, ...] = ()) -> User:
     user = User(id=user_id, username=f"u{user_id}", is_site_admin=admin, suspension_reason="")
     user.memberships = [Membership(company_id=company_id, role=role)
                         for company_id, role in (roles or {}).items()]
+    user.guest_passes = [CompanyGuest(company_id=company_id, user_id=user_id)
+                         for company_id in guest_at]
     user.suspended_until = SUSPENDED_UNTIL if suspended else None
     return user
 
@@ -58,6 +62,8 @@ ACTORS = {
     "suspended_owner": person(16, roles={1: "owner"}, suspended=True),
     "admin": person(17, admin=True),
     "suspended_admin": person(18, admin=True, suspended=True),
+    "guest": person(23, guest_at=(1,)),
+    "guest_elsewhere": person(24, guest_at=(2,)),
 }
 CUSTOMER = ACTORS["customer"]
 ADMIN = ACTORS["admin"]
@@ -146,6 +152,10 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
     Action.MANAGE_STAFF: (HOME, {"owner", "admin"},
                           "Only the company's owners manage its staff.", SAME),
     Action.VIEW_MANAGE: (HOME, STAFF, "Only the company's staff manage it.", SAME),
+    Action.VIEW_COMPANY: (HOME, EVERYONE, "", ""),
+    Action.MANAGE_GUESTS: (HOME, {"owner", "admin"},
+                           "Only the company's owners decide who sees its private space.",
+                           SAME),
     Action.SUSPEND_USER: (CUSTOMER, {"admin"}, "Only site admins suspend accounts.", SAME),
     Action.EDIT_PROFILE: (CUSTOMER, {"customer"}, "You can only edit your own profile.",
                           "Sign in to edit your profile."),
@@ -230,11 +240,29 @@ LOCKED = "This thread is locked: it takes no new replies."
 OPENING_STAYS = ("Others have replied to this thread, so its opening post stays. "
                  "Edit it instead, or ask a moderator.")
 SUSPENDED_ACCOUNT = person(21, suspended=True)
+# Who sees a private space: its staff, its guests and site admins (suspended or not:
+# reading is not posting); and of them, who may still act there.
+INSIDE = {"team", "moderator", "owner", "suspended_owner", "admin", "suspended_admin", "guest"}
+INSIDE_ACTIVE = INSIDE - SUSPENDED_ACTORS
+NOT_THERE = "There is no company at that address."
 
 # The same actions where the state of the subject changes the answer: (action, subject,
 # the actors allowed, the reason given to those the table allows but this state refuses).
 SPECIAL_CASES = [
     (Action.SIGN_IN, SUSPENDED_ACCOUNT, set(), "Your account is suspended until"),
+    # A private space, to everyone else, is not there at all.
+    (Action.VIEW_COMPANY, PRIVATE, INSIDE, NOT_THERE),
+    (Action.VIEW_THREAD, thread(company=PRIVATE), INSIDE, NOT_THERE),
+    (Action.FOLLOW, PRIVATE, INSIDE_ACTIVE, NOT_THERE),
+    (Action.FOLLOW, thread(company=PRIVATE), INSIDE_ACTIVE, NOT_THERE),
+    (Action.START_THREAD, PRIVATE, INSIDE_ACTIVE, NOT_THERE),
+    (Action.REPLY, thread(company=PRIVATE), INSIDE_ACTIVE, NOT_THERE),
+    (Action.FLAG_POST, post(thread(company=PRIVATE)), INSIDE_ACTIVE, NOT_THERE),
+    (Action.EDIT_POST, post(thread(company=PRIVATE)), MODS, NOT_THERE),
+    (IdeaAction.PROPOSE, PRIVATE, INSIDE_ACTIVE, NOT_THERE),
+    (IdeaAction.VOTE, idea(company=PRIVATE), INSIDE_ACTIVE, NOT_THERE),
+    (Action.MANAGE_GUESTS, OTHER, {"admin", "owner_elsewhere"},
+     "Only the company's owners decide who sees its private space."),
     # A removed thread: its moderators, and its author (who reads why, and may appeal).
     (Action.FOLLOW, thread(hidden=True), MODS | {"customer"},
      "That thread does not exist, or it was removed."),

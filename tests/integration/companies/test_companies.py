@@ -99,6 +99,9 @@ def test_owner_adds_changes_and_removes_staff(client, auth, make_user, make_comp
     roles = {m.user.username: m.role for m in company.memberships}
     assert roles == {"nora": "owner", "theo": "moderator"}
     theo = next(m for m in company.memberships if m.user.username == "theo")
+    page = client.get("/c/northwind/manage/staff").get_data(as_text=True)
+    assert "Take theo off the staff? They lose their moderator role at once." in page
+    assert 'aria-label="Remove theo from the staff"' in page
     client.post(f"/c/northwind/manage/staff/{theo.id}/remove")
     reload(company)
     assert [m.user.username for m in company.memberships] == ["nora"]
