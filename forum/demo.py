@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from forum.accounts import services as accounts
 from forum.accounts.models import User
-from forum.companies import requests
+from forum.companies import privacy, requests
 from forum.companies import services as companies
 from forum.companies.models import Company
 from forum.database import utcnow, write_transaction
@@ -74,6 +74,18 @@ COMPANIES = [
     },
 ]
 
+# A private space: only Northwind's staff and the customers it invited see its prototypes.
+COMPANIES.append({
+    "slug": "northwind-labs", "name": "Northwind Labs", "owner": "nora",
+    "tagline": "Prototypes we try with a few customers before anyone else.",
+    "description": "A private space: Northwind's staff and the customers testing its "
+                   "prototypes. Nothing here is public.",
+    "website": "https://northwind.example.com/labs", "domain": "northwind.example.com",
+    "staff": [("theo", "team")],
+    "followers": ["maya"],
+    "private": True, "guests": ["maya", "omar"],
+})
+
 # One request for a space that waits for the site admin: its work email is proved.
 PENDING_REQUEST = {"requester": "omar", "name": "Crema Lab", "slug": "crema-lab",
                    "website": "https://cremalab.example.com",
@@ -86,6 +98,7 @@ CATEGORIES = {
                                                       "How you use Lumen.")],
     "tandem": [("riding", "Riding", "Commutes, cargo and trips."),
                ("repairs", "Repairs", "Parts, tools and fixes.")],
+    "northwind-labs": [("prototypes", "Prototypes", "Early machines to try and discuss.")],
 }
 
 # (company, category, author, kind, title, body, replies); a reply is (author, body,
@@ -122,6 +135,12 @@ THREADS = [
        True)]),
     ("tandem", "repairs", "kate", "problem", "Rear brake squeals after rain",
      "It squeals loudly for the first few stops after riding in rain.", []),
+    ("northwind-labs", "prototypes", "maya", "discussion",
+     "First week with the Breeze 2 prototype",
+     "The dual boiler is fast: milk and espresso at once. The drip tray fills too quickly.",
+     [("omar", "Same on mine. The new grinder dial is a big step up, though.", False, False),
+      ("theo", "Thank you both: a deeper drip tray is in the next batch of prototypes.",
+       True, False)]),
 ]
 
 def steps() -> int:
@@ -175,6 +194,10 @@ def _load(progress: Callable[[int], object]) -> dict[str, User]:
         )
         for username, role in spec["staff"]:
             companies.set_staff_role(admin, company, username, role)
+        for username in spec.get("guests", []):
+            privacy.invite_guest(people[spec["owner"]], company, username=username)
+        if spec.get("private"):
+            privacy.set_privacy(people[spec["owner"]], company, True)
         for username in spec["followers"]:
             notifications.set_following(people[username], company, notifications.FOLLOWING)
         for slug, name, description in CATEGORIES[spec["slug"]]:

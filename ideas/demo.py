@@ -65,6 +65,10 @@ IDEAS = [
     ("tandem", "omar", "Sell spare parts online", "Brake pads, chains, tyres.", ["parts"],
      ["leo", "kate", "maya"], [("sam", "shipped", "The parts shop is live on our website.")],
      []),
+    # Northwind Labs is private: only its staff and its guests (maya, omar) see this one.
+    ("northwind-labs", "omar", "A deeper drip tray on the Breeze 2 prototype",
+     "It is full after four drinks.", [], ["maya"],
+     [("theo", "planned", "In the next batch of prototypes.")], []),
 ]
 
 STEPS = len(IDEAS)

@@ -38,7 +38,9 @@ def test_demo_load_fills_an_empty_database(runner, client):
     staffed = db.session.scalar(select(func.count(func.distinct(Membership.company_id))))
     assert staffed == len(demo.COMPANIES)
     page = client.get("/").get_data(as_text=True)
-    assert all(spec["name"] in page for spec in demo.COMPANIES)
+    assert all(spec["name"] in page for spec in demo.COMPANIES if not spec.get("private"))
+    assert "Northwind Labs" not in page  # private: its staff and guests see it
+    assert client.get("/c/northwind-labs").status_code == 404
     roadmap = client.get("/c/tandem/roadmap").get_data(as_text=True)  # its own statuses
     assert ">Next season</span>" in roadmap and ">Road testing</span>" in roadmap
     assert db.session.scalar(select(WatchedWord.phrase)) == "crypto"  # Lumen holds it
