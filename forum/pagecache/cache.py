@@ -11,6 +11,9 @@ could have changed. A vote at one company leaves every other company's pages kep
 Pages that span every company (the start page, cross-company lists, profiles) are kept for
 PLATFORM_PAGE_SECONDS; every page expires after PAGE_CACHE_SECONDS, because pages say
 "5 minutes ago". Each carries an ETag, so a browser revalidating gets a 304.
+
+While the database is down the versions cannot be read: a visitor then gets the page
+kept before, if it is younger than PAGE_CACHE_STALE_SECONDS, instead of a 503.
 """
 
 from __future__ import annotations
@@ -29,9 +32,11 @@ from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
 from sqlalchemy import event, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from forum.companies.models import Company
+from forum.database import is_database_fault
 from forum.extensions import db
 from forum.pagecache.models import ContentVersion
 
@@ -79,6 +84,15 @@ class PageCache:
                 self._drop(key)
                 return None
             self._entries.move_to_end(key)
+            return entry
+
+    def get_kept(self, key: tuple, max_age: float) -> Entry | None:
+        """The page kept at `key`, whatever its version, unless older than `max_age`:
+        for when the versions cannot be read."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or time.monotonic() - entry.stored_at >= max_age:
+                return None
             return entry
 
     def put(self, key: tuple, entry: Entry) -> None:
@@ -146,7 +160,8 @@ def _company_id(slug: str) -> int | None:
 
 
 def cached_for_visitors(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Serve signed-out visitors this view's page from the cache while it is current."""
+    """Serve signed-out visitors this view's page from the cache while it is current
+    (and, while the database is down, as it was kept)."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -154,11 +169,20 @@ def cached_for_visitors(view: Callable[..., Any]) -> Callable[..., Any]:
         max_age = config["PAGE_CACHE_SECONDS"]
         if max_age <= 0 or not _shared_page_request():
             return view(*args, **kwargs)
-        scopes = _page_scopes(request.view_args or {})
-        if scopes is None:
-            scopes, max_age = (SITE,), min(max_age, config["PLATFORM_PAGE_SECONDS"])
         cache: PageCache = current_app.extensions["page_cache"]
-        key, version = _key(), current_versions(scopes)
+        key = _key()
+        try:
+            scopes = _page_scopes(request.view_args or {})
+            if scopes is None:
+                scopes, max_age = (SITE,), min(max_age, config["PLATFORM_PAGE_SECONDS"])
+            version = current_versions(scopes)
+        except SQLAlchemyError as error:
+            # The database is down: a visitor is better served the page as it was a
+            # while ago than a 503. Only pages kept before the fault are there to give.
+            kept = cache.get_kept(key, config["PAGE_CACHE_STALE_SECONDS"])
+            if kept is None or not is_database_fault(error):
+                raise
+            return _respond(kept, "stale")
         entry = cache.get(key, version, max_age)
         if entry is not None:
             return _respond(entry, "hit")
