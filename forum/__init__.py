@@ -23,6 +23,7 @@ from forum.errors import configure_errors
 from forum.events.types import FORUM_EVENT_TYPES
 from forum.events.views import bp as audit_bp
 from forum.extensions import csrf, db, htmx, limiter, login_manager, migrate
+from forum.health import bp as health_bp
 from forum.hooks import Hooks, NavLink, Plugin, init_hooks
 from forum.mail.views import configure_mail
 from forum.moderation.ban_views import bp as bans_bp
@@ -121,7 +122,7 @@ def configure_forum_hooks(hooks: Hooks) -> None:
 def configure_blueprints(app: Flask, hooks: Hooks) -> None:
     for blueprint in (accounts_bp, companies_bp, admin_bp, audit_bp, threads_bp,
                       thread_staff_bp, moderation_bp, bans_bp, watched_words_bp, search_bp,
-                      *hooks.blueprints):
+                      health_bp, *hooks.blueprints):
         app.register_blueprint(blueprint)
 
 

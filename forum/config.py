@@ -93,6 +93,9 @@ class Config:
         # Pages that span every company (the start page, cross-company lists, profiles) are
         # not told of each change at each company: they are kept this long at most.
         self.PLATFORM_PAGE_SECONDS = float(os.environ.get("PLATFORM_PAGE_SECONDS", "5"))
+        # While the database is down, visitors get the pages kept before, up to this old
+        # (they may miss what changed just before), rather than a 503.
+        self.PAGE_CACHE_STALE_SECONDS = float(os.environ.get("PAGE_CACHE_STALE_SECONDS", "3600"))
         self.PAGE_CACHE_BYTES = int(os.environ.get("PAGE_CACHE_BYTES", str(32 * 2**20)))
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)

@@ -1,7 +1,9 @@
-"""Database plumbing shared by every area: SQLite settings, write transactions, upserts."""
+"""Database plumbing shared by every area: SQLite settings, write transactions, upserts,
+and telling a database that is down or cut off from a statement that is wrong."""
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -10,8 +12,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import (
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    PendingRollbackError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
@@ -22,12 +32,17 @@ try:
 except ImportError:  # not on Windows: writers then wait only on SQLite's busy timeout
     fcntl = None  # type: ignore[assignment]
 
+log = logging.getLogger(__name__)
+
 WRITE_OPTION = "cocreate_write"
 BUSY_TIMEOUT_MS = 10_000
 _TURN_FD = "cocreate_writer_turn_fd"  # on a pooled connection: its writer-queue file
 _DEPTH = "cocreate_write_depth"  # on a session: how many write_transaction()s are open
 _DOOMED = "cocreate_write_doomed"  # on a session: an inner block failed, roll back
 
+# Errors that say the database cannot be used just now (down, restarting, cut off,
+# locked, out of connections), not that a statement was wrong: worth trying again.
+DATABASE_FAULTS = (OperationalError, InterfaceError, PendingRollbackError, PoolTimeout)
 
 
 def utcnow() -> datetime:
@@ -38,10 +53,54 @@ def utcnow() -> datetime:
 def configure_database(app: Flask) -> None:
     """Bind SQLAlchemy and, on SQLite, make every connection safe for several processes."""
     db.init_app(app)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs before it.
+    app.teardown_appcontext(_close_session)
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _tune_sqlite(engine)
+
+
+def is_database_fault(error: BaseException) -> bool:
+    """The database could not be reached or used just now, rather than a bug."""
+    return isinstance(error, DATABASE_FAULTS) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
+def recover_session(error: BaseException) -> None:
+    """After a database fault, end the request's transaction so that nothing else runs
+    on it; a connection that was cut is thrown away rather than lent out again."""
+    session = db.session()
+    cut = isinstance(error, InterfaceError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated)
+    try:
+        if cut:
+            session.invalidate()
+        else:
+            session.rollback()
+    except SQLAlchemyError:  # the rollback itself found the connection gone
+        session.invalidate()
+
+
+def check_database() -> None:
+    """Raise the database's own error unless it answers, on a connection of its own."""
+    with db.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+def _close_session(_error: BaseException | None) -> None:
+    """End the request's session even when its connection was cut after its last
+    statement (a PostgreSQL restart): the rollback that closing sends then fails, and
+    a failing teardown would turn an answered request into the server's bare 500."""
+    if not db.session.registry.has():
+        return
+    session = db.session()
+    try:
+        session.close()
+    except SQLAlchemyError as error:
+        log.warning("The database connection was lost as a request ended: %s",
+                    next(iter(str(error).splitlines()), type(error).__name__))
+        session.invalidate()
 
 
 def _tune_sqlite(engine: Engine) -> None:

@@ -1,14 +1,13 @@
-"""Web plumbing shared by every area: safe redirects, security headers, health."""
+"""Web plumbing shared by every area: safe redirects, security headers."""
 
 from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request, session
+from flask import Flask, Response, current_app, request, session
 from flask_login import current_user
-from sqlalchemy import text
 
-from forum.extensions import db, htmx
+from forum.extensions import htmx
 
 CSP = "; ".join(
     [
@@ -24,9 +23,6 @@ CSP = "; ".join(
         "object-src 'none'",
     ]
 )
-
-bp = Blueprint("web", __name__)
-
 
 # What htmx sends that changes what a page answers (see wants_fragment and error_page).
 HTMX_VARY = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
@@ -103,17 +99,5 @@ def _personal() -> bool:
     return session.modified or bool(current_user.is_authenticated)
 
 
-@bp.get("/healthz")
-def healthz() -> tuple[Response, int]:
-    """Liveness for load balancers: answers 200 only when the database does."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception as error:
-        db.session.rollback()
-        return jsonify(status="error", database=type(error).__name__), 503
-    return jsonify(status="ok", database="ok"), 200
-
-
 def configure_web(app: Flask) -> None:
     app.after_request(security_headers)
-    app.register_blueprint(bp)

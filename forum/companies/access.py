@@ -15,7 +15,9 @@ and it answers as a wrong address does. Three things keep it so:
 Kept pages (forum.pagecache) hold only what a signed-out visitor was shown, so only public
 spaces; making a space private records an event shown everywhere, which makes every kept
 page stale at once. A kept page that is still current is therefore of a public space,
-and is served without asking again.
+and is served without asking again. (While the database is down, visitors may be served
+pages as they were kept, up to PAGE_CACHE_STALE_SECONDS old: a space made private just
+before the outage may show them what it showed everyone until then.)
 """
 
 from __future__ import annotations

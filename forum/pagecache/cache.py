@@ -11,6 +11,9 @@ could have changed. A vote at one company leaves every other company's pages kep
 Pages that span every company (the start page, cross-company lists, profiles) are kept for
 PLATFORM_PAGE_SECONDS; every page expires after PAGE_CACHE_SECONDS, because pages say
 "5 minutes ago". Each carries an ETag, so a browser revalidating gets a 304.
+
+While the database is down the versions cannot be read: a visitor then gets the page
+kept before, if it is younger than PAGE_CACHE_STALE_SECONDS, instead of a 503.
 """
 
 from __future__ import annotations
@@ -29,9 +32,11 @@ from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
 from sqlalchemy import event, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from forum.companies.models import Company
+from forum.database import is_database_fault
 from forum.extensions import db
 from forum.pagecache.models import ContentVersion
 
@@ -80,6 +85,15 @@ class PageCache:
                 self._drop(key)
                 return None
             self._entries.move_to_end(key)
+            return entry
+
+    def get_kept(self, key: tuple, max_age: float) -> Entry | None:
+        """The page kept at `key`, whatever its version, unless older than `max_age`:
+        for when the versions cannot be read."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or time.monotonic() - entry.stored_at >= max_age:
+                return None
             return entry
 
     def put(self, key: tuple, entry: Entry) -> None:
@@ -147,16 +161,18 @@ def _company_id(slug: str) -> int | None:
 
 
 def cached_for_visitors(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Serve signed-out visitors this view's page from the cache while it is current."""
+    """Serve signed-out visitors this view's page from the cache while it is current
+    (and, while the database is down, as it was kept)."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         found = _lookup()
         if found is None:
             return view(*args, **kwargs)
-        key, version, entry = found
+        key, version, entry, outcome = found
         if entry is not None:
-            return _respond(entry, "hit")
+            return _respond(entry, outcome)
+        assert version is not None  # only a stale page is found without versions
         response = current_app.make_response(view(*args, **kwargs))
         if not _shareable(response):
             return response
@@ -171,27 +187,43 @@ def cached_for_visitors(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def kept_page() -> Entry | None:
-    """The current kept page this request will be answered with, if any (for a view that
-    keeps pages); looked up once per request, so asking before the view costs nothing."""
+    """The kept page this request will be answered with, if any (for a view that keeps
+    pages); looked up once per request, so asking before the view costs nothing."""
     found = _lookup()
     return found[2] if found is not None else None
 
 
-def _lookup() -> tuple[tuple, Versions, Entry | None] | None:
-    """(key, versions, the current entry or None) for a page everyone gets; None when
-    this request's page is not kept (signed in, a POST, caching off)."""
+# (key, versions, the entry to answer with or None, "hit" or "stale"); versions are None
+# when the database is down and a page kept before is answered "stale".
+_Found = tuple[tuple, Versions | None, Entry | None, str]
+
+
+def _lookup() -> _Found | None:
+    """What the cache holds for a page everyone gets: the current entry, or while the
+    database is down the page as it was kept; None when this request's page is not kept
+    (signed in, a POST, caching off)."""
     if _LOOKUP in g:
         return g.get(_LOOKUP)
     config = current_app.config
     max_age = config["PAGE_CACHE_SECONDS"]
-    found = None
+    found: _Found | None = None
     if max_age > 0 and _shared_page_request():
-        scopes = _page_scopes(request.view_args or {})
-        if scopes is None:
-            scopes, max_age = (SITE,), min(max_age, config["PLATFORM_PAGE_SECONDS"])
         cache: PageCache = current_app.extensions["page_cache"]
-        key, version = _key(), current_versions(scopes)
-        found = key, version, cache.get(key, version, max_age)
+        key = _key()
+        try:
+            scopes = _page_scopes(request.view_args or {})
+            if scopes is None:
+                scopes, max_age = (SITE,), min(max_age, config["PLATFORM_PAGE_SECONDS"])
+            version = current_versions(scopes)
+        except SQLAlchemyError as error:
+            # The database is down: a visitor is better served the page as it was a
+            # while ago than a 503. Only pages kept before the fault are there to give.
+            kept = cache.get_kept(key, config["PAGE_CACHE_STALE_SECONDS"])
+            if kept is None or not is_database_fault(error):
+                raise
+            found = key, None, kept, "stale"
+        else:
+            found = key, version, cache.get(key, version, max_age), "hit"
     setattr(g, _LOOKUP, found)
     return found
 

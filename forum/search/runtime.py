@@ -19,6 +19,7 @@ from typing import Any
 from flask import Flask, current_app
 from whoosh.searching import Searcher
 
+from forum.database import check_database
 from forum.extensions import db
 from forum.search.indexer import AlreadyRunning, Indexer, IndexerSettings
 from forum.search.rebuild import RebuildRunning, rebuild_if_unusable
@@ -63,13 +64,16 @@ class SearchRuntime:
         """The process's searcher, up to date; one search at a time uses it.
 
         Raises IndexUnavailable (after starting a background rebuild) when there is no
-        readable index.
+        readable index, or the database's error when it is down too.
         """
         with self._search_lock:
             try:
                 searcher = self._fresh_searcher()
             except IndexUnavailable as problem:
                 self._forget()
+                # A rebuild reads the database: when that is what is down, its own error
+                # says so, rather than a rebuild that cannot start.
+                check_database()
                 self.request_rebuild(problem)
                 raise
             yield searcher

@@ -133,6 +133,16 @@ class IndexStore:
             raise IndexCorrupt(f"{self.pointer} names no index version ({version[:40]!r})")
         return version
 
+    def state(self) -> str:
+        """"ok", "missing" or "unreadable", from the pointer alone (for /healthz)."""
+        try:
+            version = self.current_version()
+        except IndexMissing:
+            return "missing"
+        except IndexUnavailable:
+            return "unreadable"
+        return "ok" if (self.root / version).is_dir() else "missing"
+
     def open_current(self) -> OpenIndex:
         """Open the current index and check it is whole and of this schema."""
         version = self.current_version()

@@ -91,7 +91,7 @@ def test_htmx_error_is_a_short_message_not_a_page(client):
 def test_healthz_checks_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "search": "missing"}
 
 
 def test_healthz_reports_a_broken_database(app_factory, tmp_path):
