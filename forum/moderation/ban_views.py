@@ -1,6 +1,7 @@
 """A company's bans: who may not post there, until when and why, and lifting one early.
 
-Bans are decided from the review queue (moderation.views.decide), on a post."""
+Bans are decided from the review queue (moderation.views.decide), on a post, or here by
+username."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from forum.companies.services import managed_company
 from forum.errors import Conflict
 from forum.forms import form_round_trip, redirect_with_message
 from forum.moderation import bans
-from forum.moderation.forms import LiftForm
+from forum.moderation.forms import BanForm, LiftForm
 from forum.moderation.models import CompanyBan
 from forum.routing import parse_page
 from forum.web import wants_fragment
@@ -23,17 +24,24 @@ bp = Blueprint("bans", __name__)
 LIFTED = "The ban is lifted: they may post here again, and are told why."
 
 
-@bp.get("/c/<slug>/manage/bans")
+@bp.route("/c/<slug>/manage/bans", methods=["GET", "POST"])
 @login_required
-def bans_page(slug: str) -> str:
-    """The company's bans, in force and past, each in force with a way to lift it."""
+def bans_page(slug: str) -> ResponseReturnValue:
+    """The company's bans, in force and past, each in force with a way to lift it; and
+    a form to ban someone by username."""
     company = managed_company(current_user, slug, policy.Action.MODERATE)
-    return _page(company)
-
-
-def _page(company: Company) -> str:
-    page = bans.bans_at(company, request.args.get("page", 1, type=parse_page))
-    return render_template("moderation/bans.html", company=company, page=page)
+    form = BanForm()
+    return form_round_trip(
+        form, lambda: render_template("moderation/bans.html", company=company, form=form,
+                                      page=bans.bans_at(company, request.args.get(
+                                          "page", 1, type=parse_page))),
+        lambda: bans.ban_by_name(current_user, company, form.username.data,
+                                 form.duration.data, form.reason.data, form.note.data),
+        lambda made: redirect_with_message(
+            url_for("bans.bans_page", slug=company.slug),
+            f"{made.user.name} is banned from posting at {company.name} until "
+            f"{bans.until_day(made)}, and is told why."),
+        refusal_statuses={Conflict: 409})
 
 
 @bp.route("/c/<slug>/manage/bans/<int:ban_id>/lift", methods=["GET", "POST"])

@@ -14,13 +14,14 @@ from sqlalchemy.orm import joinedload
 
 from forum import policy
 from forum.accounts.models import User
+from forum.accounts.services import find_user
 from forum.companies.models import Company
 from forum.database import utcnow, write_transaction
 from forum.errors import Conflict, Invalid
 from forum.events import types as events
 from forum.events.log import record
 from forum.extensions import db
-from forum.moderation.hiding import check_note, log_action
+from forum.moderation.hiding import check_note, check_reason, log_action
 from forum.moderation.models import CompanyBan, Outcome
 from forum.moderation.queries import company_row
 from forum.pagination import Page, paginate
@@ -69,6 +70,23 @@ def ban(actor: User, company: Company, person: User, days: int, category: str, n
             "until_day": until_day(made), "category": str(category), "reason": note,
             "days": days})
     return made
+
+
+def ban_by_name(actor: User, company: Company, username: str | None, length: str | None,
+                reason: str | None, note: str | None) -> CompanyBan:
+    """Ban someone named by username (reported by mail, say, rather than by a flag),
+    with how long and why: the same ban as one decided on a post in the queue."""
+    name = (username or "").strip().removeprefix("@")
+    person = find_user(name) if name else None
+    if person is None:
+        raise Invalid(f"There is nobody called @{name} here." if name
+                      else "Give the username of the person to ban.", field="username")
+    policy.require(actor, policy.Action.BAN_USER, policy.Standing(company, person))
+    days = check_length(length)
+    note = check_note(note, required=False)
+    category = check_reason(reason, note)
+    with write_transaction():
+        return ban(actor, company, person, days, category, note)
 
 
 def lift_ban(actor: User, ban: CompanyBan, note: str | None) -> None:

@@ -28,6 +28,15 @@ class DecisionForm(Form):
     duration = StringField("For how long")  # one of bans.BAN_LENGTHS; the service checks
 
 
+class BanForm(Form):
+    """Ban someone by username from the bans page: how long, a reason category, a note."""
+
+    username = StringField("Username", validators=[Optional()])
+    duration = StringField("For how long")
+    reason = StringField("Reason")
+    note = TextAreaField("Note to the person", validators=[Optional()])
+
+
 class LiftForm(Form):
     note = TextAreaField("Why lift it? The person is told.", validators=[Optional()])
 

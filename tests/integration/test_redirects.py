@@ -202,6 +202,8 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "moderation.appeal": [{"text": "It was not spam."}],
         "moderation.decide_appeal": [{"outcome": "restore", "note": "Fine."}],
         "bans.lift": [{"note": "Served."}],
+        "bans.bans_page": [{"username": "flagger", "duration": "7", "reason": "spam",
+                            "note": "Reported by mail."}],
         "watched_words.words": [{"phrase": "spam {n}", "action": "block"}],
         "watched_words.remove": [{}],
         "notifications.read_all": [{}],

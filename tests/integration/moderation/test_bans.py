@@ -293,3 +293,53 @@ def test_the_bans_page_runs_the_same_statements_however_many_bans(
 
 def reviews_of(post: Post) -> Review:
     return db.session.scalar(select(Review).where(Review.post_id == post.id))
+
+
+def test_a_moderator_bans_someone_by_username_from_the_bans_page(client, auth, scene,
+                                                                 notify):
+    auth.signin("mona")
+    page = client.get(BANS).get_data(as_text=True)
+    assert "Ban someone by username…" in page
+    response = client.post(BANS, data={"username": "@troll", **BAN})
+    assert response.status_code == 302 and response.headers["Location"].endswith(BANS)
+    fresh()
+    ban = db.session.scalar(select(CompanyBan))
+    assert ban.user_id == scene.author.id and ban.post_id is None
+    assert ban.reason == "abuse" and ban.note == "Insults in every reply."
+    listed = client.get(BANS).get_data(as_text=True)
+    assert "is banned from posting at Acme until" in listed and "In force" in listed
+    notify()
+    assert "user.banned" in heard(scene.author)
+    assert not count(ModerationAction)  # on no post: not in the public log
+
+    again = client.post(BANS, data={"username": "troll", **BAN})
+    assert again.status_code == 409 and "already banned" in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("form", "status", "message"), [
+    ({"username": "ghost", **BAN}, 422, "There is nobody called @ghost here."),
+    ({"username": "", **BAN}, 422, "Give the username of the person to ban."),
+    ({"username": "tess", **BAN}, 403, "tess is on Acme&#39;s staff: staff are not banned."),
+    ({"username": "mona", **BAN}, 403, "You cannot ban yourself."),
+    ({"username": "troll", **BAN, "duration": "forever"}, 422, "Choose how long"),
+    ({"username": "troll", **BAN, "reason": "bored"}, 422, ""),
+])
+def test_a_ban_by_username_that_cannot_be_says_why_and_keeps_the_form(
+        client, auth, scene, make_staff, form, status, message):
+    make_staff(scene.company, "team", "tess")
+    auth.signin("mona")
+    response = client.post(BANS, data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == status and message in page
+    assert "Insults in every reply." in page  # the note stays in the form
+    fresh()
+    assert count(CompanyBan) == 0
+
+
+def test_only_the_companys_moderators_ban_by_username(client, auth, scene, make_company,
+                                                      make_staff):
+    make_staff(make_company("globex"), "moderator", "gus")
+    auth.signin("gus")
+    assert client.post(BANS, data={"username": "troll", **BAN}).status_code == 403
+    fresh()
+    assert count(CompanyBan) == 0
