@@ -32,6 +32,7 @@ HISTORY_DAYS = 730
 CHUNK_THREADS = 2_000
 LONG_IDEA_REPLIES = 420  # the page benchmark needs an idea with >= 300 replies
 LONG_THREAD_REPLIES = 330
+MAX_REPLIES = 1_500
 FORUM_KINDS = [("question", 0.35), ("problem", 0.25), ("discussion", 0.3), ("praise", 0.1)]
 STATUS_MIX = {  # (ordinary ideas, the most voted 2%)
     "open": (0.62, 0.20), "under_review": (0.10, 0.15), "planned": (0.07, 0.20),
@@ -232,7 +233,7 @@ class DataSet:
         top = max(self.votes.values())
         weights = [self.rng.paretovariate(1.2) * (1 + 10 * self.votes.get(i, 0) / top)
                    for i in range(total)]
-        self.replies = allocate(budget, weights, cap=1_500)
+        self.replies = allocate(budget, weights, cap=MAX_REPLIES)
         biggest = [i for i in range(total) if self.company[i] == 0]
         long_idea = max((i for i in biggest if self.kinds[i] == "idea"), key=self.votes.get)
         long_thread = max((i for i in biggest if self.kinds[i] != "idea"),
@@ -242,14 +243,17 @@ class DataSet:
             self._move_replies(thread, wanted - self.replies[thread])
 
     def _move_replies(self, thread: int, amount: int) -> None:
-        """Give `thread` more replies, taking them from others so the total stays put."""
+        """Give `thread` more replies (or fewer), taking them from others (or giving them
+        to others) so the total stays put."""
         self.replies[thread] += amount
-        while amount > 0:
-            donor = self.rng.randrange(len(self.replies))
-            if donor != thread and donor not in getattr(self, "forced", {}) \
-                    and self.replies[donor] > 0:
-                self.replies[donor] -= 1
-                amount -= 1
+        step = 1 if amount > 0 else -1
+        while amount != 0:
+            other = self.rng.randrange(len(self.replies))
+            left = self.replies[other] - step
+            if other != thread and other not in getattr(self, "forced", {}) \
+                    and 0 <= left <= MAX_REPLIES:
+                self.replies[other] = left
+                amount -= step
 
     # -- rows, a chunk of threads at a time ---------------------------------------------
 
