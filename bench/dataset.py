@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from prose import Prose, check
 from shared import BENCH_PASSWORD, BENCH_USERNAME
 from thread_rows import STATUS_PATHS, ThreadBuilder
 from werkzeug.security import generate_password_hash
-from words import CATEGORIES, FIRST, LAST, TAGS, Body, Words, company_names
+from words import CATEGORIES, FIRST, LAST, TAGS, Body, Words, company_names, vocabulary
 
 from forum.threads.posting import slugify
 
@@ -30,6 +31,7 @@ BASE = {"companies": 10, "users": 10_000, "ideas": 20_000, "votes": 200_000,
         "threads": 30_000, "posts": 150_000}
 HISTORY_DAYS = 730
 CHUNK_THREADS = 2_000
+CHECK_EVERY = 1_000  # one body in this many is rendered by the app too, and compared
 LONG_IDEA_REPLIES = 420  # the page benchmark needs an idea with >= 300 replies
 LONG_THREAD_REPLIES = 330
 MAX_REPLIES = 1_500
@@ -91,11 +93,15 @@ class DataSet:
         self.size = sizes(scale)
         self.rng = random.Random(seed)
         self.words = Words(self.rng)
+        self.prose = Prose(self.rng, self.words)
         self.password_hash = generate_password_hash(BENCH_PASSWORD)
-        self.bodies = self.words.bodies(1_500, 1, 4)
-        self.openings = self.words.bodies(800, 2, 6)
-        self.officials = self.words.official_bodies(200)
-        self.notes = self.words.notes(120)
+        self.company_names = company_names(self.size["companies"])
+        self.vocabularies = [vocabulary(self.rng, name, position)
+                             for position, name in enumerate(self.company_names)]
+        # Staff repeat themselves: each company's answers and notes come from a few.
+        self.officials = [self.words.official_bodies(20, v) for v in self.vocabularies]
+        self.notes = [self.words.notes(12, v) for v in self.vocabularies]
+        self.bodies_made = 0
         self._plan_people()
         self._plan_threads()
 
@@ -156,9 +162,10 @@ class DataSet:
     def _companies(self) -> list[dict[str, Any]]:
         return [{"id": i + 1, "slug": slugify(name), "name": name,
                  "tagline": f"{name} makes {self.rng.choice(['software', 'tools'])} teams love",
-                 "description": self.words.paragraph(2, 4), "website": "https://example.com",
-                 "logo_url": "", "created_at": self.now - timedelta(days=HISTORY_DAYS + 60)}
-                for i, name in enumerate(company_names(self.size["companies"]))]
+                 "description": self.words.paragraph(2, 4, self.vocabularies[i]),
+                 "website": "https://example.com", "logo_url": "",
+                 "created_at": self.now - timedelta(days=HISTORY_DAYS + 60)}
+                for i, name in enumerate(self.company_names)]
 
     def _categories(self) -> list[dict[str, Any]]:
         return [{"id": c * len(CATEGORIES) + p + 1, "company_id": c + 1, "slug": slug,
@@ -274,5 +281,20 @@ class DataSet:
     def slug(self, title: str) -> str:
         return slugify(title)
 
-    def pick_body(self, pool: list[Body]) -> Body:
+    def body(self, company: int, opening: bool) -> Body:
+        """A post's own text: an opening post runs longer than a reply."""
+        low, high = (2, 6) if opening else (1, 4)
+        body = self.prose.body(self.vocabularies[company], low, high)
+        if self.bodies_made % CHECK_EVERY == 0:
+            check(body)
+        self.bodies_made += 1
+        return body
+
+    def official(self, company: int) -> Body:
+        return self.pick(self.officials[company])
+
+    def note(self, company: int) -> Body:
+        return self.pick(self.notes[company])
+
+    def pick(self, pool: list[Body]) -> Body:
         return pool[self.rng.randrange(len(pool))]
