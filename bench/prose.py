@@ -18,6 +18,7 @@ bodies is rendered for real and compared (`check`), so the shortcut cannot drift
 from __future__ import annotations
 
 import bisect
+import codecs
 import hashlib
 import html
 import itertools
@@ -29,7 +30,9 @@ from words import SENTENCES, Body, Vocabulary, Words
 
 from forum.content import render
 
-ENGLISH_WORDS = 25_000  # the most frequent English words: 94% of running text
+# The most frequent English words: 96% of running text, down to words seen about once in
+# ten million (names, places, rare words), so the index has a long tail as real ones do.
+ENGLISH_WORDS = 100_000
 PRODUCT_TERMS = 40  # the company words mixed into free sentences, Zipf-weighted
 PRODUCT_SHARE = 0.06
 TEMPLATE_SHARE = 0.25
@@ -38,7 +41,10 @@ TITLE_SKIP = 150  # ... none of the 150 most frequent ("the", "was", "but")
 EXTRAS = 24  # lists, links and code spans rendered per company
 _WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")  # no digits, no "u.s", no emoji
 _CAPITALS = {"i": "I", "i'm": "I'm", "i've": "I've", "i'll": "I'll", "i'd": "I'd"}
-# Slurs and obscenities, left out of posts that screenshots may show (sha256, 12 digits).
+# Slurs and obscenities, left out of posts that screenshots may show: words (sha256, 12
+# digits) and, in rot13, the roots of words that are nothing else.
+_LEFT_OUT_ROOTS = re.compile("|".join(codecs.decode(
+    "shpx fuvg phag avtt snttbg ovgpu juber fyhg gjng jnax chffl cbea", "rot13").split()))
 _LEFT_OUT_HASHES = """
 0033728f0fbc 0508a634445d 08a841e99678 0c64f3ba82e0 0f28c4960d96 120f6e5b4ea3
 13a465fc6616 158869a97379 2062f8009306 2a6937d721b1 2f5f6ce5ae30 30a989afc82c
@@ -55,7 +61,7 @@ def english() -> tuple[list[str], list[float]]:
     """The most frequent English words that are plain words, and their frequencies."""
     frequencies = wordfreq.get_frequency_dict("en")
     words = [word for word in wordfreq.top_n_list("en", ENGLISH_WORDS)
-             if _WORD_RE.fullmatch(word)
+             if _WORD_RE.fullmatch(word) and not _LEFT_OUT_ROOTS.search(word)
              and hashlib.sha256(word.encode()).hexdigest()[:12] not in _LEFT_OUT]
     return words, [frequencies[word] for word in words]
 
