@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from prose import Prose, check
 from shared import BENCH_PASSWORD, BENCH_USERNAME
 from thread_rows import STATUS_PATHS, ThreadBuilder
 from werkzeug.security import generate_password_hash
-from words import CATEGORIES, FIRST, LAST, TAGS, Body, Words, company_names
+from words import CATEGORIES, FIRST, LAST, TAGS, Body, Words, company_names, vocabulary
 
 from forum.threads.posting import slugify
 
@@ -30,8 +31,10 @@ BASE = {"companies": 10, "users": 10_000, "ideas": 20_000, "votes": 200_000,
         "threads": 30_000, "posts": 150_000}
 HISTORY_DAYS = 730
 CHUNK_THREADS = 2_000
+CHECK_EVERY = 1_000  # one body in this many is rendered by the app too, and compared
 LONG_IDEA_REPLIES = 420  # the page benchmark needs an idea with >= 300 replies
 LONG_THREAD_REPLIES = 330
+MAX_REPLIES = 1_500
 FORUM_KINDS = [("question", 0.35), ("problem", 0.25), ("discussion", 0.3), ("praise", 0.1)]
 STATUS_MIX = {  # (ordinary ideas, the most voted 2%)
     "open": (0.62, 0.20), "under_review": (0.10, 0.15), "planned": (0.07, 0.20),
@@ -90,11 +93,15 @@ class DataSet:
         self.size = sizes(scale)
         self.rng = random.Random(seed)
         self.words = Words(self.rng)
+        self.prose = Prose(self.rng, self.words)
         self.password_hash = generate_password_hash(BENCH_PASSWORD)
-        self.bodies = self.words.bodies(1_500, 1, 4)
-        self.openings = self.words.bodies(800, 2, 6)
-        self.officials = self.words.official_bodies(200)
-        self.notes = self.words.notes(120)
+        self.company_names = company_names(self.size["companies"])
+        self.vocabularies = [vocabulary(self.rng, name, position)
+                             for position, name in enumerate(self.company_names)]
+        # Staff repeat themselves: each company's answers and notes come from a few.
+        self.officials = [self.words.official_bodies(20, v) for v in self.vocabularies]
+        self.notes = [self.words.notes(12, v) for v in self.vocabularies]
+        self.bodies_made = 0
         self._plan_people()
         self._plan_threads()
 
@@ -155,9 +162,10 @@ class DataSet:
     def _companies(self) -> list[dict[str, Any]]:
         return [{"id": i + 1, "slug": slugify(name), "name": name,
                  "tagline": f"{name} makes {self.rng.choice(['software', 'tools'])} teams love",
-                 "description": self.words.paragraph(2, 4), "website": "https://example.com",
-                 "logo_url": "", "created_at": self.now - timedelta(days=HISTORY_DAYS + 60)}
-                for i, name in enumerate(company_names(self.size["companies"]))]
+                 "description": self.words.paragraph(2, 4, self.vocabularies[i]),
+                 "website": "https://example.com", "logo_url": "",
+                 "created_at": self.now - timedelta(days=HISTORY_DAYS + 60)}
+                for i, name in enumerate(self.company_names)]
 
     def _categories(self) -> list[dict[str, Any]]:
         return [{"id": c * len(CATEGORIES) + p + 1, "company_id": c + 1, "slug": slug,
@@ -232,7 +240,7 @@ class DataSet:
         top = max(self.votes.values())
         weights = [self.rng.paretovariate(1.2) * (1 + 10 * self.votes.get(i, 0) / top)
                    for i in range(total)]
-        self.replies = allocate(budget, weights, cap=1_500)
+        self.replies = allocate(budget, weights, cap=MAX_REPLIES)
         biggest = [i for i in range(total) if self.company[i] == 0]
         long_idea = max((i for i in biggest if self.kinds[i] == "idea"), key=self.votes.get)
         long_thread = max((i for i in biggest if self.kinds[i] != "idea"),
@@ -242,14 +250,17 @@ class DataSet:
             self._move_replies(thread, wanted - self.replies[thread])
 
     def _move_replies(self, thread: int, amount: int) -> None:
-        """Give `thread` more replies, taking them from others so the total stays put."""
+        """Give `thread` more replies (or fewer), taking them from others (or giving them
+        to others) so the total stays put."""
         self.replies[thread] += amount
-        while amount > 0:
-            donor = self.rng.randrange(len(self.replies))
-            if donor != thread and donor not in getattr(self, "forced", {}) \
-                    and self.replies[donor] > 0:
-                self.replies[donor] -= 1
-                amount -= 1
+        step = 1 if amount > 0 else -1
+        while amount != 0:
+            other = self.rng.randrange(len(self.replies))
+            left = self.replies[other] - step
+            if other != thread and other not in getattr(self, "forced", {}) \
+                    and 0 <= left <= MAX_REPLIES:
+                self.replies[other] = left
+                amount -= step
 
     # -- rows, a chunk of threads at a time ---------------------------------------------
 
@@ -270,5 +281,20 @@ class DataSet:
     def slug(self, title: str) -> str:
         return slugify(title)
 
-    def pick_body(self, pool: list[Body]) -> Body:
+    def body(self, company: int, opening: bool) -> Body:
+        """A post's own text: an opening post runs longer than a reply."""
+        low, high = (2, 6) if opening else (1, 4)
+        body = self.prose.body(self.vocabularies[company], low, high)
+        if self.bodies_made % CHECK_EVERY == 0:
+            check(body)
+        self.bodies_made += 1
+        return body
+
+    def official(self, company: int) -> Body:
+        return self.pick(self.officials[company])
+
+    def note(self, company: int) -> Body:
+        return self.pick(self.notes[company])
+
+    def pick(self, pool: list[Body]) -> Body:
         return pool[self.rng.randrange(len(pool))]

@@ -7,13 +7,21 @@ from a reply's commit until the background indexer makes it searchable.
 
 Run:  .venv/bin/python bench/search_bench.py [--documents 100000] [--database-url URL]
 Without --database-url it uses an SQLite file in a temporary directory.
+
+Or, on a data set generate.py made, its query set (bench/queries.py) through the search
+page, in process: p50/p95/p99 per category and the known answers found in the top 3.
+
+      .venv/bin/python bench/search_bench.py --query-set bench/out/queries-S.json \
+          --database-url sqlite:////tmp/cocreate-bench-S.db
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -25,8 +33,10 @@ from typing import Any
 
 import click
 from flask import Flask
+from flask.testing import FlaskClient
 from flask_login import AnonymousUserMixin
 from flask_migrate import upgrade
+from shared import index_dir, sqlalchemy_url
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -223,6 +233,61 @@ def workspace(database_url: str | None, keep: str | None) -> Iterator[tuple[str,
         yield database_url or f"sqlite:///{root / 'bench.db'}", root
 
 
+_HIT_RE = re.compile(r'class="search-hit-title"><a href="[^"]*/(\d+)-')
+WARM_UP = 5  # queries run first and not counted: the first request builds the searcher
+
+
+def run_query_set(path: Path, database_url: str, repeat: int) -> None:
+    """Every query of a query set through GET /search, as a signed-out visitor."""
+    queries = json.loads(path.read_text())["queries"]
+    config = Config(secret_key="bench")  # noqa: S106 (read-only: nothing is signed)
+    config.SQLALCHEMY_DATABASE_URI = sqlalchemy_url(database_url)
+    config.SEARCH_INDEX_DIR = str(index_dir(database_url))
+    config.SEARCH_INDEXER_THREAD = False
+    config.RATELIMIT_ENABLED = False
+    client = create_app(config, plugins=[ideas.init_app]).test_client()
+    for query in queries[:WARM_UP]:
+        search_page(client, query)
+    samples: dict[str, list[float]] = {}
+    found: dict[str, list[bool]] = {}
+    with progress_bar(len(queries) * repeat, "Queries") as bar:
+        for query in queries:
+            for _ in range(repeat):
+                seconds, threads = search_page(client, query)
+                samples.setdefault(query["category"], []).append(seconds)
+                bar.update(1)
+            if query["expected_thread_id"] is not None:
+                found.setdefault(query["category"], []).append(
+                    query["expected_thread_id"] in threads[:3])
+    print(f"{'category':18} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+          f"{'max ms':>8}")
+    for category, times in samples.items():
+        p50, p95, p99 = (quantile(times, q) * 1000 for q in (0.5, 0.95, 0.99))
+        print(f"{category:18} {len(times) // repeat:7} {p50:8.0f} {p95:8.0f} {p99:8.0f} "
+              f"{max(times) * 1000:8.0f}")
+    everything = [t for times in samples.values() for t in times]
+    print(f"{'all':18} {len(everything) // repeat:7} {quantile(everything, 0.5) * 1000:8.0f} "
+          f"{quantile(everything, 0.95) * 1000:8.0f} {quantile(everything, 0.99) * 1000:8.0f} "
+          f"{max(everything) * 1000:8.0f}")
+    for category, hits in found.items():
+        print(f"known answer in the top 3, {category}: {sum(hits)} of {len(hits)}")
+
+
+def search_page(client: FlaskClient, query: dict[str, Any]) -> tuple[float, list[int]]:
+    """Seconds for one search page, and the thread ids it lists, in order."""
+    started = time.perf_counter()
+    response = client.get("/search", query_string={"q": query["q"], **query["params"]})
+    seconds = time.perf_counter() - started
+    if response.status_code != 200:
+        raise SystemExit(f"/search answered {response.status_code} to {query}")
+    return seconds, [int(found) for found in _HIT_RE.findall(response.get_data(as_text=True))]
+
+
+def quantile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--documents", type=int, default=100_000)
@@ -231,7 +296,16 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200, help="per kind of query")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", metavar="DIR", help="build in DIR (new) and keep it")
+    parser.add_argument("--query-set", type=Path, metavar="JSON",
+                        help="run this query set (bench/queries.py) on --database-url, a "
+                        "data set generate.py made and indexed, instead of filling one")
+    parser.add_argument("--repeat", type=int, default=1, help="with --query-set: runs of each")
     args = parser.parse_args()
+    if args.query_set:
+        if not args.database_url:
+            parser.error("--query-set needs the --database-url of a generated data set")
+        run_query_set(args.query_set, args.database_url, args.repeat)
+        return
     text = Text(random.Random(args.seed))
     with workspace(args.database_url, args.keep) as (database_url, root):
         app = make_app(database_url, root / "index")

@@ -70,7 +70,7 @@ class ThreadBuilder:
         count = self.data.replies[self.index]
         # Replies bunch up soon after the thread starts, then trail off.
         events = [Event(self._between(self.created, self.end, 3), self.data.user() + 1,
-                        self.data.pick_body(self.data.bodies)) for _ in range(count)]
+                        self.data.body(self.company, opening=False)) for _ in range(count)]
         events.sort(key=lambda e: e.at)
         if events and self.rng.random() < ANSWER_RATE[self.kind] + (
                 0.5 if self.index in self.data.popular else 0):
@@ -78,7 +78,7 @@ class ThreadBuilder:
             answers += [i for i in range(40, len(events), 40) if self.rng.random() < 0.5]
             for i in answers:
                 events[i] = Event(events[i].at, self.staff_member(),
-                                  self.data.pick_body(self.data.officials), official=True)
+                                  self.data.official(self.company), official=True)
         return events
 
     def _status_events(self) -> list[Event]:
@@ -86,12 +86,12 @@ class ThreadBuilder:
             return []
         path = STATUS_PATHS[self.data.status[self.index]]
         times = sorted(self._between(self.created, self.end) for _ in path)
-        return [Event(at, self.staff_member(), self.data.pick_body(self.data.notes),
+        return [Event(at, self.staff_member(), self.data.note(self.company),
                       official=True, status=status) for at, status in zip(times, path,
                                                                            strict=True)]
 
     def _posts(self, author: int, announcement: bool, events: list[Event]) -> list[dict]:
-        opening = Event(self.created, author, self.data.pick_body(self.data.openings),
+        opening = Event(self.created, author, self.data.body(self.company, opening=True),
                         official=announcement)
         rows = []
         for number, event in enumerate([opening, *events], start=1):
@@ -133,8 +133,9 @@ class ThreadBuilder:
         if self.kind != "idea":
             position = ANNOUNCEMENTS if announcement else CATEGORY_OF_KIND[self.kind]
             category = self.company * 5 + position + 1
-        title = (data.words.fill("New: {feature} in {place}") if announcement
-                 else data.words.title(self.kind))
+        vocabulary = data.vocabularies[self.company]
+        title = (data.words.fill("New: {feature} in {place}", vocabulary) if announcement
+                 else data.prose.title(self.kind, vocabulary))
         self.chunk.tables["threads"].append({
             "id": self.thread_id, "company_id": self.company + 1, "category_id": category,
             "author_id": author, "kind": self.kind, "title": title[:150],

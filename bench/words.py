@@ -1,11 +1,13 @@
-"""The words of the generated data set: names, titles and pre-rendered post bodies.
+"""The product words of the generated data set: names, each company's vocabulary, the
+templates of titles and product sentences, and the staff's canned answers and notes.
 
-Bodies are rendered once each by forum.content.render, as the app renders plain text on
-save, and then reused by many posts: rendering is ~1 ms a post, too slow for millions.
+The English around them comes from prose.py. Canned answers and notes are rendered once
+each by forum.content.render, as the app renders text on save, and reused by many posts.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 
@@ -26,7 +28,8 @@ TAGS = ["Mobile", "API", "Billing", "Reports", "Integrations", "Performance", "S
         "Accessibility", "Search", "Notifications", "Export", "Admin", "Onboarding",
         "Calendar", "Dark mode", "Offline", "Sharing", "Permissions", "Import", "Dashboard",
         "Email", "Localization", "Audit log", "SSO", "Webhooks", "Analytics"]
-# Most frequent first: words are drawn with Zipf-like weights, so "export" is common.
+# Each company reorders these (its own most-talked-about first) and adds the nouns of what
+# it makes (DOMAINS); words are then drawn with Zipf-like weights down that order.
 FEATURES = ["export", "dark mode", "keyboard shortcuts", "bulk edit", "offline mode",
             "two-factor login", "calendar sync", "custom fields", "saved filters", "webhooks",
             "CSV import", "recurring tasks", "team permissions", "audit log", "PDF reports",
@@ -34,6 +37,19 @@ FEATURES = ["export", "dark mode", "keyboard shortcuts", "bulk edit", "offline m
             "time tracking", "public API", "Slack integration", "file previews", "templates",
             "read receipts", "undo history", "a command palette", "version history",
             "multiple workspaces", "guest access", "spell check", "inline comments"]
+DOMAINS = [
+    ["invoices", "receipts", "expense claims", "payouts", "tax rates", "ledgers", "refunds"],
+    ["sprints", "boards", "milestones", "backlogs", "epics", "story points", "roadmaps"],
+    ["leads", "deals", "pipelines", "quotes", "accounts", "follow-ups", "territories"],
+    ["notebooks", "pages", "highlights", "clippings", "outlines", "wikis", "snippets"],
+    ["bookings", "time slots", "reminders", "availability", "rooms", "waitlists",
+     "appointments"],
+    ["tickets", "macros", "queues", "SLAs", "canned replies", "escalations", "chats"],
+    ["orders", "carts", "coupons", "shipments", "storefronts", "returns", "variants"],
+    ["charts", "funnels", "cohorts", "segments", "metrics", "alerts", "queries"],
+    ["timesheets", "payslips", "shifts", "leave requests", "rotas", "overtime", "contracts"],
+    ["layers", "artboards", "components", "prototypes", "frames", "fonts", "assets"],
+]
 PLACES = ["the dashboard", "the mobile app", "reports", "the editor", "search results",
           "the admin console", "invoices", "the calendar", "notifications", "the API",
           "the inbox", "projects", "the desktop app", "shared folders", "the timeline"]
@@ -87,6 +103,22 @@ class Body:
     html: str
 
 
+@dataclass(frozen=True)
+class Vocabulary:
+    """One company's product words, its most talked-about first."""
+
+    name: str
+    features: list[str]
+    places: list[str]
+    verbs: list[str]
+    objects: list[str]
+    problems: list[str]
+
+    def terms(self, count: int) -> list[str]:
+        """`count` words for free prose: the company's name, what it makes, its features."""
+        return [self.name, *self.objects[:7], *self.features][:count]
+
+
 def company_names(count: int) -> list[str]:
     prefixes, suffixes = COMPANY_WORDS
     names = [f"{p}{s}" for s in suffixes for p in prefixes]
@@ -94,23 +126,37 @@ def company_names(count: int) -> list[str]:
             for i in range(count)]
 
 
+def vocabulary(rng: random.Random, name: str, position: int) -> Vocabulary:
+    """A company's own order of the shared lists, with the nouns of what it makes first."""
+    def shuffled(items: list[str]) -> list[str]:
+        return rng.sample(items, len(items))
+
+    return Vocabulary(name, shuffled(FEATURES), shuffled(PLACES), shuffled(VERBS),
+                      DOMAINS[position % len(DOMAINS)] + shuffled(OBJECTS), shuffled(PROBLEMS))
+
+
+DEFAULT_VOCABULARY = Vocabulary("Cocreate", FEATURES, PLACES, VERBS, OBJECTS, PROBLEMS)
+
+
 class Words:
-    """Seeded text: Zipf-weighted picks from the lists above."""
+    """Seeded product text: Zipf-weighted picks from a company's vocabulary."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self._weights = {id(items): [1 / (rank + 1) for rank in range(len(items))]
-                         for items in (FEATURES, PLACES, VERBS, OBJECTS, PROBLEMS)}
+        self._cumulative: dict[int, list[float]] = {}
 
     def pick(self, items: list[str]) -> str:
-        return self.rng.choices(items, self._weights[id(items)])[0]
+        cumulative = self._cumulative.get(len(items))
+        if cumulative is None:
+            cumulative = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(items))))
+            self._cumulative[len(items)] = cumulative
+        return self.rng.choices(items, cum_weights=cumulative)[0]
 
-    def fill(self, template: str) -> str:
-        return template.format(verb=self.pick(VERBS), obj=self.pick(OBJECTS),
-                               feature=self.pick(FEATURES), place=self.pick(PLACES),
-                               problem=self.pick(PROBLEMS), n=self.rng.randint(3, 400))
+    def fill(self, template: str, words: Vocabulary = DEFAULT_VOCABULARY) -> str:
+        """The template with a word for each of its slots, picking only the slots it has."""
+        return template.format_map(_Slots(self, words))
 
-    def title(self, kind: str) -> str:
+    def title(self, kind: str, words: Vocabulary = DEFAULT_VOCABULARY) -> str:
         templates = {
             "idea": ["Add {feature} to {place}", "Support {feature}", "Let me {verb} {obj}",
                      "{feature} for {obj}", "Allow {feature} in {place}",
@@ -120,42 +166,54 @@ class Words:
             "problem": ["{place} {problem}", "{place} {problem} when I {verb} {obj}"],
             "praise": ["Love the new {feature}", "{feature} saved my week"],
             "discussion": ["How does your team {verb} {obj}?", "Tips for {feature}",
-                           "Share your {place} setup"],
+                           "Share your setup for {place}"],
         }[kind]
-        text = self.fill(self.rng.choice(templates))
+        text = self.fill(self.rng.choice(templates), words)
         return text[0].upper() + text[1:]
 
-    def paragraph(self, low: int, high: int) -> str:
+    def paragraph(self, low: int, high: int, words: Vocabulary = DEFAULT_VOCABULARY) -> str:
         count = self.rng.randint(low, high)
-        return " ".join(self.fill(self.rng.choice(SENTENCES)) for _ in range(count))
+        return " ".join(self.fill(self.rng.choice(SENTENCES), words) for _ in range(count))
 
-    def bodies(self, count: int, low: int, high: int) -> list[Body]:
-        """Rendered bodies: prose, sometimes a list, a link or a code span, as people write."""
+    def extras(self, count: int, words: Vocabulary) -> list[Body]:
+        """What people add below their prose: a list, a link or a code span."""
         found = []
-        for _ in range(count):
-            parts = [self.paragraph(low, high)]
-            roll = self.rng.random()
-            if roll < 0.2:
-                parts.append("\n".join(f"- {self.fill('{verb} {obj}')}" for _ in range(3)))
-            elif roll < 0.3:
-                parts.append(f"See https://example.com/docs/{self.pick(OBJECTS)} for how "
-                             "we do it today.")
-            elif roll < 0.4:
-                parts.append(f"The setting is `{self.pick(OBJECTS)}.{self.pick(VERBS)}`.")
-            if self.rng.random() < 0.3:
-                parts.append(self.paragraph(1, 3))
-            found.append(_rendered("\n\n".join(parts)))
+        for number in range(count):
+            if number % 2 == 0:
+                source = "\n".join(f"- {self.fill('{verb} {obj}', words)}" for _ in range(3))
+            elif number % 4 == 1:
+                source = (f"See https://example.com/docs/{self.pick(OBJECTS)} for how we do "
+                          "it today.")
+            else:
+                source = f"The setting is `{self.pick(OBJECTS)}.{self.pick(VERBS)}`."
+            found.append(rendered(source))
         return found
 
-    def official_bodies(self, count: int) -> list[Body]:
-        return [_rendered(self.fill(self.rng.choice(OFFICIAL))) for _ in range(count)]
+    def official_bodies(self, count: int, words: Vocabulary) -> list[Body]:
+        return [rendered(self.fill(self.rng.choice(OFFICIAL), words)) for _ in range(count)]
 
-    def notes(self, count: int) -> list[Body]:
+    def notes(self, count: int, words: Vocabulary) -> list[Body]:
         """Status-change notes; a third are empty, as when staff only move the status."""
-        blank = _rendered("")
-        return [blank if self.rng.random() < 0.33 else _rendered(self.fill(
-            self.rng.choice(NOTES))) for _ in range(count)]
+        blank = rendered("")
+        return [blank if self.rng.random() < 0.33 else rendered(self.fill(
+            self.rng.choice(NOTES), words)) for _ in range(count)]
 
 
-def _rendered(source: str) -> Body:
+class _Slots(dict[str, str]):
+    """A template's slots, each picked when the template asks for it."""
+
+    def __init__(self, picker: Words, words: Vocabulary) -> None:
+        super().__init__()
+        self.picker, self.words = picker, words
+
+    def __missing__(self, slot: str) -> str:
+        if slot == "n":
+            return str(self.picker.rng.randint(3, 400))
+        lists = {"verb": self.words.verbs, "obj": self.words.objects,
+                 "feature": self.words.features, "place": self.words.places,
+                 "problem": self.words.problems}
+        return self.picker.pick(lists[slot])
+
+
+def rendered(source: str) -> Body:
     return Body(source, render(source).html)
