@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import contains_eager, joinedload
 
 from forum.accounts.models import User
@@ -104,27 +104,52 @@ class PlatformQueue:
 
 def platform_queue(after: int | None = None, limit: int = QUEUE_SIZE) -> PlatformQueue:
     """Every company's open items, escalated first, then the oldest: a keyset page (after
-    the review `after`) in six statements whatever the page, the filters or the size."""
-    escalated_last = case((Review.escalated_at.is_(None), 1), else_=0)
-    statement = (select(Review).join(Review.company).where(Review.closed_at.is_(None))
-                 .order_by(escalated_last, Review.opened_at, Review.id).limit(limit + 1)
-                 .options(*_ITEM_LOADS, contains_eager(Review.company)))
+    the review `after`) in a fixed number of statements whatever the page, the filters or
+    the size.
+
+    Two walks, the escalated items then the others, each in (opened_at, id) order and
+    stopped after the page: the others' walk reads ix_reviews_open_escalated in order,
+    where one "escalated first" sort over every open item made the database sort them
+    all (2.5 times slower with 10,000 open than with 100)."""
+    walks: list[tuple[bool, tuple | None]] = [(True, None), (False, None)]
     if after is not None:
-        mark = select(escalated_last.label("rank"), Review.opened_at, Review.id).where(
-            Review.id == after).subquery()
-        rank, opened, last = mark.c.rank, mark.c.opened_at, mark.c.id
-        statement = statement.join(mark, true()).where(or_(
-            escalated_last > rank,
-            and_(escalated_last == rank, or_(
-                Review.opened_at > opened,
-                and_(Review.opened_at == opened, Review.id > last)))))
-    reviews = list(db.session.scalars(statement).unique())
+        mark = db.session.execute(select(Review.escalated_at.is_not(None), Review.opened_at,
+                                         Review.id).where(Review.id == after)).first()
+        if mark is not None:
+            escalated, opened, last = mark
+            walks = ([(True, (opened, last)), (False, None)] if escalated
+                     else [(False, (opened, last))])
+    ids = _walks(walks, limit + 1)
+    found = {review.id: review for review in db.session.scalars(
+        select(Review).join(Review.company).where(Review.id.in_(ids))
+        .options(*_ITEM_LOADS, contains_eager(Review.company))).unique()}
+    reviews = [found[review_id] for review_id in ids if review_id in found]
     page, more = reviews[:limit], len(reviews) > limit
-    total, escalated = db.session.execute(
+    total, escalated_count = db.session.execute(
         select(func.count(), func.count(Review.escalated_at))
         .where(Review.closed_at.is_(None))).one()
-    return PlatformQueue(queue_items(page), int(total), int(escalated),
+    return PlatformQueue(queue_items(page), int(total), int(escalated_count),
                          page[-1].id if more else None)
+
+
+def _walks(walks: list[tuple[bool, tuple | None]], limit: int) -> list[int]:
+    """Ids of the next `limit` open items: each walk (escalated or not, from after its
+    (opened_at, id)) oldest first, in one statement whatever the page."""
+    parts = []
+    for escalated, after in walks:
+        statement = select(literal(0 if escalated else 1).label("rank"), Review.opened_at,
+                           Review.id).where(
+            Review.closed_at.is_(None),
+            Review.escalated_at.is_not(None) if escalated else Review.escalated_at.is_(None))
+        if after is not None:
+            opened, last = after
+            statement = statement.where(or_(Review.opened_at > opened, and_(
+                Review.opened_at == opened, Review.id > last)))
+        walk = statement.order_by(Review.opened_at, Review.id).limit(limit).subquery()
+        parts.append(select(walk))
+    rows = db.session.execute(union_all(*parts)).all()
+    return [row.id for row in sorted(rows, key=lambda row: (row.rank, row.opened_at,
+                                                              row.id))][:limit]
 
 
 def company_row(model: type[T], company: Company, row_id: int, missing: str) -> T:

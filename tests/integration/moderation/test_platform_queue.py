@@ -104,3 +104,29 @@ def test_the_admin_queue_runs_the_same_statements_however_long(
                 reviews.escalate_review(admin, review, "Look.")
 
     assert_queries_stay_flat(client, count_queries, ADMIN_QUEUE, grow)
+
+
+def test_pages_walk_the_escalated_items_first_then_the_others(admin, scene, make_reply,
+                                                              make_user):
+    flagger = make_user("carol")
+    posts = [make_reply(scene.thread, author=make_user(), body=f"Spam number {n}")
+             for n in range(5)]
+    for post in posts:
+        flags.flag_post(flagger, post, "spam")
+    for post in (posts[3], posts[1]):
+        review = db.session.scalar(select(Review).where(Review.post_id == post.id))
+        reviews.escalate_review(admin, review, "Look.")
+    seen, after = [], None
+    for _ in range(3):
+        page = queries.platform_queue(after, limit=2)
+        seen += [item.post.id for item in page.items]
+        after = page.next_after
+    order = [posts[n].id for n in (1, 3, 0, 2, 4)]  # escalated, then the oldest first
+    assert seen == order and after is None
+    assert queries.platform_queue(limit=2).escalated_count == 2
+    # A page that starts in the middle of the escalated ones, or after the last of them.
+    review_of = dict(db.session.execute(select(Review.post_id, Review.id)).all())
+    assert [item.post.id for item in queries.platform_queue(
+        review_of[order[0]], limit=2).items] == order[1:3]
+    assert [item.post.id for item in queries.platform_queue(
+        review_of[order[1]], limit=9).items] == order[2:]
