@@ -53,10 +53,17 @@ def open_count(company: Company) -> int:
 
 def review_queue(company: Company, limit: int = QUEUE_SIZE) -> Queue:
     """The oldest open items first, in five statements whatever the queue's length (the
-    authors' roles say whom the queue offers to ban)."""
+    authors' roles say whom the queue offers to ban).
+
+    The page's ids are picked first, from the reviews alone, and only those are joined to
+    their posts, threads and authors: joined before the limit, every open item was (on
+    PostgreSQL, whose estimate of open items lags a burst of flags, 10,000 of them took
+    100 ms)."""
+    oldest = (select(Review.id).where(Review.company_id == company.id,
+                                      Review.closed_at.is_(None))
+              .order_by(Review.opened_at, Review.id).limit(limit))
     reviews = list(db.session.scalars(
-        select(Review).where(Review.company_id == company.id, Review.closed_at.is_(None))
-        .order_by(Review.opened_at, Review.id).limit(limit)
+        select(Review).where(Review.id.in_(oldest)).order_by(Review.opened_at, Review.id)
         .options(*_ITEM_LOADS)))
     return Queue(queue_items(reviews), open_count(company))
 
