@@ -8,6 +8,7 @@ up, and titles, votes and statuses are the current ones, not the indexed copies.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,7 @@ from forum.companies.access import out_of_sight
 from forum.companies.models import Company
 from forum.extensions import db
 from forum.search import querying
-from forum.search.documents import thread_extras
+from forum.search.documents import status_choices, thread_extras
 from forum.search.snippets import highlight
 from forum.threads.models import Post, Thread
 from forum.threads.urls import thread_path
@@ -91,3 +92,54 @@ def hydrate(stored: list[StoredHit], parsed: querying.ParsedQuery, viewer: Any
             snippet=highlight(hit.body, terms, prefixes) if hit.body else Markup(""),
             counts_votes="votes" in extra, status_label=extra.get("status_label")))
     return hits
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One way to narrow the results: what the filter takes, its label, its threads."""
+
+    value: str  # a company's slug, a kind, a status
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str  # the search form's field: "company", "kind" or "status"
+    label: str
+    values: tuple[FacetValue, ...]
+
+
+def label_facets(counts: dict[str, Counter[str]], viewer: Any, *,
+                 company_id: int | None, kind: str | None, status: str | None,
+                 ) -> tuple[Facet, ...]:
+    """The counts per company, kind and status as the page shows them, most first; a
+    facet already chosen as a filter, or with nothing in it, is left out."""
+    facets = []
+    companies = counts.get("company", Counter())
+    if company_id is None and companies:
+        rows = db.session.execute(
+            select(Company.id, Company.slug, Company.name)
+            .where(Company.id.in_([int(key) for key in companies]),
+                   Company.id.not_in(out_of_sight(viewer)))).all()
+        facets.append(_facet("company", "Company", companies,
+                             {str(row.id): (row.slug, row.name) for row in rows}))
+    kinds = counts.get("kind", Counter())
+    if kind is None and kinds:
+        facets.append(_facet("kind", "Kind", kinds,
+                             {key: (key, key.capitalize()) for key in kinds}))
+    statuses = counts.get("status", Counter())
+    if status is None and statuses:
+        labels = dict(status_choices(company_id))
+        facets.append(_facet("status", "Idea status", statuses, {
+            key: (key, labels.get(key, key.replace("_", " ").capitalize()))
+            for key in statuses}))
+    return tuple(facet for facet in facets if facet.values)
+
+
+def _facet(name: str, label: str, counts: Counter[str],
+           shown: dict[str, tuple[str, str]]) -> Facet:
+    values = sorted((FacetValue(*shown[key], count) for key, count in counts.items()
+                     if key in shown), key=lambda value: (-value.count, value.label))
+    return Facet(name, label, tuple(values))
+

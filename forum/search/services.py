@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -27,8 +28,9 @@ from forum.errors import Invalid
 from forum.extensions import db
 from forum.search import querying
 from forum.search.bounded import SearchLimits, capped_search, frequent_terms
+from forum.search.counting import count_threads
 from forum.search.documents import visible_threads
-from forum.search.hits import SearchHit, StoredHit, hydrate
+from forum.search.hits import Facet, SearchHit, StoredHit, hydrate, label_facets
 from forum.search.runtime import get_runtime
 from forum.search.similar import similar_thread_ids
 from forum.search.store import IndexUnavailable
@@ -59,6 +61,7 @@ class SearchResults:
     more: bool = False  # threads were counted up to `total`, and there are more than that
     capped: bool = False  # the search stopped at its cap: these are the best it scored
     scanned: int = 0  # documents scored for this page (at most the scan cap per search)
+    facets: tuple[Facet, ...] = ()  # threads per company, kind, status (of `total` if more)
 
     @property
     def pages(self) -> int:
@@ -97,6 +100,7 @@ class _Found:
     scanned: int
     suggestion: str | None
     notices: tuple[str, ...]
+    facets: dict[str, Counter[str]]
 
 
 def search(
@@ -136,9 +140,11 @@ def search(
     hits = hydrate(list(found.stored), parsed, viewer)
     # Less what was hidden since it was indexed.
     total = max(len(hits), found.total - (len(found.stored) - len(hits)))
+    facets = label_facets(found.facets, viewer, company_id=company_id, kind=kind,
+                          status=status)
     return SearchResults(parsed.text, hits, total, page, per_page, found.suggestion,
                          (*parsed.notices, *found.notices), found.more, found.capped,
-                         found.scanned)
+                         found.scanned, facets)
 
 
 def _check(kind: str | None, sort: str, page: int, per_page: int) -> None:
@@ -247,8 +253,9 @@ def _search_page(searcher: Searcher, request: _Request, limits: SearchLimits) ->
     page, per_page = request.page, request.per_page
     whole_query, notices = _whole_query(searcher, request, limits)
     wanted, limit = page * per_page, page * per_page * OVERFETCH
-    total, more = count_threads(searcher, whole_query, up_to=MAX_PAGE * per_page,
-                                cap=limits.scan_cap)
+    counted = count_threads(searcher, whole_query, up_to=MAX_PAGE * per_page,
+                            cap=limits.scan_cap)
+    total = counted.total
     scanned, capped = 0, False
     while True:
         results, scored, capped = capped_search(
@@ -271,34 +278,8 @@ def _search_page(searcher: Searcher, request: _Request, limits: SearchLimits) ->
     )
     suggestion = (suggest(searcher, request.parsed, request.unseen)
                   if total < FEW_HITS else None)
-    return _Found(stored, total, more or capped, capped, scanned, suggestion, notices)
-
-
-def count_threads(searcher: Searcher, whole_query: wq.Query, *, up_to: int, cap: int = 0
-                  ) -> tuple[int, bool]:
-    """How many threads have a matching document, counting no further than `up_to`
-    threads or `cap` documents (0: no cap).
-
-    Returns (count, more): `more` says the count stopped early with matches left.
-    Nobody pages past `MAX_PAGE`, so a common word stops after the first few thousand
-    documents instead of reading every posting unscored.
-    """
-    seen: set[bytes] = set()
-    stepped = 0
-    for leaf, _offset in searcher.leaf_searchers():
-        thread_of = leaf.reader().column_reader("thread_id")
-        # Stepping the matcher, not `docs()`: an intersection's `docs()` first reads
-        # every id of both sides into sets.
-        matcher = whole_query.matcher(leaf)
-        while matcher.is_active():
-            if cap and stepped >= cap:
-                return len(seen), True
-            seen.add(thread_of[matcher.id()])
-            stepped += 1
-            if len(seen) > up_to:
-                return up_to, True
-            matcher.next()
-    return len(seen), False
+    return _Found(stored, total, counted.more or capped, capped, scanned, suggestion,
+                  notices, counted.facets)
 
 
 def suggest(searcher: Searcher, parsed: querying.ParsedQuery,

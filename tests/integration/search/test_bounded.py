@@ -179,3 +179,4 @@ def test_searches_do_not_wait_for_each_other(write: Writer, index: Callable[[], 
         assert visitor_search("steam").total == 1  # a third, while both are out
     with runtime.searcher() as reused:
         assert reused in (first, second)
+
