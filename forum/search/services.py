@@ -138,6 +138,10 @@ def search(
     request = _Request(parsed, filters, sort, page, per_page, unseen_company_ids(viewer))
     found = _run(request)
     hits = hydrate(list(found.stored), parsed, viewer)
+    if sort == "votes":
+        # The index has the votes of its last commit; the page shows the database's, so
+        # it is ordered by those (a vote cast a moment ago moves its idea up the page).
+        hits.sort(key=lambda hit: (hit.votes, hit.created_at), reverse=True)
     # Less what was hidden since it was indexed.
     total = max(len(hits), found.total - (len(found.stored) - len(hits)))
     facets = label_facets(found.facets, viewer, company_id=company_id, kind=kind,

@@ -180,3 +180,16 @@ def test_searches_do_not_wait_for_each_other(write: Writer, index: Callable[[], 
     with runtime.searcher() as reused:
         assert reused in (first, second)
 
+
+def test_sorting_by_votes_shows_the_current_counts_in_order(
+    write: Writer, index: Callable[[], int], app: Flask,
+) -> None:
+    oat = write.idea("Oat milk option", "Please add oat milk", votes=2)
+    write.idea("Soy milk option", "Please add soy milk", votes=5)
+    index()
+    assert [hit.votes for hit in visitor_search("milk", sort="votes").hits] == [5, 2]
+    write.change_idea(oat, vote_count=9)  # the indexer has not run since
+    results = visitor_search("milk", sort="votes")
+    assert get_runtime(app).cache.hits == 1  # the same index generation
+    assert [(hit.title, hit.votes) for hit in results.hits] == [
+        ("Oat milk option", 9), ("Soy milk option", 5)]
