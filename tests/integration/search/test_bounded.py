@@ -19,7 +19,8 @@ from forum.companies.models import Company
 from forum.database import utcnow
 from forum.search import services
 from forum.search.runtime import get_runtime
-from tests.integration.search.helpers import Writer
+from ideas.votes import cast_vote
+from tests.integration.search.helpers import Writer, idea_of
 
 CAP = 10
 
@@ -193,3 +194,30 @@ def test_sorting_by_votes_shows_the_current_counts_in_order(
     assert get_runtime(app).cache.hits == 1  # the same index generation
     assert [(hit.title, hit.votes) for hit in results.hits] == [
         ("Oat milk option", 9), ("Soy milk option", 5)]
+
+
+def test_each_vote_reaches_the_index_at_its_next_commit(
+    write: Writer, index: Callable[[], int], make_user: Callable[..., User], app: Flask,
+) -> None:
+    """No vote is skipped: the indexer applies every vote event (there is no "every
+    tenth vote" rule), so the order across pages is as fresh as the index."""
+    oat = write.idea("Oat milk option", "Please add oat milk")
+    write.idea("Soy milk option", "Please add soy milk", votes=1)
+    index()
+    cast_vote(make_user("vera"), idea_of(oat))
+    cast_vote(make_user("walt"), idea_of(oat))
+    index()
+    stored = index_votes(app)
+    assert stored["Oat milk option"] == 2 and stored["Soy milk option"] == 1
+    assert [hit.title for hit in visitor_search("milk", sort="votes").hits] == [
+        "Oat milk option", "Soy milk option"]
+
+
+def index_votes(app: Flask) -> dict[str, int]:
+    """The vote count each thread document holds in the index."""
+    opened = get_runtime(app).store.open_current()
+    with opened.index.searcher() as searcher:
+        votes = searcher.reader().column_reader("votes")
+        return {stored["title"]: votes[docnum]
+                for docnum, stored in searcher.reader().iter_docs()
+                if stored.get("doc_type") == "thread"}
