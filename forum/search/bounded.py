@@ -2,7 +2,8 @@
 
 Three caps, each counted rather than timed so that tests can check them:
 - a scan cap: a search scores at most `scan_cap` documents (a common word stops there
-  and shows the best it found, saying there are more);
+  and shows the best it found, saying there are more), the newest first: the index
+  holds them newest first (rebuild.py) and its newer segments are read first;
 - a prefix cap: `wor*` searches the `prefix_terms` most frequent indexed words that start
   with `wor`, not the thousands there may be;
 - a result cache per process, keyed by the query, its filters, the private spaces left
@@ -60,7 +61,7 @@ class ScanCap(collectors.WrappingCollector):
 
     def run(self) -> None:
         try:
-            for subsearcher, offset in self.top_searcher.leaf_searchers():
+            for subsearcher, offset in newest_first(self.top_searcher):
                 self.set_subsearcher(subsearcher, offset)
                 self.collect_matches()
                 if self.capped:
@@ -76,6 +77,13 @@ class ScanCap(collectors.WrappingCollector):
                 return
             self.scanned += 1
             child.collect(sub_docnum)
+
+
+def newest_first(searcher: Searcher) -> list[tuple[Searcher, int]]:
+    """The index's segments, newest first: the indexer appends new documents in new
+    segments after the rebuilt one, which holds the newest threads first, so a scan
+    that stops at the cap has seen the most recent documents."""
+    return list(reversed(list(searcher.leaf_searchers())))
 
 
 def capped_search(searcher: Searcher, whole: wq.Query, *, limit: int, sortedby: Any,

@@ -1,6 +1,6 @@
 """How many threads match, and how many of them each company, kind and status has.
 
-One pass over the matching documents, in index order, that stops as soon as it has
+One pass over the matching documents, newest first (see bounded.py), that stops as soon as it has
 counted as many threads as anyone can page through, or stepped over the scan cap's
 number of documents: a common word costs the same at any size of index. Each thread
 counts once, in its company, kind and status (read from the index's columns). When the
@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 from whoosh.searching import Searcher
+
+from forum.search.bounded import newest_first
 
 FACETS = ("company", "kind", "status")
 
@@ -34,7 +36,7 @@ def count_threads(searcher: Searcher, whole_query: wq.Query, *, up_to: int, cap:
     seen: set[object] = set()
     facets: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
     stepped = 0
-    for leaf, _offset in searcher.leaf_searchers():
+    for leaf, _offset in newest_first(searcher):
         reader = leaf.reader()
         thread_of = reader.column_reader("thread_id")
         columns = {name: reader.column_reader(name) for name in FACETS}

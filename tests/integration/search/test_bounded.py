@@ -17,7 +17,9 @@ from forum.accounts.models import User
 from forum.companies import privacy
 from forum.companies.models import Company
 from forum.database import utcnow
+from forum.extensions import db
 from forum.search import services
+from forum.search.rebuild import rebuild
 from forum.search.runtime import get_runtime
 from ideas.votes import cast_vote
 from tests.integration.search.helpers import Writer, idea_of
@@ -45,9 +47,9 @@ def hit_titles(html: str) -> list[str]:
 
 @pytest.fixture
 def descalers(write: Writer, index: Callable[[], int]) -> None:
-    """30 threads with "descaler" in their body, one of them (the sixth) in its title."""
+    """30 threads with "descaler" in their body, one of the newest ten in its title too."""
     for number in range(30):
-        if number == 5:
+        if number == 25:
             write.thread("Which descaler for the espresso machine", "descaler tablets")
         else:
             write.thread(f"Cleaning day {number}", f"descaler tablets, round {number}")
@@ -221,3 +223,15 @@ def index_votes(app: Flask) -> dict[str, int]:
         return {stored["title"]: votes[docnum]
                 for docnum, stored in searcher.reader().iter_docs()
                 if stored.get("doc_type") == "thread"}
+
+
+def test_a_capped_scan_of_a_rebuilt_index_sees_the_newest_threads_first(
+    write: Writer, capped: Flask,
+) -> None:
+    threads = [write.thread(f"Cleaning day {number}", "descaler tablets")
+               for number in range(30)]
+    rebuild(get_runtime(capped).store, db.engine)
+    results = visitor_search("descaler", sort="newest")
+    assert results.capped and results.scanned == CAP
+    assert [hit.thread_id for hit in results.hits] == [
+        thread.id for thread in reversed(threads[-CAP:])]
