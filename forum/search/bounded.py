@@ -28,6 +28,7 @@ from whoosh.searching import Results, Searcher
 SCAN_CAP = 20_000  # documents scored per search
 PREFIX_TERMS = 64  # indexed words a prefix stands for
 CACHE_SIZE = 512  # result pages kept per process
+CACHE_BUDGET = 4_000_000  # characters of titles and bodies they may hold in all (a few MB)
 WIDE_QUERY = 24  # words (and filters) in a query past which pruning costs more than it saves
 
 
@@ -117,34 +118,43 @@ def frequent_terms(reader: IndexReader, fieldname: str, prefix: str, limit: int
 
 
 class ResultCache:
-    """A thread-safe LRU of search results; `hits` and `misses` count the lookups."""
+    """A thread-safe LRU of search results, at most `size` of them and `budget` characters
+    of stored text in all (a page of long posts weighs more); `hits` and `misses` count
+    the lookups."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, budget: int = CACHE_BUDGET) -> None:
         self.size = size
+        self.budget = budget
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._weight = 0
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> Any | None:
         with self._lock:
-            value = self._entries.get(key)
-            if value is None:
+            entry = self._entries.get(key)
+            if entry is None:
                 self.misses += 1
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
-            return value
+            return entry[0]
 
-    def put(self, key: Hashable, value: Any) -> None:
-        if self.size <= 0:
+    def put(self, key: Hashable, value: Any, weight: int = 1) -> None:
+        if self.size <= 0 or weight > self.budget:
             return
         with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self._weight -= previous[1]
+            self._entries[key] = (value, weight)
+            self._weight += weight
+            while len(self._entries) > self.size or self._weight > self.budget:
+                _key, (_value, dropped) = self._entries.popitem(last=False)
+                self._weight -= dropped
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._weight = 0

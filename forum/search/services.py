@@ -205,7 +205,8 @@ def _run(request: _Request, *, reopened: bool = False) -> _Found:
             if cached is not None:
                 return replace(cached, scanned=0)  # nothing was scored for this one
             found = _search_page(searcher, request, runtime.limits)
-            runtime.cache.put(key, found)
+            runtime.cache.put(key, found, weight=sum(
+                len(hit.title) + len(hit.body) for hit in found.stored) + 1)
             return found
     except IndexUnavailable as problem:
         raise SearchUnavailable(problem.reason) from None

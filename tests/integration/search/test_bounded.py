@@ -19,6 +19,7 @@ from forum.companies.models import Company
 from forum.database import utcnow
 from forum.extensions import db
 from forum.search import services
+from forum.search.bounded import ResultCache
 from forum.search.rebuild import rebuild
 from forum.search.runtime import get_runtime
 from ideas.votes import cast_vote
@@ -235,3 +236,13 @@ def test_a_capped_scan_of_a_rebuilt_index_sees_the_newest_threads_first(
     assert results.capped and results.scanned == CAP
     assert [hit.thread_id for hit in results.hits] == [
         thread.id for thread in reversed(threads[-CAP:])]
+
+
+def test_the_cache_keeps_no_more_text_than_its_budget() -> None:
+    cache = ResultCache(size=10, budget=10)
+    cache.put("a", "page a", weight=4)
+    cache.put("b", "page b", weight=4)
+    cache.put("c", "page c", weight=4)  # 12 > 10: the least recently used goes
+    cache.put("huge", "page of long posts", weight=11)  # never kept
+    assert [cache.get(key) for key in ("a", "b", "c", "huge")] == [
+        None, "page b", "page c", None]
