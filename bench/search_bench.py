@@ -13,6 +13,11 @@ page, in process: p50/p95/p99 per category and the known answers found in the to
 
       .venv/bin/python bench/search_bench.py --query-set bench/out/queries-S.json \
           --database-url sqlite:////tmp/cocreate-bench-S.db
+
+`--no-cache` measures the capped searches themselves (SEARCH_CACHE_SIZE=0: with the
+cache on, the repeats of `--repeat` come from it); `--compare-uncapped` runs each query
+with the caps and without any (no scan cap, every word of a prefix) and reports how many
+of the exhaustive top 10 the capped page shows.
 """
 
 from __future__ import annotations
@@ -237,15 +242,22 @@ _HIT_RE = re.compile(r'class="search-hit-title"><a href="[^"]*/(\d+)-')
 WARM_UP = 5  # queries run first and not counted: the first request builds the searcher
 
 
-def run_query_set(path: Path, database_url: str, repeat: int) -> None:
-    """Every query of a query set through GET /search, as a signed-out visitor."""
-    queries = json.loads(path.read_text())["queries"]
+def query_set_client(database_url: str, **limits: int) -> FlaskClient:
+    """A test client of the app on a generated data set; `limits` as SEARCH_* settings."""
     config = Config(secret_key="bench")  # noqa: S106 (read-only: nothing is signed)
     config.SQLALCHEMY_DATABASE_URI = sqlalchemy_url(database_url)
     config.SEARCH_INDEX_DIR = str(index_dir(database_url))
     config.SEARCH_INDEXER_THREAD = False
     config.RATELIMIT_ENABLED = False
-    client = create_app(config, plugins=[ideas.init_app]).test_client()
+    for name, value in limits.items():
+        setattr(config, f"SEARCH_{name.upper()}", value)
+    return create_app(config, plugins=[ideas.init_app]).test_client()
+
+
+def run_query_set(path: Path, database_url: str, repeat: int, cache: bool = True) -> None:
+    """Every query of a query set through GET /search, as a signed-out visitor."""
+    queries = json.loads(path.read_text())["queries"]
+    client = query_set_client(database_url, **({} if cache else {"cache_size": 0}))
     for query in queries[:WARM_UP]:
         search_page(client, query)
     samples: dict[str, list[float]] = {}
@@ -271,6 +283,36 @@ def run_query_set(path: Path, database_url: str, repeat: int) -> None:
           f"{max(everything) * 1000:8.0f}")
     for category, hits in found.items():
         print(f"known answer in the top 3, {category}: {sum(hits)} of {len(hits)}")
+
+
+def compare_uncapped(path: Path, database_url: str) -> None:
+    """Each query's first 10 threads with the caps as configured and with none (no scan
+    cap, every word of a prefix, no cache): how many of the exhaustive top 10 the capped
+    page shows, on average per category and over all queries without a known answer."""
+    queries = json.loads(path.read_text())["queries"]
+    capped = query_set_client(database_url, cache_size=0)
+    exhaustive = query_set_client(database_url, scan_cap=0, prefix_terms=0, cache_size=0)
+    agreement: dict[str, list[float]] = {}
+    slow: list[tuple[float, str]] = []
+    with progress_bar(len(queries), "Queries, capped and not") as bar:
+        for query in queries:
+            top = search_page(capped, query)[1][:10]
+            seconds, best = search_page(exhaustive, query)
+            best = best[:10]
+            share = len(set(top) & set(best)) / len(best) if best else 1.0
+            agreement.setdefault(query["category"], []).append(share)
+            slow.append((seconds, query["q"]))
+            bar.update(1)
+    print(f"{'category':18} {'queries':>7} {'top-10 agreement':>17} {'under 9/10':>10}")
+    for category, shares in agreement.items():
+        print(f"{category:18} {len(shares):7} {statistics.mean(shares) * 10:14.2f}/10 "
+              f"{sum(share < 0.9 for share in shares):10}")
+    others = [share for category, shares in agreement.items()
+              if not category.startswith("known") for share in shares]
+    print(f"{'all but known':18} {len(others):7} {statistics.mean(others) * 10:14.2f}/10 "
+          f"{sum(share < 0.9 for share in others):10}")
+    print("slowest exhaustive: " + ", ".join(f"{q} {s * 1000:.0f} ms"
+                                             for s, q in sorted(slow)[-5:]))
 
 
 def search_page(client: FlaskClient, query: dict[str, Any]) -> tuple[float, list[int]]:
@@ -300,11 +342,18 @@ def main() -> None:
                         help="run this query set (bench/queries.py) on --database-url, a "
                         "data set generate.py made and indexed, instead of filling one")
     parser.add_argument("--repeat", type=int, default=1, help="with --query-set: runs of each")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="with --query-set: turn the result cache off (SEARCH_CACHE_SIZE=0)")
+    parser.add_argument("--compare-uncapped", action="store_true",
+                        help="with --query-set: each query's top 10 capped vs exhaustive")
     args = parser.parse_args()
     if args.query_set:
         if not args.database_url:
             parser.error("--query-set needs the --database-url of a generated data set")
-        run_query_set(args.query_set, args.database_url, args.repeat)
+        if args.compare_uncapped:
+            compare_uncapped(args.query_set, args.database_url)
+        else:
+            run_query_set(args.query_set, args.database_url, args.repeat, not args.no_cache)
         return
     text = Text(random.Random(args.seed))
     with workspace(args.database_url, args.keep) as (database_url, root):

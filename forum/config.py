@@ -84,6 +84,10 @@ class Config:
         self.SEARCH_POLL_INTERVAL = float(os.environ.get("SEARCH_POLL_INTERVAL", "0.5"))
         self.SEARCH_BATCH_SIZE = int(os.environ.get("SEARCH_BATCH_SIZE", "500"))
         self.SEARCH_WRITER_TIMEOUT = float(os.environ.get("SEARCH_WRITER_TIMEOUT", "30"))
+        # The caps on a query's work (forum/search/bounded.py); 0 turns one off.
+        self.SEARCH_SCAN_CAP = int(os.environ.get("SEARCH_SCAN_CAP", "20000"))
+        self.SEARCH_PREFIX_TERMS = int(os.environ.get("SEARCH_PREFIX_TERMS", "64"))
+        self.SEARCH_CACHE_SIZE = int(os.environ.get("SEARCH_CACHE_SIZE", "512"))
         # How long each process keeps a company's 90-day responsiveness figures.
         self.RESPONSIVENESS_CACHE_SECONDS = float(
             os.environ.get("RESPONSIVENESS_CACHE_SECONDS", "300"))

@@ -194,12 +194,14 @@ def post_document(thread: ThreadRow, post: PostRow) -> dict[str, Any]:
 
 
 def thread_documents(
-    session: Session, threads: Mapping[int, ThreadRow], only_own: Iterable[int] = ()
+    session: Session, threads: Mapping[int, ThreadRow], only_own: Iterable[int] = (),
+    *, newest_first: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Every document of these visible threads: the thread's own, then its visible replies
-    (except for threads in `only_own`, whose replies are up to date already)."""
+    (except for threads in `only_own`, whose replies are up to date already); the newest
+    threads first if asked (a rebuild does)."""
     skip = set(only_own)
-    for batch in chunks(sorted(threads)):
+    for batch in chunks(sorted(threads, reverse=newest_first)):
         replies = [thread_id for thread_id in batch if thread_id not in skip]
         posts = post_rows(session, Post.hidden_at.is_(None) & (
             Post.thread_id.in_(replies) | (Post.thread_id.in_(batch) & (Post.number == 1))))
@@ -207,6 +209,8 @@ def thread_documents(
         for thread_id in batch:
             thread = threads[thread_id]
             yield thread_document(thread, openings.get(thread_id), shared_fields(thread))
+        if newest_first:
+            posts.sort(key=lambda post: post.thread_id, reverse=True)  # stable: by number
         for post in posts:
             if post.number != 1:
                 yield post_document(threads[post.thread_id], post)

@@ -10,7 +10,7 @@ wildcard is only honoured at the end of a word (`export*`) and never starts a te
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -126,18 +126,34 @@ def _text_query(text: str) -> query.Query | None:
     return query.Or(alternatives)
 
 
-def _prefix_query(text: str) -> query.Query | None:
+# (fieldname, prefix) -> the indexed words a prefix stands for, in a given index
+PrefixExpander = Callable[[str, str], list[str]]
+
+
+def _prefix_query(text: str, expand: PrefixExpander | None = None) -> query.Query | None:
     terms = analyze(text, stem=False)
     if len(terms) != 1 or len(terms[0]) < MIN_PREFIX:
         return _text_query(text)
-    return query.Or([query.Prefix(name, terms[0], boost=boost)
-                     for name, boost in TEXT_FIELDS.items()])
+    if expand is None:
+        return query.Or([query.Prefix(name, terms[0], boost=boost)
+                         for name, boost in TEXT_FIELDS.items()])
+    alternatives: list[query.Query] = []
+    for name, boost in TEXT_FIELDS.items():
+        words = expand(name, terms[0])
+        if words:
+            alternatives.append(query.Or([query.Term(name, word) for word in words],
+                                         boost=boost))
+    return query.Or(alternatives) if alternatives else query.NullQuery
 
 
-def to_whoosh(parsed: ParsedQuery) -> query.Query | None:
-    """The Whoosh query for the parsed text; None when no term survives analysis."""
+def to_whoosh(parsed: ParsedQuery, expand: PrefixExpander | None = None) -> query.Query | None:
+    """The Whoosh query for the parsed text; None when no term survives analysis.
+
+    With `expand`, a prefix becomes the words it returns (capped, see bounded.py) rather
+    than Whoosh's Prefix, which ors together every indexed word that starts with it.
+    """
     required = [_text_query(text) for text in (*parsed.words, *parsed.phrases)]
-    required += [_prefix_query(text) for text in parsed.prefixes]
+    required += [_prefix_query(text, expand) for text in parsed.prefixes]
     present = [item for item in required if item is not None]
     if not present:
         return None

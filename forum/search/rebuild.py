@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, true
 from sqlalchemy.orm import Session
 from whoosh.writing import IndexWriter
 
@@ -132,20 +132,26 @@ def _build_and_publish(
 def _write_everything(
     engine: Engine, writer: IndexWriter, progress: Callable[[int], object]
 ) -> tuple[int, int]:
-    """Stream every visible thread's documents into `writer`, a chunk per transaction."""
-    after, threads, documents = 0, 0, 0
+    """Stream every visible thread's documents into `writer`, a chunk per transaction.
+
+    Newest threads first (a chunk of them at a time): a search that stops at its scan
+    cap has then seen the most recent matches, not the oldest (see bounded.py).
+    """
+    before, threads, documents = None, 0, 0
     with Session(engine) as session:
         while True:
+            newer = Thread.id < before if before is not None else true()
             ids = list(session.scalars(
-                select(Thread.id).where(Thread.id > after, Thread.hidden_at.is_(None))
-                .order_by(Thread.id).limit(CHUNK)))
+                select(Thread.id).where(newer, Thread.hidden_at.is_(None))
+                .order_by(Thread.id.desc()).limit(CHUNK)))
             if not ids:
                 break
-            for document in thread_documents(session, visible_threads(session, ids)):
+            for document in thread_documents(session, visible_threads(session, ids),
+                                             newest_first=True):
                 writer.add_document(**document)
                 documents += 1
             session.commit()  # a short read transaction per chunk
-            after, threads = ids[-1], threads + len(ids)
+            before, threads = ids[-1], threads + len(ids)
             progress(len(ids))
     return threads, documents
 

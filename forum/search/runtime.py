@@ -21,6 +21,7 @@ from whoosh.searching import Searcher
 
 from forum.database import check_database
 from forum.extensions import db
+from forum.search.bounded import ResultCache, SearchLimits
 from forum.search.indexer import AlreadyRunning, Indexer, IndexerSettings
 from forum.search.rebuild import RebuildRunning, rebuild_if_unusable
 from forum.search.store import IndexMissing, IndexStore, IndexUnavailable
@@ -42,9 +43,14 @@ class SearchRuntime:
         self.app = app
         self.store = IndexStore(app.config["SEARCH_INDEX_DIR"])
         self.settings = IndexerSettings.from_config(app.config)
-        self._search_lock = threading.Lock()
-        self._searcher: Searcher | None = None
-        self._version = ""
+        self.limits = SearchLimits.from_config(app.config)
+        self.cache = ResultCache(self.limits.cache_size)
+        # Searchers not in use, each with the index version it reads. A Searcher reads
+        # its files with seek + read, so two searches never share one; the lock guards
+        # this list only, never a search.
+        self._pool_lock = threading.Lock()
+        self._idle: list[tuple[Searcher, str]] = []
+        self._epoch = 0  # bumped by forget_searcher: searchers out now are closed on return
         self._thread_lock = threading.Lock()
         self._rebuild_thread: threading.Thread | None = None
         self._rebuild_started = -REBUILD_RETRY
@@ -61,54 +67,65 @@ class SearchRuntime:
 
     @contextmanager
     def searcher(self) -> Iterator[Searcher]:
-        """The process's searcher, up to date; one search at a time uses it.
+        """A searcher of the current index for this search alone.
 
         Raises IndexUnavailable (after starting a background rebuild) when there is no
         readable index, or the database's error when it is down too.
         """
-        with self._search_lock:
-            try:
-                searcher = self._fresh_searcher()
-            except IndexUnavailable as problem:
-                self._forget()
-                # A rebuild reads the database: when that is what is down, its own error
-                # says so, rather than a rebuild that cannot start.
-                check_database()
-                self.request_rebuild(problem)
-                raise
+        with self.reading() as (searcher, _generation):
             yield searcher
 
-    def forget_searcher(self) -> None:
-        """Drop the searcher after an error, so the next search opens the index again."""
-        with self._search_lock:
-            self._forget()
+    @contextmanager
+    def reading(self) -> Iterator[tuple[Searcher, str]]:
+        """A searcher and the generation it reads ("<version>:<commit>"), which changes
+        with every commit of the indexer and every rebuild (the result cache's key)."""
+        try:
+            searcher, version, epoch = self._checkout()
+        except IndexUnavailable as problem:
+            self.forget_searcher()
+            # A rebuild reads the database: when that is what is down, its own error
+            # says so, rather than a rebuild that cannot start.
+            check_database()
+            self.request_rebuild(problem)
+            raise
+        try:
+            yield searcher, f"{version}:{searcher.reader().generation()}"
+        except BaseException:
+            _close(searcher)  # whatever broke, it is not handed to the next search
+            raise
+        with self._pool_lock:
+            if epoch == self._epoch:
+                self._idle.append((searcher, version))
+                return
+        _close(searcher)
 
-    def _fresh_searcher(self) -> Searcher:
-        """The searcher, reopened when the index has a newer commit or version.
+    def forget_searcher(self) -> None:
+        """Close the idle searchers, and those in use once they are done, so the next
+        search opens the index again (after an error, or at exit)."""
+        with self._pool_lock:
+            idle, self._idle = self._idle, []
+            self._epoch += 1
+        for searcher, _version in idle:
+            _close(searcher)
+
+    def _checkout(self) -> tuple[Searcher, str, int]:
+        """An idle searcher if it reads the latest commit, else a newly opened one.
 
         Not `Searcher.refresh()`: in Whoosh 2.7.5 it reuses the readers of segments that
         gained deletions since (and keeps segments merged away), so deleted documents
         come back. Reopening costs a few file opens, once per index commit.
         """
         version = self.store.current_version()
-        if self._searcher is not None and version == self._version:
-            try:
-                if self._searcher.up_to_date():
-                    return self._searcher
-            except Exception as error:  # its files went away under it: open afresh
-                log.warning("Search index %s could not be checked: %s", version, error)
-        self._forget()
+        with self._pool_lock:
+            held = self._idle.pop() if self._idle else None
+            epoch = self._epoch
+        if held is not None:
+            searcher, held_version = held
+            if held_version == version and _up_to_date(searcher, version):
+                return searcher, version, epoch
+            _close(searcher)
         opened = self.store.open_current()
-        self._searcher, self._version = opened.index.searcher(), opened.version
-        return self._searcher
-
-    def _forget(self) -> None:
-        if self._searcher is not None:
-            try:
-                self._searcher.close()
-            except Exception:  # closing a broken index must not hide the first problem
-                log.debug("closing the old searcher failed", exc_info=True)
-        self._searcher, self._version = None, ""
+        return opened.index.searcher(), opened.version, epoch
 
     # Automatic rebuild ---------------------------------------------------------------
 
@@ -198,6 +215,21 @@ class SearchRuntime:
                     told = True
             stop.wait(STANDBY)
         return False
+
+
+def _up_to_date(searcher: Searcher, version: str) -> bool:
+    try:
+        return bool(searcher.up_to_date())
+    except Exception as error:  # its files went away under it: open afresh
+        log.warning("Search index %s could not be checked: %s", version, error)
+        return False
+
+
+def _close(searcher: Searcher) -> None:
+    try:
+        searcher.close()
+    except Exception:  # closing a broken index must not hide the first problem
+        log.debug("closing a searcher failed", exc_info=True)
 
 
 @atexit.register

@@ -23,7 +23,7 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 2  # 2: the index's cursor counts events, not outbox rows
+SCHEMA_VERSION = 3  # 2: the cursor counts events, not outbox rows; 3: facet columns
 
 META_KEY = "__meta__"
 THREAD, POST, META = "thread", "post", "meta"
@@ -144,9 +144,10 @@ def make_schema(analyzer: Any = ANALYZER) -> fields.Schema:
         # spelling field over bodies would halve indexing speed for little gain.
         title=fields.TEXT(analyzer=analyzer, stored=True, spelling=True),
         body=fields.TEXT(analyzer=analyzer, stored=True),
-        company=fields.ID(),  # the company's id, as text
-        kind=fields.ID(),
-        status=fields.ID(),
+        # Columns too, so the pass that counts threads also counts them per facet.
+        company=fields.ID(sortable=True),  # the company's id, as text
+        kind=fields.ID(sortable=True),
+        status=fields.ID(sortable=True),
         tags=fields.KEYWORD(lowercase=True, commas=True),
         author=fields.ID(),  # lower-cased username of the post's (or thread's) author
         created=fields.DATETIME(sortable=True),

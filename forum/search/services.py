@@ -1,22 +1,21 @@
 """Search as the rest of Cocreate sees it: plain functions, so the engine can be swapped.
 
 `search` answers the search pages and `more_like_this` finds threads like a draft (the
-ideas' "has this been suggested?" box). Whoosh finds and ranks; the database has the last
-word on what is shown: every page of hits is checked against it in one query (hidden
-threads and posts, threads a plug-in marks merged), so
-something hidden a moment ago is gone from results before the indexer has caught up, and
-titles, votes and statuses are the current ones, not the indexed copies.
+ideas' "has this been suggested?" box). Whoosh finds and ranks within the caps of
+bounded.py (each search scores a bounded number of documents, and a page already found
+for the same query, filters, hidden spaces and index generation comes from the cache);
+the database has the last word on what is shown (hits.py).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from markupsafe import Markup
 from sqlalchemy import select
 from whoosh import query as wq
 from whoosh import sorting
@@ -28,13 +27,14 @@ from forum.companies.models import Company
 from forum.errors import Invalid
 from forum.extensions import db
 from forum.search import querying
-from forum.search.documents import thread_extras, visible_threads
+from forum.search.bounded import SearchLimits, capped_search, frequent_terms
+from forum.search.counting import count_threads
+from forum.search.documents import visible_threads
+from forum.search.hits import Facet, SearchHit, StoredHit, hydrate, label_facets
 from forum.search.runtime import get_runtime
 from forum.search.similar import similar_thread_ids
-from forum.search.snippets import highlight
 from forum.search.store import IndexUnavailable
-from forum.threads.models import Kind, Post, Thread
-from forum.threads.urls import thread_path
+from forum.threads.models import Kind
 
 log = logging.getLogger("forum.search")
 
@@ -50,26 +50,6 @@ class SearchUnavailable(Exception):
 
 
 @dataclass(frozen=True)
-class SearchHit:
-    """One thread in the results, with its best matching post as a snippet."""
-
-    thread_id: int
-    title: str
-    title_html: Markup
-    url: str
-    company_slug: str
-    company_name: str
-    kind: str
-    status: str | None
-    votes: int
-    reply_count: int
-    created_at: datetime
-    snippet: Markup
-    counts_votes: bool = False  # a plug-in counts votes on threads of this kind
-    status_label: str | None = None
-
-
-@dataclass(frozen=True)
 class SearchResults:
     query: str
     hits: list[SearchHit] = field(default_factory=list)
@@ -79,6 +59,9 @@ class SearchResults:
     suggestion: str | None = None
     notices: tuple[str, ...] = ()
     more: bool = False  # threads were counted up to `total`, and there are more than that
+    capped: bool = False  # the search stopped at its cap: these are the best it scored
+    scanned: int = 0  # documents scored for this page (at most the scan cap per search)
+    facets: tuple[Facet, ...] = ()  # threads per company, kind, status (of `total` if more)
 
     @property
     def pages(self) -> int:
@@ -94,11 +77,30 @@ class SearchResults:
 
 
 @dataclass(frozen=True)
-class _StoredHit:
-    thread_id: int
-    post_id: int
-    title: str
-    body: str
+class _Request:
+    """What the index is asked: hashable, as the result cache's key (with the index
+    generation). `unseen` is part of it, so no viewer is shown another's private hits."""
+
+    parsed: querying.ParsedQuery
+    filters: querying.Filters
+    sort: str
+    page: int
+    per_page: int
+    unseen: frozenset[int]
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A page of hits as the index gave them, before the database's last word."""
+
+    stored: tuple[StoredHit, ...]
+    total: int
+    more: bool
+    capped: bool
+    scanned: int
+    suggestion: str | None
+    notices: tuple[str, ...]
+    facets: dict[str, Counter[str]]
 
 
 def search(
@@ -133,14 +135,20 @@ def search(
         if parsed.text or not filters.active:
             return _nothing_to_search(parsed, empty)
         sort = "newest" if sort == "relevance" else sort
-    unseen = unseen_company_ids(viewer)
-    whole_query = querying.without_companies(querying.filtered(text_query, filters), unseen)
-    stored, (total, more), suggestion = _run(whole_query, parsed, sort, page, per_page,
-                                             unseen)
-    hits = _hydrate(stored, parsed, viewer)
-    total = max(len(hits), total - (len(stored) - len(hits)))  # hidden since indexing
-    return SearchResults(parsed.text, hits, total, page, per_page, suggestion, parsed.notices,
-                         more)
+    request = _Request(parsed, filters, sort, page, per_page, unseen_company_ids(viewer))
+    found = _run(request)
+    hits = hydrate(list(found.stored), parsed, viewer)
+    if sort == "votes":
+        # The index has the votes of its last commit; the page shows the database's, so
+        # it is ordered by those (a vote cast a moment ago moves its idea up the page).
+        hits.sort(key=lambda hit: (hit.votes, hit.created_at), reverse=True)
+    # Less what was hidden since it was indexed.
+    total = max(len(hits), found.total - (len(found.stored) - len(hits)))
+    facets = label_facets(found.facets, viewer, company_id=company_id, kind=kind,
+                          status=status)
+    return SearchResults(parsed.text, hits, total, page, per_page, found.suggestion,
+                         (*parsed.notices, *found.notices), found.more, found.capped,
+                         found.scanned, facets)
 
 
 def _check(kind: str | None, sort: str, page: int, per_page: int) -> None:
@@ -182,11 +190,8 @@ def _sorting(sort: str) -> Any:
     return None  # relevance
 
 
-def _run(
-    whole_query: wq.Query, parsed: querying.ParsedQuery, sort: str, page: int, per_page: int,
-    unseen: frozenset[int], *, reopened: bool = False,
-) -> tuple[list[_StoredHit], tuple[int, bool], str | None]:
-    """One page of hits (one per thread), the thread count, a spelling suggestion.
+def _run(request: _Request, *, reopened: bool = False) -> _Found:
+    """One page of hits (one per thread), from the result cache or the index.
 
     Raises SearchUnavailable only when the index cannot be read: none is there (a rebuild
     has been started), or its files cannot be read even after opening it again. Anything
@@ -194,13 +199,20 @@ def _run(
     """
     runtime = get_runtime()
     try:
-        with runtime.searcher() as searcher:
-            return _search_page(searcher, whole_query, parsed, sort, page, per_page, unseen)
+        with runtime.reading() as (searcher, generation):
+            key = (generation, runtime.limits, request)
+            cached = runtime.cache.get(key)
+            if cached is not None:
+                return replace(cached, scanned=0)  # nothing was scored for this one
+            found = _search_page(searcher, request, runtime.limits)
+            runtime.cache.put(key, found, weight=sum(
+                len(hit.title) + len(hit.body) for hit in found.stored) + 1)
+            return found
     except IndexUnavailable as problem:
         raise SearchUnavailable(problem.reason) from None
     except OSError as problem:
-        # Its files went away under this process's searcher (a newer version published,
-        # a segment merged away): open the index again, once.
+        # Its files went away under this searcher (a newer version published, a segment
+        # merged away): open the index again, once.
         runtime.forget_searcher()
         if reopened:
             log.error("The search index could not be read: %s", problem, exc_info=True)
@@ -209,13 +221,31 @@ def _run(
     except Exception:
         runtime.forget_searcher()  # whatever broke, the next search opens a fresh one
         raise
-    return _run(whole_query, parsed, sort, page, per_page, unseen, reopened=True)
+    return _run(request, reopened=True)
 
 
-def _search_page(
-    searcher: Searcher, whole_query: wq.Query, parsed: querying.ParsedQuery, sort: str,
-    page: int, per_page: int, unseen: frozenset[int],
-) -> tuple[list[_StoredHit], tuple[int, bool], str | None]:
+def _whole_query(searcher: Searcher, request: _Request, limits: SearchLimits
+                 ) -> tuple[wq.Query, tuple[str, ...]]:
+    """The query for this index, each prefix standing for its most frequent words; and a
+    notice for each prefix that stands for more words than the cap."""
+    notices: list[str] = []
+
+    def expand(fieldname: str, prefix: str) -> list[str]:
+        words, left_out = frequent_terms(searcher.reader(), fieldname, prefix,
+                                         limits.prefix_terms)
+        if left_out:
+            notices.append(f"{prefix}* was searched as the {len(words)} most common words "
+                           f"that start with \u201c{prefix}\u201d; type more letters for "
+                           "the others.")
+        return words
+
+    text_query = querying.to_whoosh(request.parsed, expand)
+    whole = querying.without_companies(querying.filtered(text_query, request.filters),
+                                       request.unseen)
+    return whole, tuple(dict.fromkeys(notices))
+
+
+def _search_page(searcher: Searcher, request: _Request, limits: SearchLimits) -> _Found:
     """The page's threads, each with its first document in the sort order.
 
     Whoosh's own `collapse` removes documents from its heap one at a time, a linear cost
@@ -223,48 +253,38 @@ def _search_page(
     fetched and the threads picked from them in Python, fetching more only when a page
     needs more threads than the documents held. Threads are counted separately and only
     as far as anyone can page: grouping every match by thread in the same pass made
-    Whoosh collect and categorize all of them.
+    Whoosh collect and categorize all of them. Each pass stops at the scan cap.
     """
+    page, per_page = request.page, request.per_page
+    whole_query, notices = _whole_query(searcher, request, limits)
     wanted, limit = page * per_page, page * per_page * OVERFETCH
-    total, more = count_threads(searcher, whole_query, up_to=MAX_PAGE * per_page)
+    counted = count_threads(searcher, whole_query, up_to=MAX_PAGE * per_page,
+                            cap=limits.scan_cap)
+    total = counted.total
+    scanned, capped = 0, False
     while True:
-        results = searcher.search(whole_query, limit=limit, sortedby=_sorting(sort))
+        results, scored, capped = capped_search(
+            searcher, whole_query, limit=limit, sortedby=_sorting(request.sort),
+            cap=limits.scan_cap)
+        scanned += scored
         firsts: dict[int, Any] = {}
         for hit in results:
             firsts.setdefault(int(hit["thread_id"]), hit)
             if len(firsts) == wanted:
                 break
-        if len(firsts) >= min(wanted, total) or results.scored_length() < limit:
+        if (len(firsts) >= min(wanted, total) or results.scored_length() < limit
+                or capped):
             break
         limit *= OVERFETCH
-    stored = [
-        _StoredHit(thread_id, int(hit.get("post_id") or 0), hit.get("title") or "",
+    stored = tuple(
+        StoredHit(thread_id, int(hit.get("post_id") or 0), hit.get("title") or "",
                    hit.get("body") or "")
         for thread_id, hit in list(firsts.items())[(page - 1) * per_page: wanted]
-    ]
-    suggestion = suggest(searcher, parsed, unseen) if total < FEW_HITS else None
-    return stored, (total, more), suggestion
-
-
-def count_threads(searcher: Searcher, whole_query: wq.Query, *, up_to: int) -> tuple[int, bool]:
-    """How many threads have a matching document, counting no further than `up_to`.
-
-    Returns (count, more): `more` says the count stopped at `up_to` with matches left.
-    Nobody pages past `MAX_PAGE`, so a common word stops after the first few thousand
-    documents instead of reading every posting unscored.
-    """
-    seen: set[bytes] = set()
-    for leaf, _offset in searcher.leaf_searchers():
-        thread_of = leaf.reader().column_reader("thread_id")
-        # Stepping the matcher, not `docs()`: an intersection's `docs()` first reads
-        # every id of both sides into sets.
-        matcher = whole_query.matcher(leaf)
-        while matcher.is_active():
-            seen.add(thread_of[matcher.id()])
-            if len(seen) > up_to:
-                return up_to, True
-            matcher.next()
-    return len(seen), False
+    )
+    suggestion = (suggest(searcher, request.parsed, request.unseen)
+                  if total < FEW_HITS else None)
+    return _Found(stored, total, counted.more or capped, capped, scanned, suggestion,
+                  notices, counted.facets)
 
 
 def suggest(searcher: Searcher, parsed: querying.ParsedQuery,
@@ -292,44 +312,6 @@ def suggest(searcher: Searcher, parsed: querying.ParsedQuery,
                 querying.without_companies(corrected, unseen), limit=1).is_empty():
             return None
     return text
-
-
-def _hydrate(stored: list[_StoredHit], parsed: querying.ParsedQuery, viewer: Any
-             ) -> list[SearchHit]:
-    """Check the page against the database (one query, plus the extras) and dress it."""
-    if not stored:
-        return []
-    post_ids = [hit.post_id for hit in stored if hit.post_id]
-    rows = db.session.execute(
-        select(Thread.id, Thread.title, Thread.slug, Thread.kind, Thread.reply_count,
-               Thread.created_at, Company.slug.label("company_slug"),
-               Company.name.label("company_name"), Post.id.label("post_id"))
-        .join(Company, Company.id == Thread.company_id)
-        .outerjoin(Post, (Post.thread_id == Thread.id) & Post.id.in_(post_ids)
-                   & Post.hidden_at.is_(None))
-        .where(Thread.id.in_([hit.thread_id for hit in stored]), Thread.hidden_at.is_(None),
-               Thread.company_id.not_in(out_of_sight(viewer)))
-    ).all()
-    threads = {row.id: row for row in rows}
-    visible_posts = {row.post_id for row in rows if row.post_id is not None}
-    extras = thread_extras(db.session, list(threads))
-    terms, prefixes = querying.highlight_terms(parsed)
-    hits = []
-    for hit in stored:
-        row, extra = threads.get(hit.thread_id), extras.get(hit.thread_id, {})
-        if row is None or extra.get("merged") or (hit.post_id and
-                                                   hit.post_id not in visible_posts):
-            continue
-        hits.append(SearchHit(
-            thread_id=row.id, title=row.title,
-            title_html=highlight(row.title, terms, prefixes, None),
-            url=thread_path(row.company_slug, row.id, row.slug, row.kind),
-            company_slug=row.company_slug, company_name=row.company_name, kind=row.kind,
-            status=extra.get("status"), votes=int(extra.get("votes", 0)),
-            reply_count=row.reply_count, created_at=row.created_at,
-            snippet=highlight(hit.body, terms, prefixes) if hit.body else Markup(""),
-            counts_votes="votes" in extra, status_label=extra.get("status_label")))
-    return hits
 
 
 def more_like_this(

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 from forum.extensions import db
 from forum.search import services
+from forum.search.counting import ThreadCount
 from forum.search.rebuild import rebuild, rebuild_if_unusable
 from forum.search.runtime import get_runtime
 from forum.search.schema import META_KEY
@@ -131,11 +132,11 @@ def test_an_automatic_rebuild_is_skipped_when_someone_else_rebuilt_first(
     assert store.current_version() == first.version
 
 
-def failing(error: Exception, times: int) -> Callable[..., tuple[int, bool]]:
+def failing(error: Exception, times: int) -> Callable[..., ThreadCount]:
     """services.count_threads, failing with `error` on its first `times` calls."""
     real, calls = services.count_threads, []
 
-    def count_threads(*args: object, **kwargs: object) -> tuple[int, bool]:
+    def count_threads(*args: object, **kwargs: object) -> ThreadCount:
         calls.append(1)
         if len(calls) <= times:
             raise error
