@@ -381,3 +381,11 @@ def test_no_vote_is_recorded_for_someone_who_cannot_see_the_space(space):
         votes.record_vote_on_behalf(space.owner, space.idea, username="otto")
     with pytest.raises(Conflict):
         privacy.invite_guest(space.owner, space.company, username="gita")
+
+
+def test_site_admins_see_which_spaces_are_private(app, space, admin):
+    page = client_of(app, admin).get("/admin/").get_data(as_text=True)
+    hush = page[page.index("Hush Labs"):]
+    assert hush.index("badge-private") < hush.index("</h3>")
+    works = page[page.index("Open Works"):]
+    assert "badge-private" not in works[:works.index("</h3>")]
