@@ -78,8 +78,8 @@ class Server:
                     "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "--backlog",
                     "2048", "--log-level", "warning", "--no-control-socket",
                     "--chdir", str(self.chdir)]
-        if self.worker_class == "gthread":
-            command += ["--threads", str(self.threads)]
+        # Always: gunicorn runs "sync" with threads > 1 (the file's, say) as gthread.
+        command += ["--threads", str(self.threads)]
         if self.keepalive is not None:
             command += ["--keep-alive", str(self.keepalive)]
         return [*command, self.app]

@@ -192,7 +192,7 @@ def machine() -> dict[str, Any]:
 def ceiling(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
     """The bare Flask app under the same gunicorn command: requests/s no page can beat."""
     server = Server("hello_app:app", BENCH_DIR, env, worker_class=args.worker_class,
-                    threads=args.threads)
+                    threads=args.threads if args.worker_class == "gthread" else 1)
     server.start()
     try:
         target = Target("hello (ceiling)", ["/"], group="ceiling")
@@ -210,7 +210,7 @@ def ceiling(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
 def measure_app(args: argparse.Namespace, env: dict[str, str], found: dict[str, Any],
                 search: bool) -> tuple[list[dict[str, Any]], dict[int, float], list[str]]:
     server = Server("wsgi:app", ROOT, env, health="/healthz", worker_class=args.worker_class,
-                    threads=args.threads)
+                    threads=args.threads if args.worker_class == "gthread" else 1)
     server.start()
     measured: list[dict[str, Any]] = []
     try:
