@@ -13,19 +13,24 @@ wsgi_app = "wsgi:app"
 
 
 def _default_workers() -> int:
-    """One worker per CPU, at least two: pages are CPU-bound Python, and a worker more
-    than the CPUs only adds memory (measured on 2 CPUs)."""
+    """One worker per CPU, at least two: pages are CPU-bound Python and the page cache is
+    per process; on 2 CPUs, four workers served 15-27% less than two."""
     return max(2, os.cpu_count() or 1)
 
 
 workers = int(os.environ.get("GUNICORN_WORKERS") or os.environ.get("WEB_CONCURRENCY")
               or _default_workers())
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# sync: each worker serves one request at a time and closes the connection after it, so
+# no client can reuse a connection the server is closing. gthread served no more (its
+# threads share the GIL), and its workers died of segmentation faults under load
+# (bench/README.md, "Real traffic").
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+# Only for gthread: with threads > 1, gunicorn silently turns sync workers into gthread.
+threads = int(os.environ.get("GUNICORN_THREADS", "4")) if worker_class == "gthread" else 1
 
-# Longer than any client or proxy keeps an idle connection before reusing it (nginx
-# upstream keepalive_timeout 60 s, load balancers 60 s): gunicorn's 2 s closed
-# connections that clients were already reusing, and those requests were lost.
+# For gthread (sync ignores it): longer than clients and proxies keep an idle connection
+# before reusing it (nginx and load balancers: 60 s). Gunicorn's 2 s closed connections
+# that clients were reusing at that moment, and those requests were lost.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 timeout = 30  # a worker silent this long is killed and replaced
 graceful_timeout = 30  # a stopping worker finishes its requests first
