@@ -66,7 +66,7 @@ def write_traffic_report(result: dict[str, Any], path: Path) -> Path:
         "are votes (cast or retracted) and replies (a third), spread evenly over time.", "",
         f"Client: {s['concurrency']} Python threads, each one kept-alive http.client "
         f"connection, {s['duration']:g} s of the mix and {s['hello_duration']:g} s of "
-        "hello per candidate after a 3 s warm-up. Errors are answers other than 2xx/3xx; "
+        "hello per candidate after a 3 s warm-up. Errors are answers other than 200; "
         "lost are requests that got no answer at all. The idle-reuse probe sends a "
         "request, waits, and sends another on the same connection after "
         f"{', '.join(f'{g:g}' for g in result['idle_gaps'])} s.", "",
