@@ -33,14 +33,16 @@ run: install instance/secret_key
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-## bench: generate SCALE (S, M or L) into DATABASE_URL, else an SQLite file, and measure
-## the hot pages; the report is left in bench/out/ (needs wrk: apt-get install wrk)
+## bench: generate SCALE (S, M or L) into DATABASE_URL, else an SQLite file, measure the
+## hot pages one by one, then a mix of real traffic; the reports are left in bench/out/
+## (pages.py wants wrk: apt-get install wrk)
 SCALE ?= S
 BENCH_DATABASE_URL = $(or $(DATABASE_URL),sqlite:////tmp/cocreate-bench-$(SCALE).db)
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/generate.py --scale $(SCALE) --database-url '$(BENCH_DATABASE_URL)' --reset
 	$(BIN)/python bench/pages.py --database-url '$(BENCH_DATABASE_URL)' --out bench/out $(BENCH_ARGS)
+	$(BIN)/python bench/traffic.py --database-url '$(BENCH_DATABASE_URL)' --out bench/out $(TRAFFIC_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

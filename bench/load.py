@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
 
-from shared import venv_bin
+from shared import ROOT, venv_bin
 
 WRK_MARK = "RESULT "
 
@@ -53,7 +53,8 @@ class Measurement:
 
 @dataclass
 class Server:
-    """`gunicorn <app>` with a fixed worker setup; the same command serves app and hello."""
+    """`gunicorn -c gunicorn.conf.py <app>` with a fixed worker setup, given as flags that
+    override the file's; the same command serves app and hello."""
 
     app: str
     chdir: Path
@@ -62,16 +63,25 @@ class Server:
     workers: int = 2
     worker_class: str = "sync"
     threads: int = 1
+    keepalive: int | None = None  # None: gunicorn.conf.py's
+    config: Path | None = ROOT / "gunicorn.conf.py"
     log: Path = field(default_factory=lambda: Path(tempfile.mkstemp(suffix=".log")[1]))
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
 
     def command(self) -> list[str]:
-        command = [venv_bin("gunicorn"), "--workers", str(self.workers), "--worker-class",
-                   self.worker_class, "--bind", f"127.0.0.1:{self.port}", "--timeout", "120",
-                   "--backlog", "2048", "--log-level", "warning", "--chdir", str(self.chdir)]
-        if self.worker_class == "gthread":
-            command += ["--threads", str(self.threads)]
+        command = [venv_bin("gunicorn")]
+        if self.config is not None:
+            command += ["--config", str(self.config)]
+        # No control socket: it is one path per user, and benchmarks run side by side.
+        command += ["--workers", str(self.workers), "--worker-class", self.worker_class,
+                    "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "--backlog",
+                    "2048", "--log-level", "warning", "--no-control-socket",
+                    "--chdir", str(self.chdir)]
+        # Always: gunicorn runs "sync" with threads > 1 (the file's, say) as gthread.
+        command += ["--threads", str(self.threads)]
+        if self.keepalive is not None:
+            command += ["--keep-alive", str(self.keepalive)]
         return [*command, self.app]
 
     @property
@@ -110,6 +120,15 @@ class Server:
                 if line.startswith("VmHWM:"):
                     peaks[pid] = int(line.split()[1]) / 1024
         return peaks
+
+    def rss_mb(self) -> dict[int, float]:
+        """VmRSS (resident set now) of each worker, in MB."""
+        now = {}
+        for pid in self.worker_pids():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    now[pid] = int(line.split()[1]) / 1024
+        return now
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -142,8 +142,8 @@ def targets(found: dict[str, Any], search: bool, cookie: str, csrf: str) -> list
     return pages
 
 
-def sign_in(base: str) -> tuple[str, str]:
-    """Sign in as benchuser like a browser; returns the session cookie and a CSRF token."""
+def sign_in(base: str, username: str = BENCH_USERNAME) -> tuple[str, str]:
+    """Sign in (as benchuser) like a browser; returns the session cookie and a CSRF token."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.addheaders = [("User-Agent", USER_AGENT)]
@@ -155,11 +155,11 @@ def sign_in(base: str) -> tuple[str, str]:
         found = re.search(r'name="csrf[-_]token"[^>]*?(?:content|value)="([^"]+)"', html)
         return found.group(1)  # type: ignore[union-attr]
 
-    form = urllib.parse.urlencode({"login": BENCH_USERNAME, "password": BENCH_PASSWORD,
+    form = urllib.parse.urlencode({"login": username, "password": BENCH_PASSWORD,
                                    "csrf_token": token("/signin")}).encode()
     with opener.open(base + "/signin", data=form, timeout=30) as answer:
-        if BENCH_USERNAME not in answer.read().decode():
-            raise RuntimeError("signing in as benchuser failed")
+        if username not in answer.read().decode():
+            raise RuntimeError(f"signing in as {username} failed")
     csrf = token("/")
     session = next(c for c in jar if c.name == "session")
     return f"session={session.value}", csrf
@@ -192,7 +192,7 @@ def machine() -> dict[str, Any]:
 def ceiling(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
     """The bare Flask app under the same gunicorn command: requests/s no page can beat."""
     server = Server("hello_app:app", BENCH_DIR, env, worker_class=args.worker_class,
-                    threads=args.threads)
+                    threads=args.threads if args.worker_class == "gthread" else 1)
     server.start()
     try:
         target = Target("hello (ceiling)", ["/"], group="ceiling")
@@ -210,7 +210,7 @@ def ceiling(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
 def measure_app(args: argparse.Namespace, env: dict[str, str], found: dict[str, Any],
                 search: bool) -> tuple[list[dict[str, Any]], dict[int, float], list[str]]:
     server = Server("wsgi:app", ROOT, env, health="/healthz", worker_class=args.worker_class,
-                    threads=args.threads)
+                    threads=args.threads if args.worker_class == "gthread" else 1)
     server.start()
     measured: list[dict[str, Any]] = []
     try:

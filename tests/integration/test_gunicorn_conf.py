@@ -1,0 +1,99 @@
+"""gunicorn.conf.py under a real gunicorn: a connection a client reuses after an idle gap
+longer than gunicorn's default keep-alive (2 s) still gets its answer, and each worker
+disposes of the database engines it inherited from the preloading master."""
+
+from __future__ import annotations
+
+import http.client
+import importlib.util
+import json
+import os
+import re
+import runpy
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CONF = ROOT / "gunicorn.conf.py"
+IDLE_SECONDS = 3.0  # longer than gunicorn's default keep-alive
+
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("gunicorn") is None,
+                                reason="gunicorn is not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(params=["sync", "gthread"])
+def gunicorn(request: pytest.FixtureRequest, database_uri: str,
+             tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+    """The app under `gunicorn -c gunicorn.conf.py`, one worker of each class the file
+    allows, on a loopback port."""
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=database_uri, SECRET_KEY="test-secret",
+               SEARCH_INDEXER_THREAD="0", COCREATE_INSTANCE_DIR=str(tmp_path / "instance"),
+               GUNICORN_WORKER_CLASS=request.param)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", str(CONF), "--workers", "1",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "info", "--no-control-socket"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        yield port, process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def test_the_settings_keep_idle_connections_and_preload():
+    settings = runpy.run_path(str(CONF))
+    assert settings["keepalive"] > 2
+    assert settings["timeout"] >= 30
+    assert settings["preload_app"] is True
+    assert settings["workers"] >= 2
+    assert callable(settings["post_fork"])
+
+
+def test_a_connection_reused_after_an_idle_gap_gets_its_answer(gunicorn):
+    port, process = gunicorn
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", "/healthz")
+    first = connection.getresponse()
+    assert first.status == 200, first.read()
+    first.read()
+    # sync workers close every connection and say so; gthread keeps it alive.
+    kept = None if first.getheader("Connection") == "close" else connection.sock
+    time.sleep(IDLE_SECONDS)
+    connection.request("GET", "/healthz")  # raises RemoteDisconnected if it was closed
+    second = connection.getresponse()
+    assert second.status == 200
+    assert json.loads(second.read())["database"] == "ok"
+    if kept is not None:
+        assert connection.sock is kept  # the same connection, not a new one
+    connection.close()
+
+    os.killpg(process.pid, signal.SIGTERM)
+    log = process.communicate(timeout=30)[0]
+    booted = re.findall(r"Booting worker with pid: (\d+)", log)
+    disposed = re.findall(r"Worker (\d+) disposed of (\d+) database engine", log)
+    assert booted
+    assert [pid for pid, _count in disposed] == booted
+    assert all(int(count) >= 1 for _pid, count in disposed)
