@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
@@ -250,13 +251,7 @@ def run_python(base: str, target: Target, concurrency: int, seconds: float) -> M
         with lock:
             latencies.extend(mine)
 
-    started = time.monotonic()
-    pool = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    elapsed = time.monotonic() - started
+    elapsed = run_workers(concurrency, worker)
     ordered = sorted(latencies) or [0.0]
 
     def pct(q: float) -> float:
@@ -278,3 +273,14 @@ def measure(base: str, target: Target, concurrency: int, seconds: float,
 
 def echo(message: str, stream: IO[str] | None = None) -> None:
     print(message, file=stream, flush=True)
+
+
+def run_workers(concurrency: int, worker: Callable[[int], None]) -> float:
+    """Run `worker(0)` .. `worker(concurrency - 1)` in threads at once; seconds taken."""
+    started = time.monotonic()
+    pool = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return time.monotonic() - started

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from load import Server, echo
+from load import Server, echo, run_workers
 from pages import USER_AGENT, machine, scale_of, sign_in
 from shared import BENCH_DIR, DEFAULT_OUT, ROOT, app_env, dialect_of, sqlalchemy_url
 from sqlalchemy import create_engine
@@ -183,13 +183,7 @@ def run_load(base: str, mix: Traffic | Hello, concurrency: int, seconds: float,
         with lock:
             samples.extend(mine)
 
-    started = time.monotonic()
-    pool = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    return samples, time.monotonic() - started
+    return samples, run_workers(concurrency, worker)
 
 
 def probe_idle_reuse(base: str, path: str, gaps: list[float]) -> list[dict[str, Any]]:
