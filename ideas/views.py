@@ -30,7 +30,7 @@ from ideas.forms import (
     TagsForm,
     UnmergeForm,
 )
-from ideas.models import Idea, Importance
+from ideas.models import Idea, IdeaStatus, Importance
 from ideas.policy import IdeaAction
 from ideas.priority_views import bp as priority_bp
 from ideas.staff_views import bp as staff_bp
@@ -131,10 +131,6 @@ def idea(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
         return redirect(thread_url(thread, page=request.args.get("page", type=parse_page)), 301)
     history = queries.status_history(found)
     known = statuses.company_statuses(company.id, retired=True)
-    status_form = page_form(StatusForm, data={"status": found.status})
-    status_form.status.choices = statuses.choices(known)
-    tags_form = page_form(TagsForm, data={"tags": [tag.id for tag in found.tags]})
-    tags_form.tags.choices = [(t.id, t.name) for t in services.company_tags(company)]
     merged_into = queries.merged_into(found)
     own = votes.own_vote(current_user, found)
     return render_thread(
@@ -148,10 +144,22 @@ def idea(slug: str, thread_id: int, thread_slug: str = "") -> str | Response:
         importance_levels=list(Importance),
         breakdown=priority.breakdown(found) if policy.can(
             current_user, IdeaAction.PRIORITISE, company) else None,
-        estimates=priority.ESTIMATES,
-        status_form=status_form, tags_form=tags_form,
-        merge_form=page_form(MergeForm), unmerge_form=page_form(UnmergeForm),
-        record_form=page_form(RecordVoteForm), merge_candidates=_merge_candidates(found))
+        estimates=priority.ESTIMATES, **_staff_panel(found, known))
+
+
+def _staff_panel(idea: Idea, known: list[IdeaStatus]) -> dict[str, object]:
+    """The staff panel's forms, made only for those who see the panel: a customer's page
+    builds no form and reads no tag list it would not show."""
+    if not policy.can(current_user, IdeaAction.CHANGE_STATUS, idea):
+        return {"staff_panel": False}
+    status_form = page_form(StatusForm, data={"status": idea.status})
+    status_form.status.choices = statuses.choices(known)
+    tags_form = page_form(TagsForm, data={"tags": [tag.id for tag in idea.tags]})
+    tags_form.tags.choices = [(t.id, t.name) for t in services.company_tags(idea.company)]
+    return {"staff_panel": True, "status_form": status_form, "tags_form": tags_form,
+            "merge_form": page_form(MergeForm), "unmerge_form": page_form(UnmergeForm),
+            "record_form": page_form(RecordVoteForm),
+            "merge_candidates": _merge_candidates(idea)}
 
 
 def _merge_candidates(idea: Idea) -> list[Idea]:

@@ -141,7 +141,13 @@ def render_thread(thread: Thread, template: str = "threads/thread.html",
         flagged=my_flags(current_user, posts.items),
         appeals=my_appeals(current_user, posts.items),
         follow_url=url_for("notifications.follow_thread", slug=thread.company.slug,
-                           thread_id=thread.id), **extra)
+                           thread_id=thread.id), **thread_decisions(thread), **extra)
+
+
+def thread_decisions(thread: Thread) -> dict[str, bool]:
+    """What the viewer may do to the thread, decided once for all of its posts."""
+    return {"may_reply": bool(policy.can(current_user, policy.Action.REPLY, thread)),
+            "may_accept": bool(policy.can(current_user, policy.Action.ACCEPT_ANSWER, thread))}
 
 
 @bp.post("/c/<slug>/t/<int:thread_id>/reply")
@@ -172,7 +178,8 @@ def _reply_posted(post: Post, thread: Thread) -> ResponseReturnValue:
         return redirect(post_url(post))
     if wants_fragment():
         return render_template("threads/_reply_created.html", post=post, thread=thread,
-                               company=thread.company, form=ReplyForm(formdata=None))
+                               company=thread.company, form=ReplyForm(formdata=None),
+                               **thread_decisions(thread))
     return redirect_with_message(post_url(post), "Your reply is posted.")
 
 
