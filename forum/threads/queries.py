@@ -11,6 +11,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import policy
 from forum.accounts.models import User
@@ -102,7 +103,15 @@ def thread_posts(thread: Thread, page: int = 1) -> Page:
                            Post.number < first + POSTS_PER_PAGE)
         .options(joinedload(Post.author)).order_by(Post.number)
     ))
-    return Page(posts, page, thread.post_count >= first + POSTS_PER_PAGE)
+    return Page(_in_thread(posts, thread), page, thread.post_count >= first + POSTS_PER_PAGE)
+
+
+def _in_thread(posts: list[Post], thread: Thread) -> list[Post]:
+    """Posts that know their thread without asking the session: the page's templates and
+    policy reach `post.thread` for every post, and each lookup would cost a lazy load."""
+    for post in posts:
+        set_committed_value(post, "thread", thread)
+    return posts
 
 
 def page_count(thread: Thread) -> int:
@@ -112,8 +121,9 @@ def page_count(thread: Thread) -> int:
 def accepted_post(thread: Thread) -> Post | None:
     if thread.accepted_post_id is None:
         return None
-    return db.session.scalar(select(Post).where(Post.id == thread.accepted_post_id)
+    post = db.session.scalar(select(Post).where(Post.id == thread.accepted_post_id)
                              .options(joinedload(Post.author)))
+    return _in_thread([post], thread)[0] if post is not None else None
 
 
 def revisions(post: Post, *, with_redacted: bool = False) -> list[Revision]:

@@ -144,10 +144,14 @@ def render_thread(thread: Thread, template: str = "threads/thread.html",
                            thread_id=thread.id), **thread_decisions(thread), **extra)
 
 
-def thread_decisions(thread: Thread) -> dict[str, bool]:
-    """What the viewer may do to the thread, decided once for all of its posts."""
+def thread_decisions(thread: Thread) -> dict[str, object]:
+    """What the viewer may do to the thread, decided once for all of its posts, and the
+    address a post's Quote link extends (built once, not once per post)."""
+    here = thread_url(thread, page=request.args.get("page", type=parse_page))
+    joiner = "&" if "?" in here else "?"
     return {"may_reply": bool(policy.can(current_user, policy.Action.REPLY, thread)),
-            "may_accept": bool(policy.can(current_user, policy.Action.ACCEPT_ANSWER, thread))}
+            "may_accept": bool(policy.can(current_user, policy.Action.ACCEPT_ANSWER, thread)),
+            "quote_url": f"{here}{joiner}quote="}
 
 
 @bp.post("/c/<slug>/t/<int:thread_id>/reply")
