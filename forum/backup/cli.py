@@ -43,7 +43,7 @@ def _operator_errors() -> Iterator[None]:
         raise click.ClickException(f"{type(error).__name__}: {error}") from None
 
 
-@backup_cli.command("create")
+@backup_cli.command("create", short_help="Back the database up to a file.")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def create(path: Path | None, force: bool) -> None:
@@ -63,7 +63,7 @@ def create(path: Path | None, force: bool) -> None:
     click.echo(f"Wrote {target} ({size_text(target.stat().st_size)}).")
 
 
-@backup_cli.command("restore")
+@backup_cli.command("restore", short_help="Replace the database with a backup.")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore(path: Path, yes: bool) -> None:

@@ -23,10 +23,10 @@ _TIMEOUT = BUSY_TIMEOUT_MS / 1000
 
 
 def live_path(database: str | None) -> Path:
-    """The file behind the app's SQLite URL; refuse an in-memory database."""
+    """The file behind the app's SQLite URL; refuse a database in memory or named by URI."""
     if not database or database == ":memory:" or database.startswith("file:"):
-        raise BackupError("The database is in memory: there is no file to back up or "
-                          "restore.")
+        raise BackupError("The database is in memory or named by a file: URI; backups "
+                          "need a plain path (sqlite:////path/to/cocreate.db).")
     return Path(database)
 
 
