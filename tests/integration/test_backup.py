@@ -16,10 +16,21 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import column, create_engine, delete, func, inspect, select, table, text
+from sqlalchemy import (
+    column,
+    create_engine,
+    delete,
+    func,
+    inspect,
+    select,
+    table,
+    text,
+    update,
+)
 from sqlalchemy.engine import make_url
 
 from forum import create_app, demo
+from forum.accounts.models import User
 from forum.backup.files import BackupError, written_atomically
 from forum.companies.models import Company
 from forum.events.models import Event
@@ -210,6 +221,20 @@ def test_kept_pages_are_stale_after_a_restore_here_and_in_other_processes(
         page = client.get("/c/acme/forum")
         assert page.headers["X-Page-Cache"] == "miss"
         assert "Before the backup" in page.text and "After the backup" not in page.text
+
+
+def test_a_backup_taken_while_someone_writes_holds_what_was_committed(
+        runner: Any, make_user: Callable, tmp_path: Path) -> None:
+    make_user("alice", display_name="Alice as committed")
+    backup = tmp_path / "during"
+    with db.engine.connect() as writer:  # another worker, in the middle of a write
+        writer.begin()
+        writer.execute(update(User).values(display_name="Alice uncommitted"))
+        result = invoke(runner, "backup", "create", str(backup))
+        assert result.exit_code == 0, result.output  # not held up by the writer
+        writer.commit()
+    assert invoke(runner, "backup", "restore", str(backup), "--yes").exit_code == 0
+    assert db.session.scalar(select(User.display_name)) == "Alice as committed"
 
 
 def test_restore_asks_first_and_leaves_everything_when_told_no(
