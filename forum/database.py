@@ -184,6 +184,22 @@ class _WriterQueue:
             os.close(descriptor)  # closing also ends any turn it held
 
 
+@contextmanager
+def sqlite_writers_waiting(database: str) -> Iterator[None]:
+    """Take the writers' turn on this SQLite file, as a write transaction does, and keep
+    it for the block (a restore): the app's writers queue behind it. Like theirs, the
+    wait ends after the busy timeout, and SQLite's own lock then keeps them apart."""
+    queue = _WriterQueue.beside(database)
+    info: dict[str, Any] = {}
+    if queue is not None:
+        queue.wait_turn(info)
+    try:
+        yield
+    finally:
+        if queue is not None:
+            queue.close(info)
+
+
 def _begin_write(session: Session) -> None:
     """Start the write transaction now (BEGIN IMMEDIATE on SQLite).
 

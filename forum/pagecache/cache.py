@@ -36,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from forum.companies.models import Company
-from forum.database import is_database_fault
+from forum.database import is_database_fault, write_transaction
 from forum.extensions import db
 from forum.pagecache.models import ContentVersion
 
@@ -107,6 +107,11 @@ class PageCache:
             while self.size > self.max_bytes:
                 self._drop(next(iter(self._entries)))
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.size = 0
+
     def _drop(self, key: tuple) -> None:
         self.size -= len(self._entries.pop(key).body)
 
@@ -135,6 +140,30 @@ def current_versions(scopes: tuple[str, ...]) -> Versions:
         with db.engine.connect() as connection:
             found = {scope: version for scope, version in connection.execute(statement)}
     return tuple(found.get(scope, 0) for scope in scopes)
+
+
+def site_version() -> int:
+    """The version every kept page depends on; 0 where there is no table to read it from
+    (a database being restored into may not even have the schema)."""
+    try:
+        return current_versions((SITE,))[0]
+    except SQLAlchemyError:
+        db.session.rollback()
+        return 0
+
+
+def outdate_every_page(seen: int) -> None:
+    """After a restore, where versions went back to the backup's: every page kept by any
+    process is stale from now on. The site's version is set above the highest it had
+    (`seen`, read before the restore) and only grows from there, so no kept page's
+    versions come round again. This process's cache and slugs are dropped too."""
+    with write_transaction() as session:
+        restored = session.scalar(
+            select(ContentVersion.version).where(ContentVersion.scope == SITE)) or 0
+        session.execute(_set(session.get_bind().dialect.name),
+                        {"scope": SITE, "version": max(restored, seen) + 1})
+    current_app.extensions["page_cache"].clear()
+    current_app.extensions["page_cache_companies"].clear()
 
 
 def _page_scopes(view_args: dict[str, Any]) -> tuple[str, ...] | None:
@@ -303,3 +332,10 @@ def _bump(dialect: str) -> Any:
     return statement.on_conflict_do_update(
         index_elements=[ContentVersion.scope],
         set_={"version": ContentVersion.version + 1})
+
+
+def _set(dialect: str) -> Any:
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(ContentVersion)
+    return statement.on_conflict_do_update(
+        index_elements=[ContentVersion.scope], set_={"version": statement.excluded.version})

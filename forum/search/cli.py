@@ -32,6 +32,11 @@ def reindex() -> None:
     Searches keep using the old index meanwhile, and changes made during the rebuild are
     applied to the new index by the indexer after the swap.
     """
+    rebuild_with_progress()
+
+
+def rebuild_with_progress() -> None:
+    """The rebuild with a progress bar and what it did (also run by `flask backup restore`)."""
     store = get_runtime().store
     total = count_threads(db.engine)
     try:

@@ -172,7 +172,7 @@ class IndexStore:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, self.pointer)
-        _fsync_directory(self.root)
+        fsync_path(self.root)
         return version
 
     def remove_stale(self) -> list[str]:
@@ -243,7 +243,8 @@ def meta_document(last_applied: int) -> dict[str, Any]:
     }
 
 
-def _fsync_directory(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file, or a directory's entries (a rename in it), to the disk."""
     descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)
