@@ -38,15 +38,14 @@ class Browser:
     def get(self, path: str) -> Answer:
         return self._send(urllib.request.Request(self.base + path))  # noqa: S310 (http://)
 
-    def post(self, path: str, form: dict[str, str], headers: dict[str, str] | None = None
-             ) -> Answer:
+    def post(self, path: str, form: dict[str, str], *, timeout: float = 30) -> Answer:
         data = urllib.parse.urlencode(form).encode()
         return self._send(urllib.request.Request(  # noqa: S310 (always http://)
-            self.base + path, data=data, headers=headers or {}, method="POST"))
+            self.base + path, data=data, method="POST"), timeout)
 
-    def _send(self, request: urllib.request.Request) -> Answer:
+    def _send(self, request: urllib.request.Request, timeout: float = 30) -> Answer:
         try:
-            response = self._opener.open(request, timeout=30)
+            response = self._opener.open(request, timeout=timeout)
         except urllib.error.HTTPError as error:  # 3xx (redirects are kept), 4xx, 5xx
             response = error
         except (OSError, http.client.HTTPException):

@@ -163,8 +163,14 @@ class Node:
                               node_env, directory / "worker.log")
 
     def start(self, timeout: float = 60.0) -> None:
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
         self.web.start()
         self.worker.start()
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with (contextlib.suppress(OSError, urllib.error.URLError),

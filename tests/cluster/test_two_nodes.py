@@ -2,7 +2,8 @@
 network namespaces of their own) behind nginx, sharing one PostgreSQL and one Redis, while
 customers vote and reply through the balancer and each node in turn is killed with
 SIGKILL and started again. Nothing acknowledged is lost, no vote counts twice, both
-search replicas converge, and rate limits hold across the nodes.
+search replicas converge, rate limits hold across the nodes, and a reply saved after
+its sender stopped waiting is not saved again when they send it again.
 
 Needs PostgreSQL (TEST_DATABASE_URL), Redis (MULTINODE_REDIS_URL, else
 redis://127.0.0.1:6379/13) and nginx; skipped without them, unless MULTINODE_REQUIRED=1
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import redis
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -53,9 +55,8 @@ def _missing() -> str:
     if nginx is None:
         return "no nginx (apt-get install nginx)"
     try:
-        import redis  # the package flask-limiter's Redis storage uses
-
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+        with redis.Redis.from_url(REDIS_URL, socket_timeout=2) as probe:
+            probe.ping()
     except Exception as error:
         return f"no Redis at {REDIS_URL} ({error})"
     return ""
@@ -116,11 +117,11 @@ def _seed(url: str) -> tuple[list[int], list[str]]:
 
 def _node_env(url: str, database_host: str, redis_host: str) -> dict[str, str]:
     database = make_url(url).set(drivername="postgresql", host=database_host, port=5432)
-    redis = urllib.parse.urlsplit(REDIS_URL)._replace(netloc=f"{redis_host}:6379")
+    storage = urllib.parse.urlsplit(REDIS_URL)._replace(netloc=f"{redis_host}:6379")
     return {
         **os.environ,
         "DATABASE_URL": database.render_as_string(hide_password=False),
-        "RATELIMIT_STORAGE_URI": urllib.parse.urlunsplit(redis),
+        "RATELIMIT_STORAGE_URI": urllib.parse.urlunsplit(storage),
         "SECRET_KEY": "the-same-on-every-node",
         "PROXY_COUNT": "1",  # nginx
         "SIGNIN_RATE_LIMIT": f"{SIGNIN_LIMIT} per minute",
@@ -140,8 +141,6 @@ def cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Clus
         if REQUIRED:
             pytest.fail(f"MULTINODE_REQUIRED=1 but {missing}")
         pytest.skip(f"two-node test skipped: {missing}")
-    import redis
-
     store = redis.Redis.from_url(REDIS_URL)
     store.flushdb()
     with ExitStack() as stack:
@@ -160,8 +159,10 @@ def cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Clus
             node = Node(f"node{number}", place, tmp_path / f"node{number}",
                         _node_env(url, place.database_host, place.redis_host))
             stack.callback(node.kill)
-            node.start()
+            node.launch()
             nodes.append(node)
+        for node in nodes:
+            node.wait_ready()
         nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin") or "nginx"
         balancer = start_nginx(stack, tmp_path / "nginx",
                                [f"{node.place.host}:{node.place.port}" for node in nodes], nginx)
@@ -218,6 +219,7 @@ def test_two_nodes_lose_nothing_while_each_is_killed(cluster: Cluster) -> None:
     finally:
         engine.dispose()
     _check_rate_limits(cluster)
+    _check_a_reply_sent_again_is_not_posted_twice(cluster)
 
 
 def _wait_for_traffic(ledger: Ledger, node: Node, timeout: float = 30) -> None:
@@ -291,11 +293,10 @@ def _check_indexes(engine: object, cluster: Cluster, ledger: Ledger) -> None:
 def _check_rate_limits(cluster: Cluster) -> None:
     """Sign-in attempts spread over both nodes are limited as one: per account and per
     address (the client's, from X-Forwarded-For: each node sees nginx at another one)."""
-    import redis
-
     for limit, logins in (("per account", ["customer0"] * 2 * SIGNIN_LIMIT),
                           ("per address", [f"nobody{n}" for n in range(2 * SIGNIN_LIMIT)])):
-        redis.Redis.from_url(REDIS_URL).flushdb()
+        with redis.Redis.from_url(REDIS_URL) as limits:
+            limits.flushdb()
         browser = Browser(cluster.balancer)
         token = browser.token("/signin")
         answers = [browser.post("/signin", {"login": login, "password": "wrong password",
@@ -305,3 +306,36 @@ def _check_rate_limits(cluster: Cluster) -> None:
         assert 429 not in statuses[:SIGNIN_LIMIT], (limit, statuses)
         nodes = {answer.upstream for answer in answers[:SIGNIN_LIMIT]}
         assert len(nodes) == 2, (limit, nodes)  # the attempts that counted reached both
+
+
+def _check_a_reply_sent_again_is_not_posted_twice(cluster: Cluster) -> None:
+    """A reply saved after its sender gave up waiting (here: the posts table locked, then
+    freed), sent again as a person would: refused as a duplicate, saved once."""
+    with redis.Redis.from_url(REDIS_URL) as limits:
+        limits.flushdb()  # the sign-in attempts above
+    person = Customer(cluster.balancer, "customer1", PASSWORD, SLUG, cluster.threads,
+                      Ledger(), 0)
+    person.sign_in()
+    token = person.browser.token("/home")
+    body = "Sent once, saved once: marmalade lateanswer"
+    path = f"/c/{SLUG}/t/{cluster.threads[0]}/reply"
+    engine = create_engine(cluster.database_url)
+    saved = text("SELECT count(*) FROM posts WHERE body_source = :body")
+    try:
+        with engine.connect() as blocker:
+            blocker.execute(text("LOCK TABLE posts IN SHARE ROW EXCLUSIVE MODE"))
+            first = person.browser.post(path, {"body": body, "csrf_token": token}, timeout=2)
+            assert first.status == 0  # no answer in time: the person does not know
+            blocker.rollback()  # the node's transaction goes on, and commits
+        deadline = time.monotonic() + 30
+        with engine.connect() as connection:
+            while connection.scalar(saved, {"body": body}) == 0:
+                assert time.monotonic() < deadline, "the first reply was never saved"
+                time.sleep(0.2)
+                connection.rollback()
+        again = person.browser.post(path, {"body": body, "csrf_token": token})
+        assert again.status == 429 and "You posted exactly this" in again.body, again
+        with engine.connect() as connection:
+            assert connection.scalar(saved, {"body": body}) == 1
+    finally:
+        engine.dispose()
