@@ -71,7 +71,9 @@ class Browser:
 class Ledger:
     """What every customer sent and what they heard back, shared by their threads."""
 
-    votes: set[tuple[str, int]] = field(default_factory=set)  # acknowledged (user, thread)
+    # (user, thread): True when their last vote or retraction acknowledged was a vote,
+    # False when a retraction, None when the last one got no answer (either may be saved).
+    votes: dict[tuple[str, int], bool | None] = field(default_factory=dict)
     replies: list[tuple[str, int, str]] = field(default_factory=list)  # acknowledged
     unanswered: list[tuple[str, str, int]] = field(default_factory=list)  # (kind, user, thread)
     refused: list[tuple[str, int, str]] = field(default_factory=list)  # (kind, status, body)
@@ -112,14 +114,18 @@ class Customer:
                 self._reply(thread_id, token)
 
     def _vote(self, thread_id: int, token: str) -> None:
-        # A repeated cast leaves one vote: casting again after no answer is safe.
+        # A repeated cast leaves one vote, and a repeated retraction none: sending either
+        # again after no answer is safe.
+        cast = self.random.random() < 0.7
+        form = {"csrf_token": token} | ({} if cast else {"action": "retract"})
+        outcome: bool | None = None
         for _attempt in range(2):
-            answer = self.browser.post(f"/c/{self.slug}/ideas/{thread_id}/vote",
-                                       {"csrf_token": token})
+            answer = self.browser.post(f"/c/{self.slug}/ideas/{thread_id}/vote", form)
             if self._heard("vote", thread_id, answer):
-                with self.ledger.lock:
-                    self.ledger.votes.add((self.username, thread_id))
-                return
+                outcome = cast
+                break
+        with self.ledger.lock:
+            self.ledger.votes[(self.username, thread_id)] = outcome
 
     def _reply(self, thread_id: int, token: str) -> None:
         self.said += 1
@@ -143,5 +149,5 @@ class Customer:
             if answer.status in (0, 502, 503, 504):
                 self.ledger.unanswered.append((kind, self.username, thread_id))
             else:
-                self.ledger.refused.append((kind, answer.status, answer.body[:2000]))
+                self.ledger.refused.append((kind, answer.status, answer.body))
         return False

@@ -205,12 +205,15 @@ def test_two_nodes_lose_nothing_while_each_is_killed(cluster: Cluster) -> None:
             worker.join(60)
     assert not failures, failures
     logs = "\n".join(node.logs() for node in cluster.nodes)
-    print(f"Acknowledged: {len(ledger.votes)} votes, {len(ledger.replies)} replies; "
+    finals = list(ledger.votes.values())
+    print(f"Last acknowledged: {finals.count(True)} votes, {finals.count(False)} retractions "
+          f"({finals.count(None)} unsure); acknowledged {len(ledger.replies)} replies; "
           f"no answer: {len(ledger.unanswered)}; refused: {len(ledger.refused)}; "
           f"answers per upstream: {ledger.served_by}")
     assert set(ledger.served_by) == {f"{node.place.host}:{node.place.port}"
                                      for node in cluster.nodes}, ledger.served_by
     assert len(ledger.votes) > 5 and len(ledger.replies) > 10, (ledger, logs)
+    assert {True, False} <= set(ledger.votes.values()), ledger.votes  # votes and retractions
 
     engine = create_engine(cluster.database_url)
     try:
@@ -243,7 +246,9 @@ def _check_database(engine: object, ledger: Ledger) -> None:
         replies = connection.execute(text(
             "SELECT u.username, p.thread_id, p.body_source FROM posts p "
             "JOIN users u ON u.id = p.author_id WHERE p.body_source LIKE '%marmalade%'")).all()
-    assert ledger.votes <= votes, ledger.votes - votes
+    for key, voted in ledger.votes.items():
+        if voted is not None:
+            assert (key in votes) == voted, (key, "voted" if voted else "retracted")
     for thread_id, stored, rows in counts:
         assert stored == rows, f"idea {thread_id} says {stored} votes, has {rows}"
     saved = [tuple(row) for row in replies]
