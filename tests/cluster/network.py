@@ -71,25 +71,29 @@ def _free_subnets(count: int) -> list[int]:
 
 @dataclass
 class Place:
-    """Where a node listens, how it reaches PostgreSQL and Redis, and how its commands
-    start (inside its namespace, or as they are)."""
+    """Where a node listens, the address it reaches the host's services at (None: their
+    own), and how its commands start (inside its namespace, or as they are)."""
 
     host: str
     port: int
-    database_host: str
-    redis_host: str
+    services_host: str | None = None
     prefix: list[str] = field(default_factory=list)
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    def reach(self, host: str) -> str:
+        """The address at which this node reaches a service the host has at `host`."""
+        return self.services_host or host
 
-def make_places(stack: ExitStack, count: int, *, use_namespaces: bool) -> list[Place]:
-    """One place per node; everything made is removed when `stack` closes."""
+
+def make_places(stack: ExitStack, count: int, *, use_namespaces: bool,
+                services: list[tuple[str, int]]) -> list[Place]:
+    """One place per node, reaching `services` (host, port) of the host; everything made
+    is removed when `stack` closes."""
     if not use_namespaces:
-        return [Place("127.0.0.1", free_port(), "127.0.0.1", "127.0.0.1")
-                for _ in range(count)]
+        return [Place("127.0.0.1", free_port()) for _ in range(count)]
     places = []
     for number, x in enumerate(_free_subnets(count), start=1):
         namespace = f"cc{os.getpid()}n{number}"
@@ -106,10 +110,10 @@ def make_places(stack: ExitStack, count: int, *, use_namespaces: bool) -> list[P
         _ip(*inside, "addr", "add", f"{node_address}/30", "dev", node_end)
         _ip(*inside, "link", "set", node_end, "up")
         _ip(*inside, "link", "set", "lo", "up")
-        for port in (5432, 6379):
-            relay = Relay("127.0.0.1", port, listen=(host_address, port))
+        for service_host, port in services:
+            relay = Relay(service_host, port, listen=(host_address, port))
             stack.callback(relay.close)
-        places.append(Place(node_address, NODE_PORT, host_address, host_address,
+        places.append(Place(node_address, NODE_PORT, host_address,
                             prefix=["ip", "netns", "exec", namespace]))
     return places
 

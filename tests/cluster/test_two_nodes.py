@@ -35,7 +35,7 @@ from forum.extensions import db
 from forum.search.store import IndexStore, IndexUnavailable
 from ideas import services as idea_services
 from tests.cluster.customers import Browser, Customer, Ledger
-from tests.cluster.network import Node, make_places, namespaces_possible, start_nginx
+from tests.cluster.network import Node, Place, make_places, namespaces_possible, start_nginx
 from tests.conftest import PASSWORD, PLUGINS, POSTGRES_URL, make_config
 
 pytestmark = pytest.mark.slow
@@ -69,7 +69,6 @@ class Cluster:
     database_url: str
     threads: list[int]  # the ideas' thread ids
     usernames: list[str]
-    namespaces: bool
 
 
 def _database(stack: ExitStack) -> str:
@@ -115,13 +114,17 @@ def _seed(url: str) -> tuple[list[int], list[str]]:
     return threads, usernames
 
 
-def _node_env(url: str, database_host: str, redis_host: str) -> dict[str, str]:
-    database = make_url(url).set(drivername="postgresql", host=database_host, port=5432)
-    storage = urllib.parse.urlsplit(REDIS_URL)._replace(netloc=f"{redis_host}:6379")
+def _node_env(url: str, place: Place) -> dict[str, str]:
+    database = make_url(url).set(drivername="postgresql")
+    database = database.set(host=place.reach(database.host or "127.0.0.1"))
+    storage = urllib.parse.urlsplit(REDIS_URL)
+    credentials = storage.netloc.rpartition("@")[0]
+    redis_at = (f"{credentials}@" if credentials else "") + (
+        f"{place.reach(storage.hostname or '127.0.0.1')}:{storage.port or 6379}")
     return {
         **os.environ,
         "DATABASE_URL": database.render_as_string(hide_password=False),
-        "RATELIMIT_STORAGE_URI": urllib.parse.urlunsplit(storage),
+        "RATELIMIT_STORAGE_URI": urllib.parse.urlunsplit(storage._replace(netloc=redis_at)),
         "SECRET_KEY": "the-same-on-every-node",
         "PROXY_COUNT": "1",  # nginx
         "SIGNIN_RATE_LIMIT": f"{SIGNIN_LIMIT} per minute",
@@ -133,6 +136,13 @@ def _node_env(url: str, database_host: str, redis_host: str) -> dict[str, str]:
         "POST_MIN_INTERVAL_SECONDS": "0", "NEW_ACCOUNT_HOURS": "0",
         "POSTS_PER_DAY": "100000", "NEW_ACCOUNT_POSTS_PER_DAY": "100000",
     }
+
+
+def _services(url: str) -> list[tuple[str, int]]:
+    """PostgreSQL's and Redis's addresses on the host, which the nodes must reach."""
+    database, storage = make_url(url), urllib.parse.urlsplit(REDIS_URL)
+    return [(database.host or "127.0.0.1", database.port or 5432),
+            (storage.hostname or "127.0.0.1", storage.port or 6379)]
 
 
 @pytest.fixture
@@ -153,11 +163,11 @@ def cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Clus
             with capsys.disabled():
                 print(f"\nNetwork namespaces unavailable ({why_not}): the two nodes run "
                       "on loopback ports instead")
-        places = make_places(stack, 2, use_namespaces=not why_not)
+        places = make_places(stack, 2, use_namespaces=not why_not, services=_services(url))
         nodes = []
         for number, place in enumerate(places, start=1):
             node = Node(f"node{number}", place, tmp_path / f"node{number}",
-                        _node_env(url, place.database_host, place.redis_host))
+                        _node_env(url, place))
             stack.callback(node.kill)
             node.launch()
             nodes.append(node)
@@ -166,7 +176,7 @@ def cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Clus
         nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin") or "nginx"
         balancer = start_nginx(stack, tmp_path / "nginx",
                                [f"{node.place.host}:{node.place.port}" for node in nodes], nginx)
-        yield Cluster(balancer, nodes, url, threads, usernames, namespaces=not why_not)
+        yield Cluster(balancer, nodes, url, threads, usernames)
 
 
 def test_two_nodes_lose_nothing_while_each_is_killed(cluster: Cluster) -> None:
