@@ -7,6 +7,7 @@ reasons are in README.md, "Production". Command-line flags still override each o
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 wsgi_app = "wsgi:app"
@@ -34,6 +35,13 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4")) if worker_class == "gthre
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 timeout = 30  # a worker silent this long is killed and replaced
 graceful_timeout = 30  # a stopping worker finishes its requests first
+
+# Gunicorn 25+ opens a control socket for `gunicornc`, by default one path per user
+# (~/.gunicorn/gunicorn.ctl): a second gunicorn on the machine (another node, a bench run)
+# took that path over, and whichever stopped first removed the other's. One per instance.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or str(
+    Path(os.environ.get("COCREATE_INSTANCE_DIR") or Path(__file__).parent / "instance")
+    / "gunicorn.ctl")
 
 # The app is built once in the master and forked: workers start faster and share its
 # memory. Each then drops the database connections it inherited (post_fork below).

@@ -103,6 +103,11 @@ class Config:
         self.PAGE_CACHE_BYTES = int(os.environ.get("PAGE_CACHE_BYTES", str(32 * 2**20)))
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        # How many reverse proxies (nginx, a load balancer) stand in front of the app: the
+        # client's address and scheme are then read from the X-Forwarded-For and
+        # X-Forwarded-Proto headers they add, so that limits per address count clients,
+        # not the proxy. 0 (the default): the app is reached directly; trust no header.
+        self.PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
         self.RATELIMIT_HEADERS_ENABLED = True
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE

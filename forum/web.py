@@ -6,6 +6,7 @@ from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, current_app, request, session
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from forum.extensions import htmx
 
@@ -101,3 +102,8 @@ def _personal() -> bool:
 
 def configure_web(app: Flask) -> None:
     app.after_request(security_headers)
+    if proxies := app.config.get("PROXY_COUNT", 0):
+        # Each proxy appends the address it got the request from: the client's is the
+        # one the outermost of ours saw, `proxies` from the end; any before it is forged.
+        app.wsgi_app = ProxyFix(app.wsgi_app,  # type: ignore[method-assign]
+                                x_for=proxies, x_proto=proxies)

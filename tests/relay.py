@@ -13,9 +13,10 @@ class Relay:
     """Forwards every connection to `target`; `cut()` closes them all and refuses new
     ones until `restore()`."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, *, listen: tuple[str, int] = ("127.0.0.1", 0)
+                 ) -> None:
         self.target = (host, port)
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener = socket.create_server(listen)
         self.port = int(self._listener.getsockname()[1])
         self._open = threading.Event()
         self._open.set()

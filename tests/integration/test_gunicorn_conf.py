@@ -72,6 +72,13 @@ def test_the_settings_keep_idle_connections_and_preload():
     assert callable(settings["post_fork"])
 
 
+def test_each_instance_has_a_control_socket_of_its_own(monkeypatch, tmp_path):
+    """Not gunicorn's one path per user, which a second gunicorn on the machine takes over."""
+    monkeypatch.delenv("GUNICORN_CONTROL_SOCKET", raising=False)
+    monkeypatch.setenv("COCREATE_INSTANCE_DIR", str(tmp_path))
+    assert runpy.run_path(str(CONF))["control_socket"] == str(tmp_path / "gunicorn.ctl")
+
+
 def test_a_connection_reused_after_an_idle_gap_gets_its_answer(gunicorn):
     port, process = gunicorn
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)

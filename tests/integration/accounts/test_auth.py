@@ -165,6 +165,27 @@ def test_guessing_one_account_from_many_addresses_is_limited(app_factory, make_u
     assert statuses == [401, 401, 429]
 
 
+def _signin_from(app, forwarded_for: str) -> int:
+    """A failed sign-in that came through a proxy (at 10.0.0.1) for `forwarded_for`."""
+    return app.test_client().post(
+        "/signin", data={"login": f"user-at-{forwarded_for}", "password": "guess-guess"},
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+        headers={"X-Forwarded-For": forwarded_for}).status_code
+
+
+def test_behind_a_proxy_each_client_address_has_its_own_limit(app_factory):
+    app = app_factory(RATELIMIT_ENABLED=True, SIGNIN_RATE_LIMIT="1 per minute", PROXY_COUNT=1)
+    assert [_signin_from(app, "192.0.2.7"), _signin_from(app, "192.0.2.8"),
+            _signin_from(app, "192.0.2.7")] == [401, 401, 429]
+    # A client's own X-Forwarded-For comes before what our proxy appends, and is ignored.
+    assert _signin_from(app, "198.51.100.1, 192.0.2.8") == 429
+
+
+def test_without_a_proxy_a_forwarded_address_is_not_believed(app_factory):
+    app = app_factory(RATELIMIT_ENABLED=True, SIGNIN_RATE_LIMIT="1 per minute")
+    assert [_signin_from(app, "192.0.2.7"), _signin_from(app, "192.0.2.8")] == [401, 429]
+
+
 def test_sign_up_is_rate_limited(app_factory):
     app = app_factory(RATELIMIT_ENABLED=True, SIGNUP_RATE_LIMIT="2 per minute")
     client = app.test_client()
