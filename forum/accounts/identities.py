@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from forum import policy
 from forum.accounts import email as address_mail
-from forum.accounts.models import Identity, User
+from forum.accounts.models import NO_PASSWORD, Identity, User
 from forum.accounts.oidc import Claims, provider_name
 from forum.accounts.services import check_username
 from forum.database import utcnow, write_transaction
@@ -112,7 +112,7 @@ def create_account(claims: Claims, username: str) -> User:
     confirmed = bool(address and claims.email_verified
                      and address_mail.owner_of(address) is None)
     with write_transaction():
-        user = User(username=username, password_hash="",
+        user = User(username=username, password_hash=NO_PASSWORD,
                     email=address if confirmed else None,
                     email_confirmed_at=utcnow() if confirmed else None,
                     pending_email=None if confirmed else address)

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from forum.moderation.models import CompanyBan
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_]{2,29}$"
+# The hash of an account without a password (invited and not claimed, or made by signing
+# in with an identity provider): no password matches it.
+NO_PASSWORD = ""
 
 
 class User(UserMixin, db.Model):
@@ -107,8 +110,8 @@ class User(UserMixin, db.Model):
     @property
     def has_password(self) -> bool:
         """False for an account made by signing in with an identity provider (or an
-        invited one not claimed yet): an empty hash, which no password matches."""
-        return bool(self.password_hash)
+        invited one not claimed yet)."""
+        return self.password_hash != NO_PASSWORD
 
     @property
     def is_suspended(self) -> bool:
