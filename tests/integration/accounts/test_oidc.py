@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from forum.accounts.models import Identity, User
+from forum.companies import privacy
 from forum.events.models import Event
 from forum.extensions import db
 from forum.mail.models import OutgoingMail
@@ -259,3 +260,17 @@ def test_next_is_followed_only_on_this_site(client: FlaskClient,
     again = sign_in_at_provider(client, provider, "cyd", start="/signin/oidc?next=/search")
     assert again.headers["Location"] == "/search"
     assert db.session.scalar(select(OutgoingMail.id)) is None  # the address was verified
+
+
+def test_a_provider_sign_in_opens_no_private_space(
+        client: FlaskClient, provider: IdentityProvider, make_user: Callable[..., User],
+        make_company: Callable[..., Any]) -> None:
+    """An account made by a provider's sign-in is a customer like any other: a private
+    space is not there for it, in its address or in the directory."""
+    owner = make_user("owner")
+    secret = make_company("hush", owner=owner)
+    privacy.set_privacy(owner, secret, True)
+    sign_in_at_provider(client, provider, "cyd")
+    client.post("/signin/oidc/new", data={"username": "cyd"})
+    assert client.get("/c/hush").status_code == 404
+    assert "Hush" not in client.get("/").get_data(as_text=True)
