@@ -274,3 +274,11 @@ def test_a_provider_sign_in_opens_no_private_space(
     client.post("/signin/oidc/new", data={"username": "cyd"})
     assert client.get("/c/hush").status_code == 404
     assert "Hush" not in client.get("/").get_data(as_text=True)
+
+
+def test_choosing_a_username_without_a_sign_in_is_a_clear_400(client: FlaskClient) -> None:
+    for answer in (client.get("/signin/oidc/new"),
+                   client.post("/signin/oidc/new", data={"username": "nobody"})):
+        assert answer.status_code == 400
+        assert "Your sign-in has expired" in answer.get_data(as_text=True)
+    assert identities() == []
