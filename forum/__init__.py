@@ -12,6 +12,8 @@ from typing import Any
 from flask import Flask
 
 from forum import models
+from forum.accounts.identity_views import bp as identities_bp
+from forum.accounts.oidc import configure_oidc
 from forum.accounts.sessions import load_session_user
 from forum.accounts.views import bp as accounts_bp
 from forum.admin.views import bp as admin_bp
@@ -69,6 +71,7 @@ def create_app(config: Any = None, plugins: Sequence[Plugin] = ()) -> Flask:
     configure_web(app)
     configure_notifications(app)
     configure_mail(app)
+    configure_oidc(app)
     configure_page_cache(app)
     configure_cli(app)
     return app
@@ -120,7 +123,7 @@ def configure_forum_hooks(hooks: Hooks) -> None:
 
 
 def configure_blueprints(app: Flask, hooks: Hooks) -> None:
-    for blueprint in (accounts_bp, companies_bp, admin_bp, audit_bp, threads_bp,
+    for blueprint in (accounts_bp, identities_bp, companies_bp, admin_bp, audit_bp, threads_bp,
                       thread_staff_bp, moderation_bp, bans_bp, watched_words_bp, search_bp,
                       health_bp, *hooks.blueprints):
         app.register_blueprint(blueprint)

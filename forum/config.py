@@ -133,6 +133,15 @@ class Config:
         # Asking for mail (a password reset, a confirmation, a new address) per address.
         self.MAIL_REQUEST_RATE_LIMIT = os.environ.get("MAIL_REQUEST_RATE_LIMIT",
                                                       "3 per minute;10 per hour")
+        # Sign in with an OpenID Connect provider (forum/accounts/oidc.py): off unless
+        # OIDC_ISSUER and OIDC_CLIENT_ID are set. The provider is told the redirect URI
+        # BASE_URL + "/signin/oidc/callback"; OIDC_NAME is what the button says.
+        self.OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+        self.OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+        self.OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+        self.OIDC_NAME = os.environ.get("OIDC_NAME", "single sign-on")
+        self.OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+        self.OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", "10"))
         # Posting limits, as mature forums have them (see forum/threads/limits.py).
         self.POST_MIN_INTERVAL_SECONDS = int(os.environ.get("POST_MIN_INTERVAL_SECONDS", "10"))
         self.NEW_ACCOUNT_HOURS = int(os.environ.get("NEW_ACCOUNT_HOURS", "24"))

@@ -3,7 +3,7 @@
 Plug-ins' tables are imported by the plug-ins themselves, before `create_app` returns.
 """
 
-from forum.accounts.models import User, UserSession
+from forum.accounts.models import Identity, User, UserSession
 from forum.companies.models import Company, CompanyGuest, Membership, Role
 from forum.events.models import Event
 from forum.mail.models import MailPreference, OutgoingMail
@@ -14,7 +14,7 @@ from forum.threads.models import Category, Mention, Post, Revision, Thread, Thre
 
 __all__ = [
     "Category", "Company", "CompanyBan", "CompanyGuest", "ContentVersion", "Event",
-    "EventCursor", "Flag", "MailPreference",
+    "EventCursor", "Flag", "Identity", "MailPreference",
     "Membership", "Mention", "ModerationAction", "Notification", "OutgoingMail", "Post",
     "Review", "Revision", "Role", "Subscription", "Thread", "ThreadLink", "User",
     "UserSession", "WatchedWord",

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from forum.accounts.models import User
+from forum.accounts.models import Identity, User
 from forum.companies.models import Company, Role
 from forum.database import utcnow
 from forum.errors import NotAllowed
@@ -58,6 +58,7 @@ class Action(StrEnum):
     MANAGE_GUESTS = "manage_guests"
     SUSPEND_USER = "suspend_user"
     EDIT_PROFILE = "edit_profile"
+    UNLINK_IDENTITY = "unlink_identity"
     MANAGE_CATEGORIES = "manage_categories"
     START_THREAD = "start_thread"
     VIEW_THREAD = "view_thread"
@@ -215,6 +216,16 @@ def _suspend_user(user: Any, target: User) -> Decision:
 def _edit_profile(user: Any, target: User) -> Decision:
     return (signed_in(user, "edit your profile")
             and check(user.id == target.id, "You can only edit your own profile."))
+
+
+def _unlink_identity(user: Any, identity: Identity) -> Decision:
+    # Never the last way in: an account with no password and no other provider would be
+    # shut for good (a password reset needs a confirmed address, and proves less).
+    return (signed_in(user, "manage how you sign in")
+            and check(user.id == identity.user_id, "You can only unlink your own sign-ins.")
+            and check(user.has_password or len(user.identities) > 1,
+                      "This is the only way into your account. Set a password first, "
+                      "then unlink it."))
 
 
 def view_company(user: Any, company: Company) -> Decision:
@@ -435,6 +446,7 @@ FORUM_RULES: dict[str, Rule] = {
         "Only the company's owners decide who sees its private space.", OWNERS),
     Action.SUSPEND_USER: _suspend_user,
     Action.EDIT_PROFILE: _edit_profile,
+    Action.UNLINK_IDENTITY: _unlink_identity,
     Action.MANAGE_CATEGORIES: _company_rule(
         "Only the company's moderators manage its categories.", MODERATORS),
     Action.START_THREAD: _start_thread,

@@ -18,6 +18,10 @@ class SignUpForm(Form):
     )
 
 
+class UsernameForm(Form):
+    username = StringField("Username", validators=[DataRequired(), Length(3, 30)])
+
+
 class SignInForm(Form):
     login = StringField("Username or email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD)])

@@ -17,7 +17,7 @@ from flask import current_app, url_for
 from sqlalchemy import func, select
 
 from forum.accounts.email import confirm_address, owner_of
-from forum.accounts.models import User
+from forum.accounts.models import NO_PASSWORD, User
 from forum.accounts.passwords import check_new_password, hash_password
 from forum.database import in_write_transaction, utcnow, write_transaction
 from forum.errors import Invalid
@@ -28,7 +28,6 @@ from forum.mail import tokens
 from forum.mail.compose import absolute, mail_context
 from forum.mail.queue import queue_account_mail, render_letter
 
-NO_PASSWORD = ""  # no password hash matches it: the account cannot be signed in to
 USERNAME_STEM = 24  # characters of the address kept, leaving room for a number
 
 

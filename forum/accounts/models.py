@@ -6,7 +6,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.database import utcnow
@@ -17,6 +27,9 @@ if TYPE_CHECKING:
     from forum.moderation.models import CompanyBan
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_]{2,29}$"
+# The hash of an account without a password (invited and not claimed, or made by signing
+# in with an identity provider): no password matches it.
+NO_PASSWORD = ""
 
 
 class User(UserMixin, db.Model):
@@ -65,6 +78,11 @@ class User(UserMixin, db.Model):
     guest_passes: Mapped[list[CompanyGuest]] = relationship(
         primaryjoin="User.id == CompanyGuest.user_id", viewonly=True)
 
+    # The identity providers' accounts that sign in to this one (forum.accounts.identities):
+    # loaded when the policy asks whether unlinking one would leave no way in.
+    identities: Mapped[list[Identity]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="Identity.id")
+
     # The server-side session this object was signed in or loaded through (not a column):
     # Flask-Login stores get_id() in the session and the remember-me cookie, so both name
     # a session that signing out can end.
@@ -88,6 +106,12 @@ class User(UserMixin, db.Model):
     def is_unclaimed(self) -> bool:
         """Invited and not claimed yet: no password opens it."""
         return self.invited_at is not None and not self.password_hash
+
+    @property
+    def has_password(self) -> bool:
+        """False for an account made by signing in with an identity provider (or an
+        invited one not claimed yet)."""
+        return self.password_hash != NO_PASSWORD
 
     @property
     def is_suspended(self) -> bool:
@@ -134,6 +158,28 @@ class UserSession(db.Model):
 
     def __repr__(self) -> str:
         return f"<UserSession {self.id} of user {self.user_id}>"
+
+
+class Identity(db.Model):
+    """An account at an OpenID Connect provider that signs in to a Cocreate account."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    # The provider's `sub`: stable and never reassigned, unlike an address or a username.
+    subject: Mapped[str] = mapped_column(String(255))
+    # What the provider said at link time, to show on the settings page; never used to match.
+    email: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+    user: Mapped[User] = relationship(back_populates="identities")
+
+    def __repr__(self) -> str:
+        return f"<Identity {self.subject} at {self.issuer} of user {self.user_id}>"
 
 
 # Usernames and emails are unique whatever their case: "Alice" and "alice" are one person.

@@ -40,7 +40,8 @@ def get_profile(username: str) -> User:
     return user
 
 
-def _check_username(username: str) -> str:
+def check_username(username: str) -> str:
+    """A username someone chose: its shape, and free (whatever its case)."""
     username = username.strip()
     if not re.match(USERNAME_PATTERN, username):
         raise Invalid(
@@ -61,7 +62,7 @@ def register(username: str, email: str, password: str, *, site_admin: bool = Fal
     who has an account here): the account is made as any other, and the address's owner
     gets a mail saying so instead of a link. `email_confirmed` is for an operator
     vouching for the address (the CLI, the demo)."""
-    username, email = _check_username(username), address_mail.check_email(email)
+    username, email = check_username(username), address_mail.check_email(email)
     if email_confirmed and address_mail.owner_of(email) is not None:
         raise Invalid("Another account has that email address.", field="email")
     with write_transaction():
@@ -96,9 +97,10 @@ def authenticate(login: str, password: str) -> User:
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Set a new password and end every other session of this account."""
-    if not verify_password(user.password_hash, current):
+def change_password(user: User, current: str | None, new: str) -> None:
+    """Set a new password and end every other session of this account. An account made
+    by signing in with a provider has none to give, and sets its first one here."""
+    if user.has_password and not verify_password(user.password_hash, current or ""):
         raise Invalid("Your current password is not right.", field="current_password")
     check_new_password(new, field="new_password")
     with write_transaction():

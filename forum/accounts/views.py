@@ -51,8 +51,10 @@ def _login_key() -> str:
     return "signin:" + request.form.get("login", "").strip().lower()
 
 
-def _start_session(user: services.User, remember: bool) -> None:
-    # A new session at sign-in: nothing a visitor had in the old one carries over.
+def start_browser_session(user: services.User, remember: bool) -> None:
+    """Sign this browser in as `user`, however they proved who they are.
+
+    A new session at sign-in: nothing a visitor had in the old one carries over."""
     session.clear()
     sessions.start_session(user, remember=remember)
     login_user(user, remember=remember)
@@ -60,7 +62,7 @@ def _start_session(user: services.User, remember: bool) -> None:
 
 def _signed_in(user: services.User, message: str, remember: bool) -> Response:
     """Start the session, say so, and go where the person was going."""
-    _start_session(user, remember=remember)
+    start_browser_session(user, remember=remember)
     return redirect_with_message(
         safe_next(request.args.get("next"), url_for("notifications.home")), message)
 
@@ -172,10 +174,13 @@ def profile_settings() -> ResponseReturnValue:
 def password_settings() -> ResponseReturnValue:
     """Change password; every other session of the account ends."""
     form = PasswordForm()
+    if not current_user.has_password:
+        del form.current_password  # made by signing in with a provider: a first password
     return form_round_trip(
         form, "accounts/settings_password.html",
-        lambda: services.change_password(current_user, form.current_password.data,
-                                         form.new_password.data),
+        lambda: services.change_password(
+            current_user, form.current_password.data if current_user.has_password else None,
+            form.new_password.data),
         lambda _: redirect_with_message(url_for("accounts.profile_settings"),
                                         "Password changed. Other devices have been signed out."))
 

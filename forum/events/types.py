@@ -48,6 +48,8 @@ USER_INVITED = "user.invited"
 USER_CLAIMED = "user.claimed"
 USER_BANNED = "user.banned"
 USER_BAN_LIFTED = "user.ban_lifted"
+USER_IDENTITY_LINKED = "user.identity_linked"
+USER_IDENTITY_UNLINKED = "user.identity_unlinked"
 WATCHED_WORD_ADDED = "company.watched_word_added"
 WATCHED_WORD_REMOVED = "company.watched_word_removed"
 COMPANY_PRIVACY_SET = "company.privacy_set"
@@ -95,6 +97,8 @@ _LABELS: Mapping[str, str] = {
     USER_CLAIMED: "claimed an invited account",
     USER_BANNED: "banned someone from posting at a company",
     USER_BAN_LIFTED: "lifted a ban from posting at a company",
+    USER_IDENTITY_LINKED: "linked an identity provider's account to sign in with",
+    USER_IDENTITY_UNLINKED: "unlinked an identity provider's account",
     WATCHED_WORD_ADDED: "added a watched word",
     WATCHED_WORD_REMOVED: "removed a watched word",
     COMPANY_PRIVACY_SET: "made a company's space private or public",

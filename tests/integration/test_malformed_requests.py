@@ -125,6 +125,7 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
         "claim_token": tokens.sign(tokens.CLAIM_ACCOUNT, [invited.id, "invitee@example.com"]),
         "key": "planned", "appeal_id": str(appeal.id), "request_id": str(asked.id),
         "guest_id": str(guest.guest.id),
+        "identity_id": "1",  # none, and no provider configured: the routes answer 404
     }
     return World(customer, admin, real, idea.thread)
 

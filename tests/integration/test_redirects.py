@@ -137,6 +137,11 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "accounts.claim_account": [{"password": "a claimed passphrase {n}"}],
         "accounts.email_settings": [{"email": "new{n}@example.com", "password": PASSWORD}],
         "accounts.resend_confirmation": [{}],
+        # No provider is configured here: these answer 404 (tests/integration/accounts/
+        # test_oidc.py walks them against a real one, `next` included).
+        "identities.new_account": [{"username": "newcomer{n}"}],
+        "identities.link": [{}],
+        "identities.unlink": [{}],
         "mail.preferences": [{"kind_replies": "off", "kind_status": "daily",
                               "digest_hour": "7", "timezone": "UTC"}],
         "mail.unsubscribe_now": [{"List-Unsubscribe": "One-Click"}],
@@ -243,6 +248,7 @@ def filled_paths(rule: Rule, world: World) -> list[str]:
              "appeal_id": [1],  # none: its decisions are refused before any redirect
              "ban_id": [world.ban_id], "word_id": [world.word_id],
              "request_id": [world.request_id], "guest_id": [world.guest_id],
+             "identity_id": [1],
              "token": [world.tokens.get(rule.endpoint, "")],
              # Removed once (then a 404): the others change a status that stays.
              "key": ["under_review" if rule.endpoint == "ideas.statuses.remove_status"

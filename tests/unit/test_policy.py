@@ -11,7 +11,7 @@ from flask import Flask
 from flask_login import AnonymousUserMixin
 
 from forum import config, create_app, policy
-from forum.accounts.models import User
+from forum.accounts.models import Identity, User
 from forum.companies.models import Company, CompanyGuest, CompanyRequest, Membership
 from forum.database import utcnow
 from forum.errors import NotAllowed
@@ -40,7 +40,8 @@ def app() -> Iterator[Flask]:
 
 def person(user_id: int, *, admin: bool = False, roles: dict[int, str] | None = None,
            suspended: bool = False, guest_at: tuple[int, ...] = ()) -> User:
-    user = User(id=user_id, username=f"u{user_id}", is_site_admin=admin, suspension_reason="")
+    user = User(id=user_id, username=f"u{user_id}", is_site_admin=admin, suspension_reason="",
+                password_hash="a hash")
     user.memberships = [Membership(company_id=company_id, role=role)
                         for company_id, role in (roles or {}).items()]
     user.guest_passes = [CompanyGuest(company_id=company_id, user_id=user_id)
@@ -159,6 +160,9 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
     Action.SUSPEND_USER: (CUSTOMER, {"admin"}, "Only site admins suspend accounts.", SAME),
     Action.EDIT_PROFILE: (CUSTOMER, {"customer"}, "You can only edit your own profile.",
                           "Sign in to edit your profile."),
+    Action.UNLINK_IDENTITY: (Identity(id=1, user_id=CUSTOMER.id), {"customer"},
+                             "You can only unlink your own sign-ins.",
+                             "Sign in to manage how you sign in."),
     Action.MANAGE_CATEGORIES: (HOME, MODS,
                                "Only the company's moderators manage its categories.", SAME),
     Action.START_THREAD: (HOME, ACTIVE, "", "Sign in to start a thread."),
@@ -240,6 +244,15 @@ LOCKED = "This thread is locked: it takes no new replies."
 OPENING_STAYS = ("Others have replied to this thread, so its opening post stays. "
                  "Edit it instead, or ask a moderator.")
 SUSPENDED_ACCOUNT = person(21, suspended=True)
+
+
+def without_password(user_id: int, identities: int) -> User:
+    """An account made by signing in with a provider, with that many provider accounts."""
+    user = person(user_id)
+    user.password_hash = ""
+    user.identities = [Identity(id=user_id * 10 + n, user_id=user_id)
+                       for n in range(identities)]
+    return user
 # Who sees a private space: its staff, its guests and site admins (suspended or not:
 # reading is not posting); and of them, who may still act there.
 INSIDE = {"team", "moderator", "owner", "suspended_owner", "admin", "suspended_admin", "guest"}
@@ -500,3 +513,14 @@ def test_a_suspended_person_is_told_why_on_every_posting_action() -> None:
     for action, subject in BANNED_ACTIONS:
         assert policy.can(user, action, subject).reason == (
             f"You are suspended until {policy.day(SUSPENDED_UNTIL)}: Spam in five companies.")
+
+
+def test_the_last_way_into_an_account_is_never_unlinked() -> None:
+    """No password and one provider account: it stays. A second one, or a password, and
+    either may go."""
+    only = without_password(25, identities=1)
+    refused = policy.can(only, Action.UNLINK_IDENTITY, only.identities[0])
+    assert not refused and refused.reason.startswith("This is the only way into your account.")
+    two = without_password(26, identities=2)
+    assert policy.can(two, Action.UNLINK_IDENTITY, two.identities[0])
+    assert policy.can(CUSTOMER, Action.UNLINK_IDENTITY, Identity(id=1, user_id=CUSTOMER.id))
