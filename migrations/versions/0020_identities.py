@@ -1,6 +1,6 @@
 """identities: accounts at an OpenID Connect provider that sign in to Cocreate accounts
 
-Revision ID: 0022
+Revision ID: 0020
 Revises: 0019
 
 """
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0022'
+revision = '0020'
 down_revision = '0019'
 branch_labels = None
 depends_on = None
