@@ -128,6 +128,8 @@ class Config:
         # Asking for mail (a password reset, a confirmation, a new address) per address.
         self.MAIL_REQUEST_RATE_LIMIT = os.environ.get("MAIL_REQUEST_RATE_LIMIT",
                                                       "3 per minute;10 per hour")
+        # Downloading one's data or a company's: each one reads everything, so few per hour.
+        self.EXPORT_RATE_LIMIT = os.environ.get("EXPORT_RATE_LIMIT", "5 per hour")
         # Posting limits, as mature forums have them (see forum/threads/limits.py).
         self.POST_MIN_INTERVAL_SECONDS = int(os.environ.get("POST_MIN_INTERVAL_SECONDS", "10"))
         self.NEW_ACCOUNT_HOURS = int(os.environ.get("NEW_ACCOUNT_HOURS", "24"))

@@ -48,6 +48,7 @@ USER_INVITED = "user.invited"
 USER_CLAIMED = "user.claimed"
 USER_BANNED = "user.banned"
 USER_BAN_LIFTED = "user.ban_lifted"
+USER_DELETED = "user.deleted"
 WATCHED_WORD_ADDED = "company.watched_word_added"
 WATCHED_WORD_REMOVED = "company.watched_word_removed"
 COMPANY_PRIVACY_SET = "company.privacy_set"
@@ -95,6 +96,7 @@ _LABELS: Mapping[str, str] = {
     USER_CLAIMED: "claimed an invited account",
     USER_BANNED: "banned someone from posting at a company",
     USER_BAN_LIFTED: "lifted a ban from posting at a company",
+    USER_DELETED: "deleted an account",
     WATCHED_WORD_ADDED: "added a watched word",
     WATCHED_WORD_REMOVED: "removed a watched word",
     COMPANY_PRIVACY_SET: "made a company's space private or public",
@@ -106,7 +108,8 @@ _LABELS: Mapping[str, str] = {
 # name and logo): kept pages of every company are stale after them, not only their own.
 # A space gone private or public changes what every page may list (the directory, search,
 # profiles), and a thread page is kept under its thread, not its company.
-SHOWN_EVERYWHERE = frozenset({USER_PROFILE_UPDATED, COMPANY_UPDATED, COMPANY_PRIVACY_SET})
+SHOWN_EVERYWHERE = frozenset({USER_PROFILE_UPDATED, USER_DELETED, COMPANY_UPDATED,
+                              COMPANY_PRIVACY_SET})
 
 # What staff and site admins do to other people's content or to settings: the audit log's
 # "staff and admin actions" filter keeps these, when the actor is staff of the event's
