@@ -10,6 +10,7 @@ from sqlalchemy import select
 from forum import demo
 from forum.accounts import services as accounts
 from forum.accounts.models import User
+from forum.dataexport.cli import export_cli
 from forum.errors import DomainError
 from forum.extensions import db
 from forum.mail.cli import mail_cli, where_mail_goes
@@ -81,3 +82,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(worker)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(export_cli)

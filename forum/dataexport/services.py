@@ -12,11 +12,9 @@ from forum.companies.models import Company
 from forum.database import utcnow, write_transaction
 from forum.dataexport import company as company_export
 from forum.dataexport import personal
+from forum.events import types as events
 from forum.events.log import record
 from forum.extensions import db
-
-USER_DATA_EXPORTED = "user.data_exported"
-COMPANY_EXPORTED = "company.exported"
 
 
 def export_person(user: User, site: str) -> Iterator[bytes]:
@@ -24,7 +22,7 @@ def export_person(user: User, site: str) -> Iterator[bytes]:
     policy.require(user, policy.Action.EXPORT_OWN_DATA, user)
     unseen = unseen_company_ids(user)
     with write_transaction():
-        record(USER_DATA_EXPORTED, user, user)
+        record(events.USER_DATA_EXPORTED, user, user)
     return personal.archive(db.engine, user, unseen, site, f"{utcnow():%Y-%m-%d %H:%M} UTC")
 
 
@@ -32,6 +30,6 @@ def export_company(actor: User, company: Company, site: str) -> Iterator[bytes]:
     """The company's zip of CSV files, in chunks; the log notes who downloaded it."""
     policy.require(actor, policy.Action.EXPORT_COMPANY, company)
     with write_transaction():
-        record(COMPANY_EXPORTED, actor, company, company.id)
+        record(events.COMPANY_EXPORTED, actor, company, company.id)
     return company_export.archive(db.engine, company.id, company.name, site,
                                   f"{utcnow():%Y-%m-%d %H:%M} UTC")

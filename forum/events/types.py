@@ -49,6 +49,8 @@ USER_CLAIMED = "user.claimed"
 USER_BANNED = "user.banned"
 USER_BAN_LIFTED = "user.ban_lifted"
 USER_DELETED = "user.deleted"
+USER_DATA_EXPORTED = "user.data_exported"
+COMPANY_EXPORTED = "company.exported"
 WATCHED_WORD_ADDED = "company.watched_word_added"
 WATCHED_WORD_REMOVED = "company.watched_word_removed"
 COMPANY_PRIVACY_SET = "company.privacy_set"
@@ -97,6 +99,8 @@ _LABELS: Mapping[str, str] = {
     USER_BANNED: "banned someone from posting at a company",
     USER_BAN_LIFTED: "lifted a ban from posting at a company",
     USER_DELETED: "deleted an account",
+    USER_DATA_EXPORTED: "downloaded their data",
+    COMPANY_EXPORTED: "exported a company's data",
     WATCHED_WORD_ADDED: "added a watched word",
     WATCHED_WORD_REMOVED: "removed a watched word",
     COMPANY_PRIVACY_SET: "made a company's space private or public",
@@ -120,7 +124,7 @@ STAFF_ACTIONS = frozenset({
     THREAD_UNLOCKED, THREAD_MOVED, ANSWER_ACCEPTED, ANSWER_CLEARED, CATEGORY_SAVED,
     CATEGORY_DELETED, COMPANY_CREATED, COMPANY_UPDATED, STAFF_ROLE_SET, STAFF_REMOVED,
     USER_SUSPENDED, USER_UNSUSPENDED, USER_INVITED, COMPANY_PRIVACY_SET, GUEST_ADDED,
-    GUEST_REMOVED,
+    GUEST_REMOVED, COMPANY_EXPORTED,
 })
 
 FORUM_EVENT_TYPES = [EventType(name, label, name in STAFF_ACTIONS)

@@ -102,3 +102,17 @@ def test_a_private_space_exports_only_to_its_owner(
         if status != 200:
             assert "Secret lab notes" not in answer.get_data(as_text=True)
     assert app.test_client().post("/c/hush/manage/export").status_code == 404
+
+
+def test_operators_export_a_company_to_a_file(runner: Any, tmp_path: Any,
+                                              make_user: Callable, make_company: Callable,
+                                              make_idea: Callable) -> None:
+    acme = make_company("acme", name="Acme", owner=make_user("olga"))
+    make_idea(acme, title="@everyone wants dark mode")
+    path = tmp_path / "acme.zip"
+    result = runner.invoke(args=["export", "company", "acme", str(path)])
+    assert result.exit_code == 0, result.output
+    ideas = zipfile.ZipFile(path).read("ideas.csv").decode()
+    assert "'@everyone wants dark mode" in ideas
+    missing = runner.invoke(args=["export", "company", "nowhere", str(path)])
+    assert missing.exit_code != 0 and "There is no company at 'nowhere'" in missing.output
