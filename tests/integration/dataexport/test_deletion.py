@@ -68,7 +68,7 @@ def test_a_deleted_account_keeps_its_posts_as_deleted_account(
     # The thread stays, by "deleted account", and no longer names her.
     page = client.get(f"/c/acme/t/{thread.id}-{thread.slug}").get_data(as_text=True)
     assert "Kettle whistles too early" in page and "deleted account" in page
-    assert "alice" not in page
+    assert "alice" not in page and f"/u/deleted-{alice.id}" not in page
     assert db.session.scalar(select(Event.type).order_by(Event.id.desc()).limit(1)) \
         == "user.deleted"
     registered = db.session.scalar(select(Event).where(Event.type == "user.registered",
