@@ -25,7 +25,8 @@ def _export_limit() -> str:
 
 
 def _person_key() -> str:
-    return f"export:{current_user.get_id() if current_user.is_authenticated else ''}"
+    """Per account, whichever browser asks (the views need a signed-in person)."""
+    return f"export:{current_user.id if current_user.is_authenticated else ''}"
 
 
 def _zip(chunks: Iterator[bytes], filename: str) -> Response:
