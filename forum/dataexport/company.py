@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, case, select
 from sqlalchemy.orm import aliased
 
 from forum.accounts.models import User
-from forum.dataexport.archive import Entry, csv_text, keyset, stream_zip
+from forum.dataexport.archive import BATCH, Entry, csv_text, keyset, stream_zip
 from forum.hooks import CompanyFile, hooks_of
 from forum.threads.models import Category, Post, Thread
 
@@ -67,15 +67,19 @@ def threads(connection: Connection, company_id: int) -> Iterator[Sequence[object
 
 
 def posts(connection: Connection, company_id: int) -> Iterator[Sequence[object]]:
+    """Thread by thread (a batch of threads, then their posts streamed by the posts'
+    (thread, number) index), so no statement scans other companies' posts."""
     author = aliased(User)
-    statement = select(
-        Post.id, Post.thread_id, Post.number, username(author).label("author"), Post.kind,
-        Post.official, Post.body_source, Post.created_at, Post.edited_at, Post.hidden_at,
-        Post.hidden_reason,
-    ).join(Thread, Thread.id == Post.thread_id).join(author, author.id == Post.author_id
-                                                     ).where(Thread.company_id == company_id)
-    for batch in keyset(connection, statement, Post.id):
-        yield from batch
+    for batch in keyset(connection, select(Thread.id).where(Thread.company_id == company_id),
+                        Thread.id):
+        statement = select(
+            Post.id, Post.thread_id, Post.number, username(author).label("author"),
+            Post.kind, Post.official, Post.body_source, Post.created_at, Post.edited_at,
+            Post.hidden_at, Post.hidden_reason,
+        ).join(author, author.id == Post.author_id).where(
+            Post.thread_id.in_([row.id for row in batch])).order_by(Post.thread_id,
+                                                                     Post.number)
+        yield from connection.execution_options(yield_per=BATCH).execute(statement)
 
 
 FORUM_FILES = [
