@@ -21,6 +21,7 @@ from forum.cli import register_commands
 from forum.companies.views import bp as companies_bp
 from forum.config import INSTANCE_DIR, ROOT, Config
 from forum.database import configure_database
+from forum.dataexport import register as register_exports
 from forum.errors import configure_errors
 from forum.events.types import FORUM_EVENT_TYPES
 from forum.events.views import bp as audit_bp
@@ -120,6 +121,7 @@ def configure_forum_hooks(hooks: Hooks) -> None:
     hooks.add_nav_link("manage", NavLink("Watched words", "watched_words.words", 35,
                                          action=Action.MANAGE_WATCHED_WORDS))
     hooks.add_manage_section(moderation_section, Action.MODERATE)
+    register_exports(hooks)
 
 
 def configure_blueprints(app: Flask, hooks: Hooks) -> None:

@@ -11,6 +11,7 @@ from forum import demo
 from forum.accounts import services as accounts
 from forum.accounts.models import User
 from forum.backup.cli import backup_cli
+from forum.dataexport.cli import export_cli
 from forum.errors import DomainError
 from forum.extensions import db
 from forum.mail.cli import mail_cli, where_mail_goes
@@ -83,3 +84,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(mail_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(export_cli)

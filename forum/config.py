@@ -142,6 +142,8 @@ class Config:
         self.OIDC_NAME = os.environ.get("OIDC_NAME", "single sign-on")
         self.OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
         self.OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", "10"))
+        # Downloading one's data or a company's: each one reads everything, so few per hour.
+        self.EXPORT_RATE_LIMIT = os.environ.get("EXPORT_RATE_LIMIT", "5 per hour")
         # Posting limits, as mature forums have them (see forum/threads/limits.py).
         self.POST_MIN_INTERVAL_SECONDS = int(os.environ.get("POST_MIN_INTERVAL_SECONDS", "10"))
         self.NEW_ACCOUNT_HOURS = int(os.environ.get("NEW_ACCOUNT_HOURS", "24"))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
 
 from flask import Blueprint, Flask, current_app
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:  # policy asks this registry for its rules: types only, no import cycle
@@ -72,6 +73,40 @@ class DemoLoader(Protocol):
 
     def __call__(self, people: dict[str, Any], progress: Callable[[int], object], /
                  ) -> None: ...
+
+
+class PersonalRecords(Protocol):
+    """Personal export: one file's records (JSON-ready mappings) of what `user_id` wrote or
+    did, read in batches; nothing of the private spaces in `unseen` but their own words."""
+
+    def __call__(self, connection: Connection, user_id: int, unseen: frozenset[int], /
+                 ) -> Iterable[Mapping[str, Any]]: ...
+
+
+class CompanyRows(Protocol):
+    """Company export: one CSV file's rows for `company_id`, read in batches."""
+
+    def __call__(self, connection: Connection, company_id: int, /
+                 ) -> Iterable[Sequence[object]]: ...
+
+
+@dataclass(frozen=True)
+class PersonalFile:
+    """A JSON file of the personal export ("votes.json"), as its README describes it."""
+
+    name: str
+    description: str
+    records: PersonalRecords
+
+
+@dataclass(frozen=True)
+class CompanyFile:
+    """A CSV file of a company's export ("ideas.csv"), its header and its README line."""
+
+    name: str
+    description: str
+    columns: Sequence[str]
+    rows: CompanyRows
 
 
 Plugin = Callable[[Flask], None]
@@ -163,6 +198,8 @@ class Hooks:
     notifications: dict[str, NotificationText] = field(default_factory=dict)
     mail_kinds: dict[str, MailKind] = field(default_factory=dict)
     notification_reasons: dict[str, str] = field(default_factory=dict)
+    personal_files: list[PersonalFile] = field(default_factory=list)
+    company_files: list[CompanyFile] = field(default_factory=list)
 
     def add_blueprint(self, blueprint: Blueprint) -> None:
         """Blueprints: pages a plug-in serves; the factory registers them after forum's."""
@@ -240,6 +277,14 @@ class Hooks:
         if clash:
             raise ValueError(f"notification reasons registered twice: {sorted(clash)}")
         self.notification_reasons.update(reasons)
+
+    def add_personal_file(self, file: PersonalFile) -> None:
+        """Personal export: a JSON file of the person's own data, in registration order."""
+        self.personal_files.append(file)
+
+    def add_company_file(self, file: CompanyFile) -> None:
+        """Company export: a CSV file of the company's data, in registration order."""
+        self.company_files.append(file)
 
     def nav(self, area: NavArea) -> list[NavLink]:
         """The links of one navigation area, in order."""

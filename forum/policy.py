@@ -88,6 +88,9 @@ class Action(StrEnum):
     BAN_USER = "ban_user"
     LIFT_BAN = "lift_ban"
     MANAGE_WATCHED_WORDS = "manage_watched_words"
+    EXPORT_OWN_DATA = "export_own_data"
+    DELETE_ACCOUNT = "delete_account"
+    EXPORT_COMPANY = "export_company"
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,14 @@ class Standing:
 
     company: Company
     person: User
+
+
+@dataclass(frozen=True)
+class Departure:
+    """A person about to delete their account, and the companies they alone own."""
+
+    person: User
+    sole_owner_of: tuple[str, ...] = ()
 
 
 def actions() -> list[str]:
@@ -226,6 +237,26 @@ def _unlink_identity(user: Any, identity: Identity) -> Decision:
             and check(user.has_password or len(user.identities) > 1,
                       "This is the only way into your account. Set a password first, "
                       "then unlink it."))
+
+
+def _export_own_data(user: Any, target: User) -> Decision:
+    return (signed_in(user, "download your data")
+            and check(user.id == target.id, "You can only download your own data."))
+
+
+def _delete_account(user: Any, departure: Departure) -> Decision:
+    """People delete their own account; a company must keep an owner, and a site admin's
+    rights are given up on the server first (they are granted there)."""
+    person = departure.person
+    owned = ", ".join(departure.sole_owner_of)
+    return (signed_in(user, "delete your account")
+            and check(user.id == person.id, "You can only delete your own account.")
+            and check(not person.is_site_admin,
+                      "Site admins cannot delete their account here: an operator takes "
+                      "their admin rights away on the server first.")
+            and check(not departure.sole_owner_of,
+                      f"You are the only owner of {owned}: make someone else an owner "
+                      "first, so the company is not left without one."))
 
 
 def view_company(user: Any, company: Company) -> Decision:
@@ -479,4 +510,7 @@ FORUM_RULES: dict[str, Rule] = {
     Action.LIFT_BAN: _lift_ban,
     Action.MANAGE_WATCHED_WORDS: _company_rule(
         "Only the company's moderators manage its watched words.", MODERATORS),
+    Action.EXPORT_OWN_DATA: _export_own_data,
+    Action.DELETE_ACCOUNT: _delete_account,
+    Action.EXPORT_COMPANY: _company_rule("Only the company's owners export its data.", OWNERS),
 }

@@ -10,7 +10,7 @@ from flask import Flask
 
 from forum.hooks import NavLink, hooks_of
 from forum.threads.models import Kind
-from ideas import changelog, demo, policy, queries, search_fields, triage
+from ideas import changelog, data_export, demo, policy, queries, search_fields, triage
 from ideas.events import IDEA_EVENT_TYPES
 from ideas.models import Status
 from ideas.notifications import IDEA_MAIL_KINDS, IDEA_NOTIFICATIONS
@@ -53,3 +53,7 @@ def init_app(app: Flask) -> None:
     hooks.add_notification_reasons({"voted": "You voted for this idea.",
                                     "recorded": "The company recorded your vote for this idea."})
     hooks.add_notifications(IDEA_NOTIFICATIONS)
+    for personal_file in data_export.PERSONAL_FILES:
+        hooks.add_personal_file(personal_file)
+    for company_file in data_export.COMPANY_FILES:
+        hooks.add_company_file(company_file)

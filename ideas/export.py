@@ -5,10 +5,7 @@ are written as text."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
 
 from flask import url_for
 from sqlalchemy import Connection, and_, func, select
@@ -17,6 +14,7 @@ from sqlalchemy.orm import aliased
 from forum import policy
 from forum.accounts.models import User
 from forum.companies.models import Company
+from forum.dataexport.archive import csv_text
 from forum.extensions import db
 from forum.threads.models import Thread
 from forum.threads.urls import thread_path
@@ -38,17 +36,6 @@ CHUNK = 1000
 IDEA_COLUMNS = ["title", "status", "votes", "priority", "segments", "tags", "owner", "impact",
                 "effort", "proposed", "status changed", "answered", "link"]
 VOTER_COLUMNS = ["username", "name", "voted", "importance", "segment", "value", "profile"]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value: object) -> str:
-    """A value as a spreadsheet should show it (never as a formula it would run)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _lines(header: Sequence[str],
@@ -58,17 +45,8 @@ def _lines(header: Sequence[str],
     engine = db.engine
 
     def chunks() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
         with engine.connect() as connection:
-            for count, row in enumerate(rows(connection), 1):
-                writer.writerow([cell(value) for value in row])
-                if count % CHUNK == 0:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-        yield buffer.getvalue()
+            yield from csv_text(header, rows(connection), bom=False)
 
     return chunks()
 

@@ -60,6 +60,10 @@ class User(UserMixin, db.Model):
     # Made for someone a company named by address (forum.accounts.invitations): until they
     # claim it, it has no password and its address waits in pending_email.
     invited_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    # The person deleted their account (forum.accounts.deletion): the row stays, emptied,
+    # so that what they wrote and their votes still have an author, shown as
+    # "deleted account".
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
     # Loaded when asked for: policy asks about the signed-in user, not about every author
     # a page shows, so loading them with each user would cost a query per list of users.
@@ -95,6 +99,8 @@ class User(UserMixin, db.Model):
     @property
     def name(self) -> str:
         """What to call this person on a page."""
+        if self.deleted_at is not None:
+            return "deleted account"
         return self.display_name or self.username
 
     @property

@@ -35,7 +35,7 @@ def find_user(username: str) -> User | None:
 
 def get_profile(username: str) -> User:
     user = find_user(username)
-    if user is None:
+    if user is None or user.deleted_at is not None:
         raise NotFound("There is no one by that name here.")
     return user
 

@@ -50,6 +50,9 @@ USER_BANNED = "user.banned"
 USER_BAN_LIFTED = "user.ban_lifted"
 USER_IDENTITY_LINKED = "user.identity_linked"
 USER_IDENTITY_UNLINKED = "user.identity_unlinked"
+USER_DELETED = "user.deleted"
+USER_DATA_EXPORTED = "user.data_exported"
+COMPANY_EXPORTED = "company.exported"
 WATCHED_WORD_ADDED = "company.watched_word_added"
 WATCHED_WORD_REMOVED = "company.watched_word_removed"
 COMPANY_PRIVACY_SET = "company.privacy_set"
@@ -99,6 +102,9 @@ _LABELS: Mapping[str, str] = {
     USER_BAN_LIFTED: "lifted a ban from posting at a company",
     USER_IDENTITY_LINKED: "linked an identity provider's account to sign in with",
     USER_IDENTITY_UNLINKED: "unlinked an identity provider's account",
+    USER_DELETED: "deleted an account",
+    USER_DATA_EXPORTED: "downloaded their data",
+    COMPANY_EXPORTED: "exported a company's data",
     WATCHED_WORD_ADDED: "added a watched word",
     WATCHED_WORD_REMOVED: "removed a watched word",
     COMPANY_PRIVACY_SET: "made a company's space private or public",
@@ -110,7 +116,8 @@ _LABELS: Mapping[str, str] = {
 # name and logo): kept pages of every company are stale after them, not only their own.
 # A space gone private or public changes what every page may list (the directory, search,
 # profiles), and a thread page is kept under its thread, not its company.
-SHOWN_EVERYWHERE = frozenset({USER_PROFILE_UPDATED, COMPANY_UPDATED, COMPANY_PRIVACY_SET})
+SHOWN_EVERYWHERE = frozenset({USER_PROFILE_UPDATED, USER_DELETED, COMPANY_UPDATED,
+                              COMPANY_PRIVACY_SET})
 
 # What staff and site admins do to other people's content or to settings: the audit log's
 # "staff and admin actions" filter keeps these, when the actor is staff of the event's
@@ -121,7 +128,7 @@ STAFF_ACTIONS = frozenset({
     THREAD_UNLOCKED, THREAD_MOVED, ANSWER_ACCEPTED, ANSWER_CLEARED, CATEGORY_SAVED,
     CATEGORY_DELETED, COMPANY_CREATED, COMPANY_UPDATED, STAFF_ROLE_SET, STAFF_REMOVED,
     USER_SUSPENDED, USER_UNSUSPENDED, USER_INVITED, COMPANY_PRIVACY_SET, GUEST_ADDED,
-    GUEST_REMOVED,
+    GUEST_REMOVED, COMPANY_EXPORTED,
 })
 
 FORUM_EVENT_TYPES = [EventType(name, label, name in STAFF_ACTIONS)

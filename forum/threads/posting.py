@@ -234,23 +234,30 @@ def delete_post(actor: User, post: Post) -> None:
     """Its author removes a post (soft delete): the row and its revisions stay, the thread
     says so. Moderators hide others' posts with a reason (forum.moderation.hiding)."""
     policy.require(actor, policy.Action.DELETE_POST, post)
-    thread = post.thread
     with write_transaction():
-        now = utcnow()
-        post.hidden_at = now
-        post.hidden_by_id = actor.id
-        post.hidden_reason = ""
-        if post.number == 1:
-            thread.hidden_at = now
-            thread.hidden_by_id = actor.id
-            thread.hidden_reason = post.hidden_reason
-            if thread.category_id is not None:
-                db.session.execute(update(Category).where(Category.id == thread.category_id)
-                                   .values(thread_count=Category.thread_count - 1))
-        elif post.kind == PostKind.REPLY:
-            db.session.execute(update(Thread).where(Thread.id == thread.id)
-                               .values(reply_count=Thread.reply_count - 1))
-        if thread.accepted_post_id == post.id:
-            thread.accepted_post_id = None
-        record(events.POST_HIDDEN, actor, post, thread.company_id,
-               {"number": post.number, "by_author": True, "reason": ""})
+        remove_by_author(actor, post)
+
+
+def remove_by_author(actor: User, post: Post, reason: str = "") -> None:
+    """Hide a post its author may remove (the caller asked the policy), with its counters
+    and event, inside the caller's transaction; account deletion erases posts this way."""
+    thread = post.thread
+    now = utcnow()
+    post.hidden_at = now
+    post.hidden_by_id = actor.id
+    post.hidden_reason = reason
+    if post.number == 1:
+        thread.hidden_at = now
+        thread.hidden_by_id = actor.id
+        thread.hidden_reason = post.hidden_reason
+        if thread.category_id is not None:
+            db.session.execute(update(Category).where(Category.id == thread.category_id)
+                               .values(thread_count=Category.thread_count - 1))
+    elif post.kind == PostKind.REPLY:
+        db.session.execute(update(Thread).where(Thread.id == thread.id)
+                           .values(reply_count=Thread.reply_count - 1))
+        db.session.expire(thread, ["reply_count"])
+    if thread.accepted_post_id == post.id:
+        thread.accepted_post_id = None
+    record(events.POST_HIDDEN, actor, post, thread.company_id,
+           {"number": post.number, "by_author": True, "reason": reason})

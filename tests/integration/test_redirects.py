@@ -214,6 +214,10 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "notifications.read_all": [{}],
         "notifications.follow_company": [{"state": "following"}],
         "notifications.follow_thread": [{"state": "following"}, {"state": "muted"}],
+        "data.download_your_data": [{}],
+        "data.download_company_export": [{}],
+        # Never the right password: the walk goes on with the same people.
+        "data.delete_account": [{"password": "not the password", "confirmation": "carol"}],
     }
 
 

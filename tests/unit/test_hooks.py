@@ -38,11 +38,13 @@ def test_an_app_without_plugins_has_no_ideas() -> None:
     assert "vote" not in hooks.rules and not hooks.search_extras
     assert not hooks.profile_sections and not hooks.demo_loaders
     assert set(hooks.event_types) == {kind.name for kind in FORUM_EVENT_TYPES}
+    assert [file.name for file in hooks.company_files] == ["threads.csv", "posts.csv"]
+    assert "votes.json" not in [file.name for file in hooks.personal_files]
     assert [link.label for link in hooks.nav("company")] == ["Overview", "Forum",
                                                              "Moderation log"]
     assert [link.label for link in hooks.nav("manage")] == [
         "Overview", "Settings", "Staff", "Privacy", "Categories", "Moderation", "Bans",
-        "Watched words", "Appeals"]
+        "Watched words", "Appeals", "Export"]
     assert len(hooks.manage_sections) == 1  # the review queue's count
     assert {"post.flagged", "post.restored", "post.flags_dismissed"} <= set(hooks.event_types)
     assert hooks.notifications["post.restored"].mail_kind == "moderation"

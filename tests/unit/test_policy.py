@@ -215,6 +215,13 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
     Action.MANAGE_WATCHED_WORDS: (HOME, MODS,
                                   "Only the company's moderators manage its watched words.",
                                   SAME),
+    Action.EXPORT_OWN_DATA: (CUSTOMER, {"customer"}, "You can only download your own data.",
+                             "Sign in to download your data."),
+    Action.DELETE_ACCOUNT: (policy.Departure(CUSTOMER), {"customer"},
+                            "You can only delete your own account.",
+                            "Sign in to delete your account."),
+    Action.EXPORT_COMPANY: (HOME, {"owner", "admin"},
+                            "Only the company's owners export its data.", SAME),
     IdeaAction.PROPOSE: (HOME, ACTIVE, "", "Sign in to propose an idea."),
     IdeaAction.VOTE: (idea(), ACTIVE, "", "Sign in to vote."),
     IdeaAction.RETRACT_VOTE: (idea(), ACTIVE, "", "Sign in to change your vote."),
@@ -343,6 +350,13 @@ SPECIAL_CASES = [
      ELSEWHERE_MODS, "Only the company's moderators lift bans."),
     (Action.MANAGE_WATCHED_WORDS, OTHER, ELSEWHERE_MODS,
      "Only the company's moderators manage its watched words."),
+    # A company keeps an owner (the service finds the companies they alone own).
+    (Action.DELETE_ACCOUNT, policy.Departure(CUSTOMER, ("Home",)), set(),
+     "You are the only owner of Home: make someone else an owner first"),
+    (Action.DELETE_ACCOUNT, policy.Departure(ACTORS["owner"]), {"owner"}, ""),
+    (Action.EXPORT_OWN_DATA, ACTORS["guest"], {"guest"}, ""),
+    (Action.EXPORT_COMPANY, OTHER, {"admin", "owner_elsewhere"},
+     "Only the company's owners export its data."),
     (IdeaAction.VOTE, idea(status="shipped"), set(), "Voting is closed: this idea is shipped."),
     (IdeaAction.VOTE, idea(status="declined"), set(), "Voting is closed: this idea is declined."),
     (IdeaAction.VOTE, idea(merged=True), set(),
@@ -450,6 +464,12 @@ def test_admins_cannot_suspend_themselves_or_other_admins() -> None:
     assert policy.can(ADMIN, Action.SUSPEND_USER, ADMIN).reason == "You cannot suspend yourself."
     assert "command line" in policy.can(ADMIN, Action.SUSPEND_USER,
                                         person(19, admin=True)).reason
+
+
+def test_site_admins_do_not_delete_their_account_from_the_web() -> None:
+    """Their rights were granted on the server; they are taken away there first."""
+    decision = policy.can(ADMIN, Action.DELETE_ACCOUNT, policy.Departure(ADMIN))
+    assert decision.reason.startswith("Site admins cannot delete their account here")
 
 
 def test_require_raises_not_allowed_with_the_reason() -> None:
