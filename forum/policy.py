@@ -87,6 +87,7 @@ class Action(StrEnum):
     BAN_USER = "ban_user"
     LIFT_BAN = "lift_ban"
     MANAGE_WATCHED_WORDS = "manage_watched_words"
+    MANAGE_API_TOKENS = "manage_api_tokens"
 
 
 @dataclass(frozen=True)
@@ -467,4 +468,7 @@ FORUM_RULES: dict[str, Rule] = {
     Action.LIFT_BAN: _lift_ban,
     Action.MANAGE_WATCHED_WORDS: _company_rule(
         "Only the company's moderators manage its watched words.", MODERATORS),
+    # A company token acts as the owner who made it, so only owners make them.
+    Action.MANAGE_API_TOKENS: _company_rule("Only the company's owners manage its API tokens.",
+                                            OWNERS),
 }
