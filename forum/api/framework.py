@@ -26,7 +26,7 @@ from forum.api.problems import API_PREFIX, problem
 from forum.companies.access import visible_company
 from forum.companies.models import Company
 from forum.extensions import csrf, db, limiter
-from forum.routing import MAX_ID
+from forum.routing import MAX_ID, NUL_MESSAGE
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 JSON_TYPES = ("application/json",)
@@ -183,6 +183,8 @@ def parse_body(schema: Schema) -> dict[str, Any]:
         data = json.loads(request.get_data(cache=True))
     except (ValueError, UnicodeDecodeError):
         fail(400, "The body is not valid JSON.", "body")
+    if "\\u0000" in request.get_data(as_text=True):
+        fail(400, NUL_MESSAGE, "body")  # no database keeps a NUL in text
     errors = sorted(Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path))
     if errors:
         abort(problem(400, "The body does not match what this route takes.",

@@ -72,12 +72,18 @@ def _hoist(schema: Any, components: dict[str, Any]) -> Any:
         return [_hoist(item, components) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    inner = {key: _hoist(value, components) if key not in ("default", "enum") else value
+    inner = {key: _hoist_each(value, components) if key == "properties"
+             else value if key in ("default", "enum") else _hoist(value, components)
              for key, value in schema.items()}
-    if "title" in schema:
+    if isinstance(schema.get("title"), str):
         components[schema["title"]] = inner
         return {"$ref": f"#/components/schemas/{schema['title']}"}
     return inner
+
+
+def _hoist_each(properties: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    """A `properties` mapping: its keys are names (one may be "title"), its values schemas."""
+    return {name: _hoist(schema, components) for name, schema in properties.items()}
 
 
 def _parameters(rule: str, spec: Spec) -> list[dict[str, Any]]:
