@@ -15,6 +15,7 @@ from forum import models
 from forum.accounts.sessions import load_session_user
 from forum.accounts.views import bp as accounts_bp
 from forum.admin.views import bp as admin_bp
+from forum.api.personal import bp as api_personal_bp
 from forum.api.resources import bp as api_bp
 from forum.api.setup import configure_api
 from forum.api.views import bp as api_tokens_bp
@@ -120,13 +121,16 @@ def configure_forum_hooks(hooks: Hooks) -> None:
                                          action=Action.MODERATE))
     hooks.add_nav_link("manage", NavLink("Watched words", "watched_words.words", 35,
                                          action=Action.MANAGE_WATCHED_WORDS))
+    hooks.add_nav_link("manage", NavLink("API tokens", "api_tokens.company", 60,
+                                         action=Action.MANAGE_API_TOKENS))
     hooks.add_manage_section(moderation_section, Action.MODERATE)
 
 
 def configure_blueprints(app: Flask, hooks: Hooks) -> None:
     for blueprint in (accounts_bp, companies_bp, admin_bp, audit_bp, threads_bp,
                       thread_staff_bp, moderation_bp, bans_bp, watched_words_bp, search_bp,
-                      health_bp, api_bp, api_tokens_bp, *hooks.blueprints):
+                      health_bp, api_bp, api_personal_bp, api_tokens_bp,
+                      *hooks.blueprints):
         app.register_blueprint(blueprint)
 
 

@@ -4,10 +4,12 @@ voting, and the staff's status, tags and merge. Registered by `ideas.init_app`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_login import current_user
 
+from forum.accounts.models import User
 from forum.api.framework import (
     DATE,
     acting_user,
@@ -140,18 +142,20 @@ def idea(slug: str, idea_id: int) -> dict[str, Any]:
           description="Voting twice leaves one vote.", scope="write", signed_in=True,
           response=IDEA)
 def vote(slug: str, idea_id: int) -> dict[str, Any]:
-    with write_transaction(keep_loaded=True):
-        found = _idea(slug, idea_id)
-        votes.cast_vote(acting_user(), found)
-    return _one(found)
+    return _voting(slug, idea_id, votes.cast_vote)
 
 
 @endpoint(bp, IDEA_PATH + "/vote", "DELETE", tag="Ideas", summary="Take your vote back",
           scope="write", signed_in=True, response=IDEA)
 def unvote(slug: str, idea_id: int) -> dict[str, Any]:
+    return _voting(slug, idea_id, votes.retract_vote)
+
+
+def _voting(slug: str, idea_id: int, service: Callable[[User, Idea], bool]) -> dict[str, Any]:
+    """As the vote button does: the idea is read and voted on in one transaction."""
     with write_transaction(keep_loaded=True):
         found = _idea(slug, idea_id)
-        votes.retract_vote(acting_user(), found)
+        service(acting_user(), found)
     return _one(found)
 
 

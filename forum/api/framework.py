@@ -15,6 +15,7 @@ from functools import wraps
 from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, current_app, g, json, request
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from itsdangerous import BadData, URLSafeSerializer
 from jsonschema import Draft202012Validator
@@ -38,6 +39,7 @@ Schema = dict[str, Any]
 class Spec:
     """What one route takes and answers, for checking requests and for the document."""
 
+    name: str  # the operationId: blueprint.view
     rule: str
     method: str
     summary: str
@@ -53,17 +55,45 @@ class Spec:
     errors: tuple[int, ...] = ()  # beyond those every route may answer
 
 
-def api_blueprint(name: str, import_name: str) -> Blueprint:
-    """A blueprint whose routes live under /api/v1 (configure_api exempts it from the
-    form CSRF check: the routes check it themselves, for sessions only)."""
-    return Blueprint(name, import_name, url_prefix=API_PREFIX)
+class ApiBlueprint(Blueprint):
+    """A blueprint under /api/v1 whose paths each get one URL rule for all their methods,
+    so that an id no column holds is a 404 whatever the method (two rules on one path
+    answered 405 for it). configure_api exempts it from the form CSRF check: its routes
+    check CSRF themselves, for sessions only."""
+
+    def __init__(self, name: str, import_name: str) -> None:
+        super().__init__(name, import_name, url_prefix=API_PREFIX)
+        self.operations: dict[str, dict[str, Callable[..., Response]]] = {}
+        self.record(self._add_rules)
+
+    def _add_rules(self, state: BlueprintSetupState) -> None:
+        for rule, views in self.operations.items():
+            first = next(iter(views.values()))
+            state.add_url_rule(rule, endpoint=first.__name__, view_func=_dispatcher(views),
+                               methods=list(views))
 
 
-def endpoint(bp: Blueprint, rule: str, method: str, **declared: Any) -> Callable:
-    """Register the decorated view as an API route described by a Spec."""
-    spec = Spec(rule=rule, method=method, **declared)
+def _dispatcher(views: dict[str, Callable[..., Response]]) -> Callable[..., Response]:
+    def dispatch(**path: Any) -> Response:
+        return views["GET" if request.method == "HEAD" else request.method](**path)
+
+    first = next(iter(views.values()))
+    dispatch.__name__ = first.__name__
+    dispatch.api_specs = {method: view.api_spec  # type: ignore[attr-defined]
+                          for method, view in views.items()}
+    return dispatch
+
+
+def api_blueprint(name: str, import_name: str) -> ApiBlueprint:
+    return ApiBlueprint(name, import_name)
+
+
+def endpoint(bp: ApiBlueprint, rule: str, method: str, **declared: Any) -> Callable:
+    """Add the decorated view to `bp` as an API operation described by a Spec."""
 
     def register(view: Callable[..., Any]) -> Callable[..., Response]:
+        spec = Spec(name=f"{bp.name}.{view.__name__}", rule=rule, method=method, **declared)
+
         @wraps(view)
         def run(**path: Any) -> Response:
             authenticate(spec)
@@ -74,10 +104,9 @@ def endpoint(bp: Blueprint, rule: str, method: str, **declared: Any) -> Callable
                 extra["body"] = parse_body(spec.body)
             return respond(spec, view(**path, **extra))
 
-        run.api_spec = spec  # type: ignore[attr-defined]
         limited = limiter.limit(_rate_limit, key_func=_rate_key)(run)
         limited.api_spec = spec  # type: ignore[attr-defined]
-        bp.add_url_rule(rule, endpoint=view.__name__, view_func=limited, methods=[method])
+        bp.operations.setdefault(rule, {})[method] = limited
         return limited
 
     return register
@@ -252,21 +281,44 @@ def keyset_page(statement: Select, key: ColumnElement[Any], row_id: ColumnElemen
     value, last_id = key_of(rows[limit - 1])
     if isinstance(value, datetime):
         value = value.isoformat()
-    return rows[:limit], _serializer().dumps([tag, value, last_id])
+    return rows[:limit], make_cursor(tag, value, last_id)
+
+
+def make_cursor(tag: str, *values: Any) -> str:
+    """An opaque, signed cursor for the list `tag`, naming where the next page starts."""
+    return _serializer().dumps([tag, *values])
+
+
+def read_cursor(query: Mapping[str, Any], tag: str, count: int) -> list[Any] | None:
+    """The `count` values of the cursor in `query` (None when there is none); 400 for
+    one this list did not give."""
+    if "cursor" not in query:
+        return None
+    try:
+        found = _serializer().loads(query["cursor"])
+        if not isinstance(found, list) or len(found) != count + 1 or found[0] != tag:
+            raise ValueError(tag)
+    except (BadData, ValueError):
+        _bad_cursor()
+    return found[1:]
+
+
+def _bad_cursor() -> NoReturn:
+    fail(400, "That cursor is not one this list gave (or the list's order changed).",
+         "cursor")
 
 
 def _decode(cursor: str, tag: str, key: ColumnElement[Any]) -> tuple[Any, int]:
+    value, last_id = read_cursor({"cursor": cursor}, tag, 2) or ()
     try:
-        found_tag, value, last_id = _serializer().loads(cursor)
-        if found_tag != tag or not isinstance(last_id, int):
-            raise ValueError(found_tag)
+        if not isinstance(last_id, int):
+            raise ValueError(last_id)
         if isinstance(key.type, DateTime):
             value = datetime.fromisoformat(value)
         elif not isinstance(value, int | float) or isinstance(value, bool):
             raise ValueError(value)
-    except (BadData, ValueError, TypeError):
-        fail(400, "That cursor is not one this list gave (or the list's order changed).",
-             "cursor")
+    except (ValueError, TypeError):
+        _bad_cursor()
     return value, last_id
 
 

@@ -37,12 +37,13 @@ def document(app: Flask) -> dict[str, Any]:
     components: dict[str, Any] = {}
     paths: dict[str, dict[str, Any]] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
-        spec: Spec | None = getattr(app.view_functions.get(rule.endpoint), "api_spec", None)
-        if spec is None or not rule.rule.startswith(API_PREFIX + "/"):
+        specs: dict[str, Spec] = getattr(app.view_functions.get(rule.endpoint), "api_specs", {})
+        if not rule.rule.startswith(API_PREFIX + "/"):
             continue
-        path = _ARGUMENT.sub(r"{\2}", rule.rule)
-        paths.setdefault(path, {})[spec.method.lower()] = _operation(
-            rule.endpoint, rule.rule, spec, components)
+        for method, spec in specs.items():
+            path = _ARGUMENT.sub(r"{\2}", rule.rule)
+            paths.setdefault(path, {})[method.lower()] = _operation(rule.rule, spec,
+                                                                    components)
     components["Problem"] = PROBLEM
     return {
         "openapi": "3.1.0",
@@ -104,8 +105,7 @@ def _problem(status: int) -> dict[str, Any]:
             "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
-def _operation(endpoint: str, rule: str, spec: Spec, components: dict[str, Any]
-               ) -> dict[str, Any]:
+def _operation(rule: str, spec: Spec, components: dict[str, Any]) -> dict[str, Any]:
     if spec.response is None:
         answer: dict[str, Any] = {"description": "Done"}
     else:
@@ -123,7 +123,7 @@ def _operation(endpoint: str, rule: str, spec: Spec, components: dict[str, Any]
         responses[str(status)] = _problem(status)
     responses["default"] = _problem(500)
     operation: dict[str, Any] = {
-        "operationId": endpoint, "summary": spec.summary, "tags": [spec.tag],
+        "operationId": spec.name, "summary": spec.summary, "tags": [spec.tag],
         "parameters": _parameters(rule, spec), "responses": responses,
         "security": [{"bearer": []}, {"session": []}] + ([] if spec.signed_in else [{}]),
         "x-token-scope": spec.scope,

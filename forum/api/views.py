@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
-from wtforms import IntegerField, SelectMultipleField, StringField
+from wtforms import IntegerField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -17,8 +17,8 @@ from forum.companies.services import managed_company
 from forum.forms import Form, form_round_trip
 
 bp = Blueprint("api_tokens", __name__)
-SCOPE_CHOICES = [("read", "Read"), ("write", "Write (post, vote, propose)"),
-                 ("staff", "Staff actions (status, tags, merge)")]
+SCOPE_CHOICES = [SelectChoice("read", "Read"), SelectChoice("write", "Write (post, vote, propose)"),
+                 SelectChoice("staff", "Staff actions (status, tags, merge)")]
 
 
 class TokenForm(Form):
