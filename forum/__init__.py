@@ -17,6 +17,10 @@ from forum.accounts.oidc import configure_oidc
 from forum.accounts.sessions import load_session_user
 from forum.accounts.views import bp as accounts_bp
 from forum.admin.views import bp as admin_bp
+from forum.api.personal import bp as api_personal_bp
+from forum.api.resources import bp as api_bp
+from forum.api.setup import configure_api
+from forum.api.views import bp as api_tokens_bp
 from forum.cli import register_commands
 from forum.companies.views import bp as companies_bp
 from forum.config import INSTANCE_DIR, ROOT, Config
@@ -67,6 +71,7 @@ def create_app(config: Any = None, plugins: Sequence[Plugin] = ()) -> Flask:
     for plugin in plugins:
         plugin(app)
     configure_blueprints(app, hooks)
+    configure_api(app)
     configure_templates(app)
     configure_errors(app)
     configure_web(app)
@@ -120,6 +125,8 @@ def configure_forum_hooks(hooks: Hooks) -> None:
                                          action=Action.MODERATE))
     hooks.add_nav_link("manage", NavLink("Watched words", "watched_words.words", 35,
                                          action=Action.MANAGE_WATCHED_WORDS))
+    hooks.add_nav_link("manage", NavLink("API tokens", "api_tokens.company", 60,
+                                         action=Action.MANAGE_API_TOKENS))
     hooks.add_manage_section(moderation_section, Action.MODERATE)
     register_exports(hooks)
 
@@ -127,7 +134,8 @@ def configure_forum_hooks(hooks: Hooks) -> None:
 def configure_blueprints(app: Flask, hooks: Hooks) -> None:
     for blueprint in (accounts_bp, identities_bp, companies_bp, admin_bp, audit_bp, threads_bp,
                       thread_staff_bp, moderation_bp, bans_bp, watched_words_bp, search_bp,
-                      health_bp, *hooks.blueprints):
+                      health_bp, api_bp, api_personal_bp, api_tokens_bp,
+                      *hooks.blueprints):
         app.register_blueprint(blueprint)
 
 

@@ -109,6 +109,9 @@ class Config:
         # not the proxy. 0 (the default): the app is reached directly; trust no header.
         self.PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Every /api/v1 route, per token (or person, or address), on top of the posting
+        # limits the services apply to the API as to the browser.
+        self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.SESSION_COOKIE_HTTPONLY = True

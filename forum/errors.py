@@ -11,6 +11,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from forum.api.problems import field_problem, is_api_request, problem
 from forum.database import is_database_fault, recover_session
 from forum.extensions import login_manager
 from forum.web import safe_next
@@ -142,20 +143,43 @@ def database_unavailable(error: BaseException) -> tuple[str, int, dict[str, str]
     retry = None
     if request.method in ("GET", "HEAD"):
         retry = safe_next(request.full_path.rstrip("?"), url_for("companies.home"))
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    if is_api_request():
+        return problem(503, f"{DATABASE_TITLE}. {DATABASE_MESSAGE}"), 503, headers
     body, status = error_page(503, DATABASE_MESSAGE, title=DATABASE_TITLE,
                               template="errors/database.html", retry_url=retry)
-    return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    return body, status, headers
+
+
+def api_http_problem(error: HTTPException, status: int) -> ResponseReturnValue:
+    """An HTTP error under /api/v1 as a problem, keeping the headers it carries (Allow,
+    Retry-After). One already shaped as a problem (`abort(problem(...))`) is kept."""
+    if error.response is not None:
+        return error.response
+    detail = {404: "There is nothing at this address.",
+              429: "You have made too many requests. Wait and try again."}.get(
+        status, error.description or "")
+    headers = dict(error.get_headers()) if status in (405, 429) else {}
+    headers.pop("Content-Type", None)
+    if status == 429:
+        headers.setdefault("Retry-After", "60")
+    return problem(status, detail, headers=headers)
 
 
 def configure_errors(app: Flask) -> None:
     """Every error becomes a page in the site's layout, never a bare traceback."""
 
     @app.errorhandler(DomainError)
-    def _domain_error(error: DomainError) -> tuple[str, int]:
+    def _domain_error(error: DomainError) -> ResponseReturnValue:
+        if is_api_request():
+            return field_problem(error.status, error.message, error.field)
         return error_page(error.status, error.message)
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    def _csrf_error(error: CSRFError) -> ResponseReturnValue:
+        if is_api_request():
+            return problem(403, "A session needs the X-CSRFToken header to write; "
+                           "or use a bearer token.")
         return error_page(400, "Your form expired or came from another site. "
                           "Reload the page and try again.")
 
@@ -167,14 +191,18 @@ def configure_errors(app: Flask) -> None:
         if original is not None and is_database_fault(original):
             return database_unavailable(original)
         status = error.code or 500
+        if is_api_request():
+            return api_http_problem(error, status)
         message = None if status in (404, 500) else error.description
         if status == 429:
             message = "You have tried that too often. Please wait a minute and try again."
         return error_page(status, message)
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception) -> tuple[str, int]:
+    def _unexpected(error: Exception) -> ResponseReturnValue:
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        if is_api_request():
+            return problem(500, PLAIN_MESSAGES[500])
         return error_page(500)
 
     @app.errorhandler(SQLAlchemyError)

@@ -101,7 +101,7 @@ class PersonalFile:
 
 @dataclass(frozen=True)
 class CompanyFile:
-    """A CSV file of a company's export ("ideas.csv"), its header and its README line."""
+    """A CSV file of a company's export (such as "threads.csv"), its header and its README line."""
 
     name: str
     description: str

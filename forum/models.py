@@ -4,6 +4,7 @@ Plug-ins' tables are imported by the plug-ins themselves, before `create_app` re
 """
 
 from forum.accounts.models import Identity, User, UserSession
+from forum.api.models import ApiToken
 from forum.companies.models import Company, CompanyGuest, Membership, Role
 from forum.events.models import Event
 from forum.mail.models import MailPreference, OutgoingMail
@@ -13,6 +14,7 @@ from forum.pagecache.models import ContentVersion
 from forum.threads.models import Category, Mention, Post, Revision, Thread, ThreadLink
 
 __all__ = [
+    "ApiToken",
     "Category", "Company", "CompanyBan", "CompanyGuest", "ContentVersion", "Event",
     "EventCursor", "Flag", "Identity", "MailPreference",
     "Membership", "Mention", "ModerationAction", "Notification", "OutgoingMail", "Post",

@@ -91,6 +91,7 @@ class Action(StrEnum):
     EXPORT_OWN_DATA = "export_own_data"
     DELETE_ACCOUNT = "delete_account"
     EXPORT_COMPANY = "export_company"
+    MANAGE_API_TOKENS = "manage_api_tokens"
 
 
 @dataclass(frozen=True)
@@ -513,4 +514,7 @@ FORUM_RULES: dict[str, Rule] = {
     Action.EXPORT_OWN_DATA: _export_own_data,
     Action.DELETE_ACCOUNT: _delete_account,
     Action.EXPORT_COMPANY: _company_rule("Only the company's owners export its data.", OWNERS),
+    # A company token acts as the owner who made it, so only owners make them.
+    Action.MANAGE_API_TOKENS: _company_rule("Only the company's owners manage its API tokens.",
+                                            OWNERS),
 }

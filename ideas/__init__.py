@@ -10,7 +10,7 @@ from flask import Flask
 
 from forum.hooks import NavLink, hooks_of
 from forum.threads.models import Kind
-from ideas import changelog, data_export, demo, policy, queries, search_fields, triage
+from ideas import api, changelog, data_export, demo, policy, queries, search_fields, triage
 from ideas.events import IDEA_EVENT_TYPES
 from ideas.models import Status
 from ideas.notifications import IDEA_MAIL_KINDS, IDEA_NOTIFICATIONS
@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     """Register ideas' pages, rules, search fields, profile section, demo, links and events."""
     hooks = hooks_of(app)
     hooks.add_blueprint(bp)
+    hooks.add_blueprint(api.bp)
     hooks.add_rules(policy.RULES)
     hooks.add_thread_endpoint(Kind.IDEA, "ideas.idea")
     # A changelog entry is an official thread people comment on at forum's thread page.

@@ -36,12 +36,12 @@ from ideas.models import (
 from ideas.statuses import company_statuses
 
 IDEAS_PER_PAGE = 20
-SORTS = {
-    "trending": (Idea.trend_score.desc(), Idea.id.desc()),
-    "top": (Idea.vote_count.desc(), Idea.id.desc()),
-    "new": (Idea.created_at.desc(), Idea.id.desc()),
-    "active": (Thread.last_posted_at.desc(), Idea.id.desc()),
+# Each sort is its key, then the idea's id, both descending (the API pages on the pair).
+SORT_KEYS: dict[str, ColumnElement[Any]] = {
+    "trending": Idea.trend_score, "top": Idea.vote_count, "new": Idea.created_at,
+    "active": Thread.last_posted_at,
 }
+SORTS = {name: (key.desc(), Idea.id.desc()) for name, key in SORT_KEYS.items()}
 ROADMAP_CATEGORIES = (Category.ACTIVE.value, Category.COMPLETE.value)
 ROADMAP_SHIPPED_DAYS = 90
 
@@ -57,6 +57,13 @@ def board(company: Company, *, sort: str = "trending", status: str | None = None
     """One page of a company's ideas. Never a merged one, not even among duplicates (its
     votes count for the idea it was merged into, which is listed), and trending leads
     with what is still in play (shipped and declined have their filters)."""
+    statement = board_ideas(company, sort=sort, status=status, tag=tag)
+    return _page(statement.order_by(*SORTS.get(sort, SORTS["trending"])), page)
+
+
+def board_ideas(company: Company, *, sort: str = "trending", status: str | None = None,
+                tag: Tag | None = None) -> Select[tuple[Idea]]:
+    """The board's ideas for these filters, unordered (the board's page and the API's)."""
     statement = _with_threads(select(Idea).where(Idea.company_id == company.id,
                                                  Idea.merged_into_id.is_(None)))
     if status:
@@ -66,7 +73,7 @@ def board(company: Company, *, sort: str = "trending", status: str | None = None
     if tag is not None:
         statement = statement.where(Idea.id.in_(
             select(IdeaTag.idea_id).where(IdeaTag.tag_id == tag.id)))
-    return _page(statement.order_by(*SORTS.get(sort, SORTS["trending"])), page)
+    return statement
 
 
 def trending(page: int = 1) -> Page:

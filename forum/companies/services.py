@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager
 
 from forum import policy
@@ -45,12 +45,16 @@ def directory(viewer: Any, page: int = 1) -> Page:
     hundreds of companies as with three. Only approved companies with an owner are
     listed: a space nobody at the company manages is nobody's to speak for. A private
     space is listed only to those who may see it."""
+    return paginate(listed_companies(viewer).order_by(func.lower(Company.name), Company.id),
+                    page, DIRECTORY_PER_PAGE)
+
+
+def listed_companies(viewer: Any) -> Select[tuple[Company]]:
+    """The companies the directory lists to `viewer` (the API's list too), unordered."""
     owned = select(Membership.id).where(Membership.company_id == Company.id,
                                         Membership.role == Role.OWNER.value).exists()
-    listed = select(Company).where(Company.approved_at.is_not(None), owned,
-                                   Company.id.not_in(out_of_sight(viewer)))
-    return paginate(listed.order_by(func.lower(Company.name), Company.id), page,
-                    DIRECTORY_PER_PAGE)
+    return select(Company).where(Company.approved_at.is_not(None), owned,
+                                 Company.id.not_in(out_of_sight(viewer)))
 
 
 def get_company(slug: str) -> Company:

@@ -58,6 +58,8 @@ WATCHED_WORD_REMOVED = "company.watched_word_removed"
 COMPANY_PRIVACY_SET = "company.privacy_set"
 GUEST_ADDED = "company.guest_added"
 GUEST_REMOVED = "company.guest_removed"
+API_TOKEN_CREATED = "company.api_token_created"  # noqa: S105 (an event name)
+API_TOKEN_REVOKED = "company.api_token_revoked"  # noqa: S105 (an event name)
 
 _LABELS: Mapping[str, str] = {
     THREAD_STARTED: "started a thread",
@@ -110,6 +112,8 @@ _LABELS: Mapping[str, str] = {
     COMPANY_PRIVACY_SET: "made a company's space private or public",
     GUEST_ADDED: "invited a customer into a private space",
     GUEST_REMOVED: "took a guest out of a private space",
+    API_TOKEN_CREATED: "made an API token for a company",
+    API_TOKEN_REVOKED: "revoked an API token of a company",
 }
 
 # Changes that show on pages everywhere (a person's name next to their posts, a company's
@@ -128,7 +132,7 @@ STAFF_ACTIONS = frozenset({
     THREAD_UNLOCKED, THREAD_MOVED, ANSWER_ACCEPTED, ANSWER_CLEARED, CATEGORY_SAVED,
     CATEGORY_DELETED, COMPANY_CREATED, COMPANY_UPDATED, STAFF_ROLE_SET, STAFF_REMOVED,
     USER_SUSPENDED, USER_UNSUSPENDED, USER_INVITED, COMPANY_PRIVACY_SET, GUEST_ADDED,
-    GUEST_REMOVED, COMPANY_EXPORTED,
+    GUEST_REMOVED, COMPANY_EXPORTED, API_TOKEN_CREATED, API_TOKEN_REVOKED,
 })
 
 FORUM_EVENT_TYPES = [EventType(name, label, name in STAFF_ACTIONS)

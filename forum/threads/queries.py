@@ -36,10 +36,16 @@ def _thread_list(statement: Select, page: int, per_page: int = THREADS_PER_PAGE)
 def latest_threads(company: Company, page: int = 1) -> Page:
     """The company's discussions, most recently active first (ideas have their board, and
     a plug-in's own kinds their own pages)."""
-    return _thread_list(
-        select(Thread).where(Thread.company_id == company.id, Thread.hidden_at.is_(None),
-                             Thread.kind.in_([kind.value for kind in FORUM_KINDS]))
-        .order_by(Thread.last_posted_at.desc(), Thread.id.desc()), page)
+    return _thread_list(forum_threads(company).order_by(Thread.last_posted_at.desc(),
+                                                         Thread.id.desc()), page)
+
+
+def forum_threads(company: Company) -> Select[tuple[Thread]]:
+    """The company's discussions that anyone may see (the forum page's, and the API's),
+    unordered, with their authors."""
+    return (select(Thread).where(Thread.company_id == company.id, Thread.hidden_at.is_(None),
+                                 Thread.kind.in_([kind.value for kind in FORUM_KINDS]))
+            .options(joinedload(Thread.author)))
 
 
 def category_threads(category: Category, page: int = 1) -> Page:

@@ -238,6 +238,21 @@ def test_every_page_is_a_503_while_the_database_is_down_and_all_is_there_after(
     assert "Back again." in alice.get(thread).get_data(as_text=True)
 
 
+def test_the_api_answers_a_problem_503_while_the_database_is_down(outage, acme_thread):
+    client, thread_id = outage.app().test_client(), acme_thread.id
+    with outage.down():
+        for method, path in (("GET", "/api/v1/companies/acme/threads"),
+                             ("GET", f"/api/v1/companies/acme/threads/{thread_id}"),
+                             ("POST", f"/api/v1/companies/acme/threads/{thread_id}/posts")):
+            response = client.open(path, method=method, json={"body": "Lost?"},
+                                   headers={"Authorization": "Bearer cc_pat_x"})
+            assert response.status_code == 503, (path, response.get_data(as_text=True))
+            assert response.mimetype == "application/problem+json"
+            assert response.headers["Retry-After"] == "30"
+            assert "not lost" in response.get_json()["detail"]
+    assert client.get("/api/v1/companies/acme/threads").status_code == 200
+
+
 def test_a_fault_after_the_view_is_a_503_too(outage, acme_thread):
     # /healthz reads no account; the response's headers do, once the view has answered.
     app = outage.app(PROPAGATE_EXCEPTIONS=False)  # as in production: handled, not raised

@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from forum.accounts.models import User
+from forum.api.tokens import create_company_token
 from forum.companies import privacy, requests
 from forum.extensions import db
 from forum.forms import FILE_MESSAGE
@@ -124,8 +125,9 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
         "decision": "hide", "ban_id": str(ban.id), "word_id": str(word.id),
         "claim_token": tokens.sign(tokens.CLAIM_ACCOUNT, [invited.id, "invitee@example.com"]),
         "key": "planned", "appeal_id": str(appeal.id), "request_id": str(asked.id),
-        "guest_id": str(guest.guest.id),
+        "guest_id": str(guest.guest.id), "idea_id": str(idea.thread_id),
         "identity_id": "1",  # none, and no provider configured: the routes answer 404
+        "token_id": str(create_company_token(admin, company, "sync", ["read"]).token.id),
     }
     return World(customer, admin, real, idea.thread)
 

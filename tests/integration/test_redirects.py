@@ -20,6 +20,7 @@ from werkzeug.routing.converters import AnyConverter
 
 from forum.accounts.email import _fingerprint
 from forum.accounts.models import UserSession
+from forum.api.tokens import create_company_token
 from forum.companies.privacy import invite_guest
 from forum.companies.requests import ask_for_space, confirm_work_email
 from forum.companies.services import set_staff_role
@@ -67,6 +68,7 @@ class World:
     word_id: int
     request_id: int  # a company request waiting for a site admin
     guest_id: int  # a guest of the (public) company
+    api_token_id: int  # a company API token, to revoke
     tokens: dict[str, str]  # a real signed link for each route that takes one
 
 
@@ -111,6 +113,7 @@ def world(app, admin, make_user, make_company, make_category, make_thread, make_
         ban_id=ban.id, word_id=word.id,
         request_id=waiting.id,
         guest_id=invite_guest(admin, company, username=make_user("guesty").username).guest.id,
+        api_token_id=create_company_token(admin, company, "sync", ["read"]).token.id,
         tokens={
             "companies.confirm_request": confirm_link,
             "mail.unsubscribe_now": tokens.sign(tokens.UNSUBSCRIBE, [spare.id, "replies"]),
@@ -218,6 +221,10 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "data.download_company_export": [{}],
         # Never the right password: the walk goes on with the same people.
         "data.delete_account": [{"password": "not the password", "confirmation": "carol"}],
+        "api_tokens.personal": [{"name": "script {n}", "scopes": "read"}],
+        "api_tokens.revoke_personal": [{}],
+        "api_tokens.company": [{"name": "sync {n}", "scopes": "write"}],
+        "api_tokens.revoke_company": [{}],
     }
 
 
@@ -253,6 +260,7 @@ def filled_paths(rule: Rule, world: World) -> list[str]:
              "ban_id": [world.ban_id], "word_id": [world.word_id],
              "request_id": [world.request_id], "guest_id": [world.guest_id],
              "identity_id": [1],
+             "token_id": [world.api_token_id],
              "token": [world.tokens.get(rule.endpoint, "")],
              # Removed once (then a 404): the others change a status that stays.
              "key": ["under_review" if rule.endpoint == "ideas.statuses.remove_status"
@@ -298,7 +306,10 @@ def expected_default(endpoint: str, world: World) -> str:
 
 
 def post_routes(app: Flask) -> list[Rule]:
-    return [rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())]
+    """Every POST route of the pages. The JSON API's (/api/v1) read no `next`, take no
+    form and never redirect: tests/integration/api covers what they answer instead."""
+    return [rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())
+            and not rule.rule.startswith("/api/")]
 
 
 def test_the_walk_knows_every_post_route(app, world):

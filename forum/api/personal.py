@@ -1,0 +1,105 @@
+"""The signed-in person's notifications, and search, in the JSON API.
+
+Both lean on forum's own queries, which already leave out what the caller may not see
+(private spaces they are not part of, hidden things)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+
+from forum.api.framework import (
+    DATE,
+    DEFAULT_LIMIT,
+    acting_user,
+    api_blueprint,
+    endpoint,
+    fail,
+    iso,
+    make_cursor,
+    page_of,
+    page_query,
+    read_cursor,
+)
+from forum.api.resources import ID, TEXT
+from forum.notifications.queries import notification_page
+from forum.search import services as search
+from forum.search.services import SearchUnavailable
+from forum.threads.urls import thread_path
+
+NOTIFICATION = {
+    "title": "Notification", "type": "object", "additionalProperties": False,
+    "required": ["ids", "type", "reason", "created_at", "unread", "actors", "thread"],
+    "properties": {"ids": {"type": "array", "items": ID}, "type": TEXT, "reason": TEXT,
+                   "created_at": DATE, "unread": {"type": "boolean"},
+                   "actors": {"type": "array", "items": TEXT},
+                   "thread": {"type": ["object", "null"], "additionalProperties": False,
+                              "required": ["id", "title", "company", "url"],
+                              "properties": {"id": ID, "title": TEXT, "company": TEXT,
+                                             "url": TEXT}}}}
+HIT = {"title": "SearchHit", "type": "object", "additionalProperties": False,
+       "required": ["thread_id", "title", "company", "kind", "status", "votes",
+                    "reply_count", "created_at", "url"],
+       "properties": {"thread_id": ID, "title": TEXT, "company": TEXT, "kind": TEXT,
+                      "status": {"type": ["string", "null"]}, "votes": {"type": "integer"},
+                      "reply_count": {"type": "integer"}, "created_at": DATE, "url": TEXT}}
+SEARCH_PAGE_SIZE = 20
+
+bp = api_blueprint("api_personal", __name__)
+
+
+@endpoint(bp, "/me/notifications", "GET", tag="You", signed_in=True,
+          summary="Your notifications, newest first (a run about one thing is one item)",
+          query=page_query(), response=page_of(NOTIFICATION, "NotificationPage"))
+def notifications(query: dict[str, Any]) -> dict[str, Any]:
+    before = read_cursor(query, "notifications", 1)
+    if before is not None and not isinstance(before[0], int):
+        fail(400, "That cursor is not one this list gave.", "cursor")
+    page = notification_page(acting_user(), before[0] if before else None,
+                             per_page=query.get("limit", DEFAULT_LIMIT))
+    items = [{"ids": item.ids, "type": item.event_type, "reason": item.reason,
+              "created_at": iso(item.created_at), "unread": item.unread,
+              "actors": item.actors,
+              "thread": None if item.thread is None else {
+                  "id": item.thread.id, "title": item.thread.title,
+                  "company": item.thread.company.slug,
+                  "url": thread_path(item.thread.company.slug, item.thread.id,
+                                     item.thread.slug, item.thread.kind)}}
+             for item in page.items]
+    cursor = make_cursor("notifications", page.next_before) if page.next_before else None
+    return {"items": items, "next_cursor": cursor}
+
+
+@endpoint(bp, "/search", "GET", tag="Search", summary="Search threads and posts",
+          description="Only what you may see comes back.",
+          query={"q": {"type": "string", "minLength": 1, "maxLength": 200},
+                 "company": {"type": "string", "maxLength": 40,
+                             "description": "A company's slug."},
+                 "cursor": page_query()["cursor"]},
+          response=page_of(HIT, "SearchPage"), errors=(503,))
+def search_threads(query: dict[str, Any]) -> dict[str, Any]:
+    if "q" not in query:
+        fail(400, "Say what to search for in 'q'.", "q")
+    page_number = (read_cursor(query, f"search:{query['q']}", 1) or [1])[0]
+    if not isinstance(page_number, int) or page_number < 1:
+        fail(400, "That cursor is not one this list gave.", "cursor")
+    company_id = None
+    if "company" in query:
+        company = search.company_by_slug(query["company"], current_user)
+        if company is None:
+            fail(400, "There is no such company to search.", "company")
+        company_id = company.id
+    try:
+        results = search.search(query["q"], viewer=current_user, company_id=company_id,
+                                page=page_number, per_page=SEARCH_PAGE_SIZE)
+    except SearchUnavailable:
+        fail(503, "Search is being rebuilt. Try again in a minute.",
+             headers={"Retry-After": "60"})
+    items = [{"thread_id": hit.thread_id, "title": hit.title, "company": hit.company_slug,
+              "kind": hit.kind, "status": hit.status, "votes": hit.votes,
+              "reply_count": hit.reply_count, "created_at": iso(hit.created_at),
+              "url": hit.url} for hit in results.hits]
+    cursor = (make_cursor(f"search:{query['q']}", page_number + 1) if results.has_next
+              else None)
+    return {"items": items, "next_cursor": cursor}
