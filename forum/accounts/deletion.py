@@ -14,8 +14,9 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select, update
 
 from forum import policy
-from forum.accounts.models import User, UserSession
+from forum.accounts.models import Identity, User, UserSession
 from forum.accounts.passwords import verify_password
+from forum.api.models import ApiToken
 from forum.companies.models import Company, CompanyGuest, Membership, Role
 from forum.database import utcnow, write_transaction
 from forum.errors import Invalid
@@ -46,14 +47,18 @@ def delete_account(user: User, password: str, confirmation: str, *, erase: bool)
     """Empty the account, end its sessions, drop what only served it; erase its posts if
     asked. Returns how many posts were erased."""
     policy.require(user, policy.Action.DELETE_ACCOUNT, departure(user))
-    if not verify_password(user.password_hash, password):
+    # An account made by an identity provider has no password: the open session and the
+    # typed username are what it can give.
+    if user.has_password and not verify_password(user.password_hash, password):
         raise Invalid("Your password is not right.", field="password")
     if confirmation.strip().lower() != user.username.lower():
         raise Invalid("Type your username to confirm.", field="confirmation")
     with write_transaction():
         erased = _erase_posts(user) if erase else 0
+        # Every way in goes with it: sessions, API tokens (personal, and the company tokens
+        # that acted as them) and identity providers' accounts, which would sign in again.
         for model in (Subscription, Notification, OutgoingMail, MailPreference, UserSession,
-                      Membership, CompanyGuest):
+                      ApiToken, Identity, Membership, CompanyGuest):
             db.session.execute(delete(model).where(model.user_id == user.id)
                                .execution_options(synchronize_session=False))
         # What the log recorded of their name and address goes too; the facts stay.

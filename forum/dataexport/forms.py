@@ -10,8 +10,8 @@ from forum.forms import Form
 
 
 class DeleteAccountForm(Form):
-    password = PasswordField("Your password",
-                             validators=[DataRequired(), Length(max=MAX_PASSWORD)])
+    # Required by the service of accounts that have one (a provider-made account has none).
+    password = PasswordField("Your password", validators=[Length(max=MAX_PASSWORD)])
     confirmation = StringField("Type your username to confirm",
                                validators=[DataRequired(), Length(max=30)])
     erase = BooleanField("Also erase my posts (hide them) instead of keeping them under "

@@ -9,8 +9,11 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from forum.accounts.models import User, UserSession
+from forum.accounts.models import NO_PASSWORD, Identity, User, UserSession
+from forum.api.models import ApiToken
+from forum.api.tokens import create_personal_token
 from forum.companies.models import Membership
+from forum.database import write_transaction
 from forum.events.models import Event
 from forum.extensions import db
 from forum.notifications.models import Subscription
@@ -137,3 +140,30 @@ def test_the_last_owner_of_a_company_is_refused(client: FlaskClient, auth: Any,
     assert db.session.scalars(select(Membership.user_id).where(
         Membership.company_id == company.id)).all() != [olga.id]
     assert olga.id not in db.session.scalars(select(Membership.user_id)).all()
+
+
+def test_deleting_ends_every_way_in_tokens_and_identities_too(
+        client: FlaskClient, auth: Any, make_user: Callable) -> None:
+    """An API token or a provider's account left behind would still act as, or sign in
+    to, the emptied account; an account a provider made has no password to ask for."""
+    alice = make_user("alice")
+    auth.signin("alice")
+    with write_transaction():
+        db.session.add(Identity(user_id=alice.id, issuer="https://sso.example",
+                                subject="alice-1", email="alice@example.com"))
+        db.session.get_one(User, alice.id).password_hash = NO_PASSWORD
+    secret = create_personal_token(alice, "script", ["read", "write"]).secret
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}
+                      ).status_code == 200
+    page = client.get("/settings/delete").get_data(as_text=True)
+    assert 'name="password"' not in page
+
+    answer = client.post("/settings/delete", data={"confirmation": "alice"})
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ApiToken).where(
+        ApiToken.user_id == alice.id)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Identity).where(
+        Identity.user_id == alice.id)) == 0
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}
+                      ).status_code == 401
