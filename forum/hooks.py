@@ -74,6 +74,13 @@ class DemoLoader(Protocol):
                  ) -> None: ...
 
 
+class WebhookData(Protocol):
+    """Webhooks: an event's `data`, as the company's staff may see it (no email address),
+    or None to send nothing (what it is about is hidden by now)."""
+
+    def __call__(self, session: Session, event: Any, /) -> Mapping[str, Any] | None: ...
+
+
 Plugin = Callable[[Flask], None]
 
 
@@ -145,6 +152,15 @@ class MailKind:
     default: str  # "now", "daily" or "off"
 
 
+@dataclass(frozen=True)
+class WebhookEvent:
+    """Webhooks: an event type owners may choose to hear of, named as in the event log."""
+
+    event_type: str
+    label: str  # the settings page's checkbox: "An idea is proposed"
+    data: WebhookData
+
+
 @dataclass
 class Hooks:
     """Everything registered with one app: read by forum, written by forum and plug-ins."""
@@ -163,6 +179,7 @@ class Hooks:
     notifications: dict[str, NotificationText] = field(default_factory=dict)
     mail_kinds: dict[str, MailKind] = field(default_factory=dict)
     notification_reasons: dict[str, str] = field(default_factory=dict)
+    webhook_events: dict[str, WebhookEvent] = field(default_factory=dict)
 
     def add_blueprint(self, blueprint: Blueprint) -> None:
         """Blueprints: pages a plug-in serves; the factory registers them after forum's."""
@@ -240,6 +257,15 @@ class Hooks:
         if clash:
             raise ValueError(f"notification reasons registered twice: {sorted(clash)}")
         self.notification_reasons.update(reasons)
+
+    def add_webhook_events(self, kinds: Iterable[WebhookEvent]) -> None:
+        """Webhooks: event types sent to the endpoints that chose them, in this order."""
+        for kind in kinds:
+            if kind.event_type not in self.event_types:
+                raise ValueError(f"webhook for an unknown event type: {kind.event_type}")
+            if kind.event_type in self.webhook_events:
+                raise ValueError(f"webhook event registered twice: {kind.event_type}")
+            self.webhook_events[kind.event_type] = kind
 
     def nav(self, area: NavArea) -> list[NavLink]:
         """The links of one navigation area, in order."""

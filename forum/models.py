@@ -11,11 +11,12 @@ from forum.moderation.models import CompanyBan, Flag, ModerationAction, Review, 
 from forum.notifications.models import EventCursor, Notification, Subscription
 from forum.pagecache.models import ContentVersion
 from forum.threads.models import Category, Mention, Post, Revision, Thread, ThreadLink
+from forum.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Category", "Company", "CompanyBan", "CompanyGuest", "ContentVersion", "Event",
     "EventCursor", "Flag", "MailPreference",
     "Membership", "Mention", "ModerationAction", "Notification", "OutgoingMail", "Post",
     "Review", "Revision", "Role", "Subscription", "Thread", "ThreadLink", "User",
-    "UserSession", "WatchedWord",
+    "UserSession", "WatchedWord", "WebhookDelivery", "WebhookEndpoint",
 ]

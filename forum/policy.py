@@ -87,6 +87,7 @@ class Action(StrEnum):
     BAN_USER = "ban_user"
     LIFT_BAN = "lift_ban"
     MANAGE_WATCHED_WORDS = "manage_watched_words"
+    MANAGE_WEBHOOKS = "manage_webhooks"
 
 
 @dataclass(frozen=True)
@@ -467,4 +468,6 @@ FORUM_RULES: dict[str, Rule] = {
     Action.LIFT_BAN: _lift_ban,
     Action.MANAGE_WATCHED_WORDS: _company_rule(
         "Only the company's moderators manage its watched words.", MODERATORS),
+    Action.MANAGE_WEBHOOKS: _company_rule("Only the company's owners manage its webhooks.",
+                                          OWNERS),
 }

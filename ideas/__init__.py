@@ -16,10 +16,12 @@ from ideas.models import Status
 from ideas.notifications import IDEA_MAIL_KINDS, IDEA_NOTIFICATIONS
 from ideas.policy import IdeaAction
 from ideas.views import bp
+from ideas.webhooks import IDEA_WEBHOOK_EVENTS
 
 
 def init_app(app: Flask) -> None:
-    """Register ideas' pages, rules, search fields, profile section, demo, links and events."""
+    """Register ideas' pages, rules, search fields, profile section, demo, links, events
+    and the events webhooks may send."""
     hooks = hooks_of(app)
     hooks.add_blueprint(bp)
     hooks.add_rules(policy.RULES)
@@ -53,3 +55,4 @@ def init_app(app: Flask) -> None:
     hooks.add_notification_reasons({"voted": "You voted for this idea.",
                                     "recorded": "The company recorded your vote for this idea."})
     hooks.add_notifications(IDEA_NOTIFICATIONS)
+    hooks.add_webhook_events(IDEA_WEBHOOK_EVENTS)
