@@ -53,6 +53,12 @@ WATCHED_WORD_REMOVED = "company.watched_word_removed"
 COMPANY_PRIVACY_SET = "company.privacy_set"
 GUEST_ADDED = "company.guest_added"
 GUEST_REMOVED = "company.guest_removed"
+WEBHOOK_SAVED = "webhook.saved"
+WEBHOOK_SWITCHED = "webhook.switched"
+WEBHOOK_DELETED = "webhook.deleted"
+WEBHOOK_SECRET_ROLLED = "webhook.secret_rolled"  # noqa: S105 (an event name)
+WEBHOOK_TEST_SENT = "webhook.test_sent"
+WEBHOOK_RESENT = "webhook.resent"
 
 _LABELS: Mapping[str, str] = {
     THREAD_STARTED: "started a thread",
@@ -100,6 +106,12 @@ _LABELS: Mapping[str, str] = {
     COMPANY_PRIVACY_SET: "made a company's space private or public",
     GUEST_ADDED: "invited a customer into a private space",
     GUEST_REMOVED: "took a guest out of a private space",
+    WEBHOOK_SAVED: "saved a webhook",
+    WEBHOOK_SWITCHED: "enabled or disabled a webhook",
+    WEBHOOK_DELETED: "deleted a webhook",
+    WEBHOOK_SECRET_ROLLED: "rolled a webhook's signing secret",
+    WEBHOOK_TEST_SENT: "sent a webhook a test event",
+    WEBHOOK_RESENT: "resent a webhook delivery",
 }
 
 # Changes that show on pages everywhere (a person's name next to their posts, a company's
@@ -117,7 +129,8 @@ STAFF_ACTIONS = frozenset({
     THREAD_UNLOCKED, THREAD_MOVED, ANSWER_ACCEPTED, ANSWER_CLEARED, CATEGORY_SAVED,
     CATEGORY_DELETED, COMPANY_CREATED, COMPANY_UPDATED, STAFF_ROLE_SET, STAFF_REMOVED,
     USER_SUSPENDED, USER_UNSUSPENDED, USER_INVITED, COMPANY_PRIVACY_SET, GUEST_ADDED,
-    GUEST_REMOVED,
+    GUEST_REMOVED, WEBHOOK_SAVED, WEBHOOK_SWITCHED, WEBHOOK_DELETED, WEBHOOK_SECRET_ROLLED,
+    WEBHOOK_TEST_SENT, WEBHOOK_RESENT,
 })
 
 FORUM_EVENT_TYPES = [EventType(name, label, name in STAFF_ACTIONS)

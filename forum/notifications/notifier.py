@@ -25,9 +25,8 @@ from sqlalchemy.orm import Session
 from forum.accounts.models import User
 from forum.companies.access import inside_space
 from forum.companies.models import Company
-from forum.database import WRITE_OPTION, insert_ignoring_conflicts, utcnow
-from forum.events import log
-from forum.events.cursors import move_cursor, read_cursor
+from forum.database import insert_ignoring_conflicts, utcnow
+from forum.events.cursors import apply_batch
 from forum.events.log import LoggedEvent
 from forum.hooks import Hooks, NotificationText, hooks_of
 from forum.mail.queue import queue_notification_mail
@@ -62,23 +61,19 @@ class Notifier:
 
     def run_once(self) -> Batch | None:
         """Notify for one batch of events; None when the log has nothing new."""
-        with Session(self.engine) as session:
-            after = read_cursor(session, NAME)
-            events = log.pending(session, after, self.batch_size)
-        if not events:
+        done = apply_batch(self.engine, NAME, self.batch_size, self._apply_batch)
+        if done is None:
             return None
-        with Session(self.engine) as session:
-            session.connection(execution_options={WRITE_OPTION: True})
-            if read_cursor(session, NAME, lock=True) != after:
-                return None  # another notifier took this batch
-            written = mails = 0
-            private: dict[int, bool] = {}  # company id -> is private, for this batch
-            for event in events:
-                told, mailed = self._apply(session, event, private)
-                written, mails = written + told, mails + mailed
-            move_cursor(session, NAME, events[-1].id)
-            session.commit()
+        events, (written, mails) = done
         return Batch(events[0].id, events[-1].id, written, mails)
+
+    def _apply_batch(self, session: Session, events: Sequence[LoggedEvent]) -> tuple[int, int]:
+        written = mails = 0
+        private: dict[int, bool] = {}  # company id -> is private, for this batch
+        for event in events:
+            told, mailed = self._apply(session, event, private)
+            written, mails = written + told, mails + mailed
+        return written, mails
 
     def run_until_idle(self) -> int:
         """Apply batches until the log is drained; how many notifications were written."""

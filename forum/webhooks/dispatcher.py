@@ -23,9 +23,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from forum.companies.models import Company
-from forum.database import WRITE_OPTION, insert_ignoring_conflicts, utcnow
-from forum.events import log
-from forum.events.cursors import move_cursor, read_cursor
+from forum.database import insert_ignoring_conflicts, utcnow
+from forum.events.cursors import apply_batch
 from forum.events.log import LoggedEvent
 from forum.events.models import Event
 from forum.hooks import Hooks, hooks_of
@@ -58,19 +57,8 @@ class Dispatcher:
 
     def run_once(self) -> int | None:
         """Queue the deliveries of one batch of events; None when the log has nothing new."""
-        with Session(self.engine) as session:
-            after = read_cursor(session, NAME)
-            events = log.pending(session, after, self.batch_size)
-        if not events:
-            return None
-        with Session(self.engine) as session:
-            session.connection(execution_options={WRITE_OPTION: True})
-            if read_cursor(session, NAME, lock=True) != after:
-                return None  # another dispatcher took this batch
-            queued = self._queue(session, events)
-            move_cursor(session, NAME, events[-1].id)
-            session.commit()
-        return queued
+        done = apply_batch(self.engine, NAME, self.batch_size, self._queue)
+        return None if done is None else done[1]
 
     def run_until_idle(self) -> int:
         """Dispatch until the log is drained; how many deliveries were queued."""

@@ -19,9 +19,10 @@ from forum.companies.models import Company
 from forum.database import utcnow, write_transaction
 from forum.errors import Conflict, Invalid, NotFound
 from forum.events import log
+from forum.events import types as events
 from forum.events.log import record
 from forum.extensions import db
-from forum.hooks import EventType, hooks_of
+from forum.hooks import hooks_of
 from forum.threads.urls import path_for
 from forum.webhooks import signing
 from forum.webhooks.addresses import check_url
@@ -35,19 +36,6 @@ from forum.webhooks.models import (
 )
 from forum.webhooks.payloads import absolute, envelope
 
-ENDPOINT_SAVED = "webhook.saved"
-ENDPOINT_SWITCHED = "webhook.switched"
-ENDPOINT_DELETED = "webhook.deleted"
-SECRET_ROLLED = "webhook.secret_rolled"  # noqa: S105 (an event name)
-TEST_SENT = "webhook.test_sent"
-DELIVERY_RESENT = "webhook.resent"
-EVENT_TYPES = [EventType(name, label, staff_action=True) for name, label in (
-    (ENDPOINT_SAVED, "saved a webhook"),
-    (ENDPOINT_SWITCHED, "enabled or disabled a webhook"),
-    (ENDPOINT_DELETED, "deleted a webhook"),
-    (SECRET_ROLLED, "rolled a webhook's signing secret"),
-    (TEST_SENT, "sent a webhook a test event"),
-    (DELIVERY_RESENT, "resent a webhook delivery"))]
 MAX_ENDPOINTS = 20
 MAX_DESCRIPTION = 200
 RECENT_DELIVERIES = 25
@@ -91,7 +79,7 @@ def add_endpoint(actor: User, company: Company, *, url: str | None, description:
             after_event_id=log.newest_id(db.session()), created_by_id=actor.id,
             created_at=utcnow())
         db.session.add(endpoint)
-        record(ENDPOINT_SAVED, actor, endpoint, company, _described(endpoint))
+        record(events.WEBHOOK_SAVED, actor, endpoint, company, _described(endpoint))
     return endpoint
 
 
@@ -102,7 +90,7 @@ def update_endpoint(actor: User, endpoint: WebhookEndpoint, *, url: str | None,
     url, description, chosen = _checked(url, description, event_types)
     with write_transaction():
         endpoint.url, endpoint.description, endpoint.event_types = url, description, chosen
-        record(ENDPOINT_SAVED, actor, endpoint, endpoint.company, _described(endpoint))
+        record(events.WEBHOOK_SAVED, actor, endpoint, endpoint.company, _described(endpoint))
     return endpoint
 
 
@@ -113,7 +101,7 @@ def switch_endpoint(actor: User, endpoint: WebhookEndpoint, enabled: bool) -> We
         endpoint.enabled, endpoint.disabled_reason = enabled, ""
         if enabled:
             endpoint.failing_since = None
-        record(ENDPOINT_SWITCHED, actor, endpoint, endpoint.company,
+        record(events.WEBHOOK_SWITCHED, actor, endpoint, endpoint.company,
                {**_described(endpoint), "enabled": enabled})
     return endpoint
 
@@ -122,7 +110,8 @@ def delete_endpoint(actor: User, endpoint: WebhookEndpoint) -> None:
     """Delete an endpoint and its deliveries (the audit log keeps that it existed)."""
     policy.require(actor, policy.Action.MANAGE_WEBHOOKS, endpoint.company)
     with write_transaction():
-        record(ENDPOINT_DELETED, actor, endpoint, endpoint.company, _described(endpoint))
+        record(events.WEBHOOK_DELETED, actor, endpoint, endpoint.company,
+               _described(endpoint))
         db.session.execute(delete(WebhookDelivery).where(
             WebhookDelivery.endpoint_id == endpoint.id))
         db.session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint.id)
@@ -134,7 +123,8 @@ def roll_secret(actor: User, endpoint: WebhookEndpoint) -> WebhookEndpoint:
     policy.require(actor, policy.Action.MANAGE_WEBHOOKS, endpoint.company)
     with write_transaction():
         endpoint.secret = signing.new_secret()
-        record(SECRET_ROLLED, actor, endpoint, endpoint.company, _described(endpoint))
+        record(events.WEBHOOK_SECRET_ROLLED, actor, endpoint, endpoint.company,
+               _described(endpoint))
     return endpoint
 
 
@@ -156,7 +146,7 @@ def send_test(actor: User, endpoint: WebhookEndpoint, now: datetime | None = Non
         delivery_id = db.session.scalar(insert(WebhookDelivery).values(
             delivery_row(endpoint.id, None, TEST_EVENT, body, message_id, now))
             .returning(WebhookDelivery.id))
-        record(TEST_SENT, actor, endpoint, endpoint.company, _described(endpoint))
+        record(events.WEBHOOK_TEST_SENT, actor, endpoint, endpoint.company, _described(endpoint))
     delivery = db.session.get(WebhookDelivery, delivery_id)
     assert delivery is not None
     return delivery
@@ -176,7 +166,7 @@ def resend(actor: User, endpoint: WebhookEndpoint, delivery_id: int) -> WebhookD
         db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery.id)
                            .values(status=PENDING, attempts=0, next_attempt_at=utcnow(),
                                    claimed_until=None))
-        record(DELIVERY_RESENT, actor, endpoint, endpoint.company,
+        record(events.WEBHOOK_RESENT, actor, endpoint, endpoint.company,
                {**_described(endpoint), "delivery": delivery.message_id})
     db.session.refresh(delivery)
     return delivery

@@ -127,9 +127,9 @@ def resend(slug: str, endpoint_id: int, delivery_id: int) -> ResponseReturnValue
 
 
 def configure_webhooks(app: Flask) -> None:
-    """Its event types, pages and link, and its thread under the development server."""
+    """Forum's webhook events, its pages and link, and its thread under the development
+    server."""
     hooks = hooks_of(app)
-    hooks.add_event_types(services.EVENT_TYPES)
     hooks.add_webhook_events(FORUM_WEBHOOK_EVENTS)
     hooks.add_blueprint(bp)
     hooks.add_nav_link("manage", NavLink("Webhooks", "webhooks.webhooks", 60, ("webhooks.",),

@@ -31,6 +31,7 @@ from forum.moderation.queries import get_review
 from forum.routing import CLEAN_THEIR_OWN_QUERY, MAX_ID, NUL_MESSAGE
 from forum.threads.models import Thread
 from forum.threads.posting import MAX_BODY
+from forum.webhooks import services as webhooks
 from ideas import priority, votes
 from ideas import services as ideas
 from tests.conftest import AuthActions
@@ -57,7 +58,7 @@ FIELD_NAMES = ("body", "title", "login", "password", "username", "email", "post_
                "slug", "role", "days", "reason", "next", "tagline", "description", "website",
                "logo_url", "owner", "position", "official", "remember", "action",
                "current_password", "new_password", "customer", "label", "direction",
-               "threshold")
+               "threshold", "url", "event_types", "enabled")
 
 # Rules that end the session they run in go last, so the others still run signed in
 # (claiming an invited account signs in as its owner).
@@ -113,6 +114,9 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
                                    website="https://hooli.example",
                                    work_email="a@hooli.example")
     guest = privacy.invite_guest(admin, company, username=make_user("guesty").username)
+    endpoint = webhooks.add_endpoint(admin, company, url="http://127.0.0.1:9/hooks",
+                                     description="", event_types=["post.created"])
+    delivery = webhooks.send_test(admin, endpoint)
     run_indexer()  # search answers 503 while it has no index; that is not what we test
     real = {
         "slug": company.slug, "thread_id": str(thread.id), "thread_slug": thread.slug,
@@ -124,7 +128,8 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
         "decision": "hide", "ban_id": str(ban.id), "word_id": str(word.id),
         "claim_token": tokens.sign(tokens.CLAIM_ACCOUNT, [invited.id, "invitee@example.com"]),
         "key": "planned", "appeal_id": str(appeal.id), "request_id": str(asked.id),
-        "guest_id": str(guest.guest.id),
+        "guest_id": str(guest.guest.id), "endpoint_id": str(endpoint.id),
+        "delivery_id": str(delivery.id),
     }
     return World(customer, admin, real, idea.thread)
 
