@@ -248,3 +248,34 @@ def test_the_payload_is_stored_as_sent(acme, receiver, make_idea, deliver):
     [delivery] = deliveries()
     assert receiver.requests[0].body.decode() == delivery.payload
     assert json.loads(delivery.payload)["id"] == delivery.message_id
+
+
+def test_an_endpoint_that_only_fails_is_disabled_and_sent_nothing_more(
+        app, acme, receiver, make_idea, deliver):
+    app.config["WEBHOOK_RETRY_SCHEDULE"] = []  # one attempt each, then failed
+    app.config["WEBHOOK_DISABLE_AFTER_HOURS"] = 0  # failing since its first failure
+    endpoint = hook(acme, receiver.url, "idea.proposed")
+    receiver.answers.extend([500])
+    make_idea(acme)
+    deliver()
+    [delivery] = deliveries()
+    endpoint = db.session.get(type(endpoint), endpoint.id)
+    assert delivery.status == FAILED and not endpoint.enabled
+    assert "disabled" in endpoint.disabled_reason
+    make_idea(acme)
+    deliver()
+    assert len(receiver.requests) == 1 and len(deliveries()) == 1
+
+
+def test_the_worker_thread_dispatches_and_sends(app, acme, receiver, make_idea):
+    app.config["WEBHOOK_POLL_INTERVAL"] = 0.05
+    endpoint = hook(acme, receiver.url, "idea.proposed")
+    make_idea(acme)
+    db.session.commit()
+    runtime = get_webhook_runtime(app)
+    assert runtime.start()
+    try:
+        assert receiver.arrived.wait(10)
+    finally:
+        runtime.stop()
+    assert verify(endpoint.secret, receiver.requests[0])
