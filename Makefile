@@ -27,7 +27,8 @@ run: install instance/secret_key
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty
 	@echo "Cocreate is starting on http://$(HOST):$(PORT)"
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	WEBHOOK_ALLOW_PRIVATE_ADDRESSES=$${WEBHOOK_ALLOW_PRIVATE_ADDRESSES:-1} \
+		$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## test: install what the tests need and run the whole suite
 test: install

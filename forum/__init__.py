@@ -47,6 +47,7 @@ from forum.templating import configure_templates
 from forum.threads.staff_views import bp as thread_staff_bp
 from forum.threads.views import bp as threads_bp
 from forum.web import configure_web
+from forum.webhooks.views import configure_webhooks
 
 __all__ = ["create_app"]
 
@@ -68,6 +69,7 @@ def create_app(config: Any = None, plugins: Sequence[Plugin] = ()) -> Flask:
     configure_extensions(app)
     configure_routing(app)
     configure_forum_hooks(hooks)
+    configure_webhooks(app)
     for plugin in plugins:
         plugin(app)
     configure_blueprints(app, hooks)

@@ -19,6 +19,7 @@ from forum.mail.runtime import get_mail_runtime
 from forum.notifications.runtime import get_notifier_runtime
 from forum.search.cli import search_cli
 from forum.search.cli import worker as search_worker
+from forum.webhooks.runtime import get_webhook_runtime
 
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data for trying Cocreate out.")
@@ -63,18 +64,22 @@ def load_demo(if_empty: bool) -> None:
 @click.option("--once", is_flag=True, help="Apply what is pending, then exit.")
 @click.pass_context
 def worker(context: click.Context, once: bool) -> None:
-    """Run every reader of the event log (notifier, search indexer) and the mail sender
-    beside gunicorn."""
-    notifier, mailer = get_notifier_runtime(), get_mail_runtime()
+    """Run every reader of the event log (notifier, webhook dispatcher, search indexer),
+    the mail sender and the webhook sender beside gunicorn."""
+    notifier, mailer, webhooks = get_notifier_runtime(), get_mail_runtime(), \
+        get_webhook_runtime()
     if once:
         notifier.notifier().run_until_idle()
         mailer.mailer().run_until_idle()
+        webhooks.run_until_idle()
     else:
         notifier.start()
         mailer.start()
+        webhooks.start()
     context.invoke(search_worker, once=once)
     notifier.stop()
     mailer.stop()
+    webhooks.stop()
 
 
 def register_commands(app: Flask) -> None:

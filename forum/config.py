@@ -77,6 +77,21 @@ class Config:
         self.MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "12"))
         # A mail claimed by a sender that died is sent by another after this long.
         self.MAIL_LEASE_SECONDS = float(os.environ.get("MAIL_LEASE_SECONDS", "600"))
+        # Webhooks (forum/webhooks/): a thread like NOTIFIER_THREAD, its pool of senders,
+        # their timeouts, the retry schedule (seconds after each failure) and the lease
+        # a sender holds a delivery for. Private and loopback addresses are refused in
+        # production (no server-side request forgery); development may allow them.
+        self.WEBHOOK_THREAD = _optional_bool("WEBHOOK_THREAD")
+        self.WEBHOOK_POLL_INTERVAL = float(os.environ.get("WEBHOOK_POLL_INTERVAL", "1"))
+        self.WEBHOOK_WORKERS = int(os.environ.get("WEBHOOK_WORKERS", "4"))
+        self.WEBHOOK_CONNECT_TIMEOUT = float(os.environ.get("WEBHOOK_CONNECT_TIMEOUT", "3"))
+        self.WEBHOOK_READ_TIMEOUT = float(os.environ.get("WEBHOOK_READ_TIMEOUT", "10"))
+        self.WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "120"))
+        self.WEBHOOK_RETRY_SCHEDULE = [float(seconds) for seconds in os.environ.get(
+            "WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000").split(",")]
+        self.WEBHOOK_DISABLE_AFTER_HOURS = float(
+            os.environ.get("WEBHOOK_DISABLE_AFTER_HOURS", "120"))
+        self.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = _bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
         self.CONFIRM_EMAIL_HOURS = float(os.environ.get("CONFIRM_EMAIL_HOURS", "72"))
         self.RESET_PASSWORD_HOURS = float(os.environ.get("RESET_PASSWORD_HOURS", "1"))
         # An invitation waits for someone who may not read it at once (30 days).
@@ -172,6 +187,9 @@ class TestConfig(Config):
         self.SEARCH_INDEXER_THREAD = False  # tests run the indexer when they mean to
         self.NOTIFIER_THREAD = False  # and the notifier
         self.MAIL_THREAD = False  # and the mail sender
+        self.WEBHOOK_THREAD = False  # and the webhook sender
+        self.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True  # receivers listen on loopback
+        self.WEBHOOK_READ_TIMEOUT = 2.0
         self.BASE_URL = "http://localhost"
         # scrypt took about half of the suite's time; tests check behaviour, not strength.
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"  # noqa: S105 (a method, not a secret)

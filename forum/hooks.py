@@ -109,6 +109,13 @@ class CompanyFile:
     rows: CompanyRows
 
 
+class WebhookData(Protocol):
+    """Webhooks: an event's `data`, as the company's staff may see it (no email address),
+    or None to send nothing (what it is about is hidden by now)."""
+
+    def __call__(self, session: Session, event: Any, /) -> Mapping[str, Any] | None: ...
+
+
 Plugin = Callable[[Flask], None]
 
 
@@ -180,6 +187,15 @@ class MailKind:
     default: str  # "now", "daily" or "off"
 
 
+@dataclass(frozen=True)
+class WebhookEvent:
+    """Webhooks: an event type owners may choose to hear of, named as in the event log."""
+
+    event_type: str
+    label: str  # the settings page's checkbox: "An idea is proposed"
+    data: WebhookData
+
+
 @dataclass
 class Hooks:
     """Everything registered with one app: read by forum, written by forum and plug-ins."""
@@ -200,6 +216,7 @@ class Hooks:
     notification_reasons: dict[str, str] = field(default_factory=dict)
     personal_files: list[PersonalFile] = field(default_factory=list)
     company_files: list[CompanyFile] = field(default_factory=list)
+    webhook_events: dict[str, WebhookEvent] = field(default_factory=dict)
 
     def add_blueprint(self, blueprint: Blueprint) -> None:
         """Blueprints: pages a plug-in serves; the factory registers them after forum's."""
@@ -285,6 +302,14 @@ class Hooks:
     def add_company_file(self, file: CompanyFile) -> None:
         """Company export: a CSV file of the company's data, in registration order."""
         self.company_files.append(file)
+    def add_webhook_events(self, kinds: Iterable[WebhookEvent]) -> None:
+        """Webhooks: event types sent to the endpoints that chose them, in this order."""
+        for kind in kinds:
+            if kind.event_type not in self.event_types:
+                raise ValueError(f"webhook for an unknown event type: {kind.event_type}")
+            if kind.event_type in self.webhook_events:
+                raise ValueError(f"webhook event registered twice: {kind.event_type}")
+            self.webhook_events[kind.event_type] = kind
 
     def nav(self, area: NavArea) -> list[NavLink]:
         """The links of one navigation area, in order."""

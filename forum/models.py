@@ -12,6 +12,7 @@ from forum.moderation.models import CompanyBan, Flag, ModerationAction, Review, 
 from forum.notifications.models import EventCursor, Notification, Subscription
 from forum.pagecache.models import ContentVersion
 from forum.threads.models import Category, Mention, Post, Revision, Thread, ThreadLink
+from forum.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken",
@@ -19,5 +20,5 @@ __all__ = [
     "EventCursor", "Flag", "Identity", "MailPreference",
     "Membership", "Mention", "ModerationAction", "Notification", "OutgoingMail", "Post",
     "Review", "Revision", "Role", "Subscription", "Thread", "ThreadLink", "User",
-    "UserSession", "WatchedWord",
+    "UserSession", "WatchedWord", "WebhookDelivery", "WebhookEndpoint",
 ]

@@ -92,6 +92,7 @@ class Action(StrEnum):
     DELETE_ACCOUNT = "delete_account"
     EXPORT_COMPANY = "export_company"
     MANAGE_API_TOKENS = "manage_api_tokens"
+    MANAGE_WEBHOOKS = "manage_webhooks"
 
 
 @dataclass(frozen=True)
@@ -517,4 +518,6 @@ FORUM_RULES: dict[str, Rule] = {
     # A company token acts as the owner who made it, so only owners make them.
     Action.MANAGE_API_TOKENS: _company_rule("Only the company's owners manage its API tokens.",
                                             OWNERS),
+    Action.MANAGE_WEBHOOKS: _company_rule("Only the company's owners manage its webhooks.",
+                                          OWNERS),
 }

@@ -16,10 +16,12 @@ from ideas.models import Status
 from ideas.notifications import IDEA_MAIL_KINDS, IDEA_NOTIFICATIONS
 from ideas.policy import IdeaAction
 from ideas.views import bp
+from ideas.webhooks import IDEA_WEBHOOK_EVENTS
 
 
 def init_app(app: Flask) -> None:
-    """Register ideas' pages, rules, search fields, profile section, demo, links and events."""
+    """Register ideas' pages, rules, search fields, profile section, demo, links, events
+    and the events webhooks may send."""
     hooks = hooks_of(app)
     hooks.add_blueprint(bp)
     hooks.add_blueprint(api.bp)
@@ -58,3 +60,4 @@ def init_app(app: Flask) -> None:
         hooks.add_personal_file(personal_file)
     for company_file in data_export.COMPANY_FILES:
         hooks.add_company_file(company_file)
+    hooks.add_webhook_events(IDEA_WEBHOOK_EVENTS)

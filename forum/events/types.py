@@ -60,6 +60,12 @@ GUEST_ADDED = "company.guest_added"
 GUEST_REMOVED = "company.guest_removed"
 API_TOKEN_CREATED = "company.api_token_created"  # noqa: S105 (an event name)
 API_TOKEN_REVOKED = "company.api_token_revoked"  # noqa: S105 (an event name)
+WEBHOOK_SAVED = "webhook.saved"
+WEBHOOK_SWITCHED = "webhook.switched"
+WEBHOOK_DELETED = "webhook.deleted"
+WEBHOOK_SECRET_ROLLED = "webhook.secret_rolled"  # noqa: S105 (an event name)
+WEBHOOK_TEST_SENT = "webhook.test_sent"
+WEBHOOK_RESENT = "webhook.resent"
 
 _LABELS: Mapping[str, str] = {
     THREAD_STARTED: "started a thread",
@@ -114,6 +120,12 @@ _LABELS: Mapping[str, str] = {
     GUEST_REMOVED: "took a guest out of a private space",
     API_TOKEN_CREATED: "made an API token for a company",
     API_TOKEN_REVOKED: "revoked an API token of a company",
+    WEBHOOK_SAVED: "saved a webhook",
+    WEBHOOK_SWITCHED: "enabled or disabled a webhook",
+    WEBHOOK_DELETED: "deleted a webhook",
+    WEBHOOK_SECRET_ROLLED: "rolled a webhook's signing secret",
+    WEBHOOK_TEST_SENT: "sent a webhook a test event",
+    WEBHOOK_RESENT: "resent a webhook delivery",
 }
 
 # Changes that show on pages everywhere (a person's name next to their posts, a company's
@@ -133,6 +145,8 @@ STAFF_ACTIONS = frozenset({
     CATEGORY_DELETED, COMPANY_CREATED, COMPANY_UPDATED, STAFF_ROLE_SET, STAFF_REMOVED,
     USER_SUSPENDED, USER_UNSUSPENDED, USER_INVITED, COMPANY_PRIVACY_SET, GUEST_ADDED,
     GUEST_REMOVED, COMPANY_EXPORTED, API_TOKEN_CREATED, API_TOKEN_REVOKED,
+    WEBHOOK_SAVED, WEBHOOK_SWITCHED, WEBHOOK_DELETED, WEBHOOK_SECRET_ROLLED,
+    WEBHOOK_TEST_SENT, WEBHOOK_RESENT,
 })
 
 FORUM_EVENT_TYPES = [EventType(name, label, name in STAFF_ACTIONS)

@@ -19,18 +19,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from flask import Flask
-from sqlalchemy import Engine, and_, select, update
+from sqlalchemy import Engine, and_, select
 from sqlalchemy.orm import Session
 
 from forum.accounts.models import User
 from forum.companies.access import inside_space
 from forum.companies.models import Company
-from forum.database import WRITE_OPTION, insert_ignoring_conflicts, utcnow
-from forum.events import log
+from forum.database import insert_ignoring_conflicts, utcnow
+from forum.events.cursors import apply_batch
 from forum.events.log import LoggedEvent
 from forum.hooks import Hooks, NotificationText, hooks_of
 from forum.mail.queue import queue_notification_mail
-from forum.notifications.models import THREAD, EventCursor, Notification, Subscription
+from forum.notifications.models import THREAD, Notification, Subscription
 from forum.threads.models import Mention, Post, Thread
 
 NAME = "notifier"
@@ -61,23 +61,19 @@ class Notifier:
 
     def run_once(self) -> Batch | None:
         """Notify for one batch of events; None when the log has nothing new."""
-        with Session(self.engine) as session:
-            after = _cursor(session)
-            events = log.pending(session, after, self.batch_size)
-        if not events:
+        done = apply_batch(self.engine, NAME, self.batch_size, self._apply_batch)
+        if done is None:
             return None
-        with Session(self.engine) as session:
-            session.connection(execution_options={WRITE_OPTION: True})
-            if _cursor(session, lock=True) != after:
-                return None  # another notifier took this batch
-            written = mails = 0
-            private: dict[int, bool] = {}  # company id -> is private, for this batch
-            for event in events:
-                told, mailed = self._apply(session, event, private)
-                written, mails = written + told, mails + mailed
-            _move_cursor(session, events[-1].id)
-            session.commit()
+        events, (written, mails) = done
         return Batch(events[0].id, events[-1].id, written, mails)
+
+    def _apply_batch(self, session: Session, events: Sequence[LoggedEvent]) -> tuple[int, int]:
+        written = mails = 0
+        private: dict[int, bool] = {}  # company id -> is private, for this batch
+        for event in events:
+            told, mailed = self._apply(session, event, private)
+            written, mails = written + told, mails + mailed
+        return written, mails
 
     def run_until_idle(self) -> int:
         """Apply batches until the log is drained; how many notifications were written."""
@@ -120,20 +116,6 @@ def mail_kind(text: NotificationText, event: LoggedEvent, reason: str) -> str:
     if event.type == "post.created" and event.data.get("official"):
         return ANSWERS
     return text.mail_kind
-
-
-def _cursor(session: Session, lock: bool = False) -> int:
-    statement = select(EventCursor.last_event_id).where(EventCursor.name == NAME)
-    if lock and session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update()
-    return int(session.scalar(statement) or 0)
-
-
-def _move_cursor(session: Session, last_id: int) -> None:
-    moved = session.execute(update(EventCursor).where(EventCursor.name == NAME)
-                            .values(last_event_id=last_id))
-    if moved.rowcount == 0:
-        session.add(EventCursor(name=NAME, last_event_id=last_id))
 
 
 def _follow(session: Session, user_id: int, target_type: str, target_id: int) -> None:

@@ -32,6 +32,7 @@ from forum.moderation.queries import get_review
 from forum.routing import CLEAN_THEIR_OWN_QUERY, MAX_ID, NUL_MESSAGE
 from forum.threads.models import Thread
 from forum.threads.posting import MAX_BODY
+from forum.webhooks import services as webhooks
 from ideas import priority, votes
 from ideas import services as ideas
 from tests.conftest import AuthActions
@@ -58,7 +59,7 @@ FIELD_NAMES = ("body", "title", "login", "password", "username", "email", "post_
                "slug", "role", "days", "reason", "next", "tagline", "description", "website",
                "logo_url", "owner", "position", "official", "remember", "action",
                "current_password", "new_password", "customer", "label", "direction",
-               "threshold")
+               "threshold", "url", "event_types", "enabled")
 
 # Rules that end the session they run in go last, so the others still run signed in
 # (claiming an invited account signs in as its owner).
@@ -114,6 +115,9 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
                                    website="https://hooli.example",
                                    work_email="a@hooli.example")
     guest = privacy.invite_guest(admin, company, username=make_user("guesty").username)
+    endpoint = webhooks.add_endpoint(admin, company, url="http://127.0.0.1:9/hooks",
+                                     description="", event_types=["post.created"])
+    delivery = webhooks.send_test(admin, endpoint)
     run_indexer()  # search answers 503 while it has no index; that is not what we test
     real = {
         "slug": company.slug, "thread_id": str(thread.id), "thread_slug": thread.slug,
@@ -128,6 +132,7 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
         "guest_id": str(guest.guest.id), "idea_id": str(idea.thread_id),
         "identity_id": "1",  # none, and no provider configured: the routes answer 404
         "token_id": str(create_company_token(admin, company, "sync", ["read"]).token.id),
+        "endpoint_id": str(endpoint.id), "delivery_id": str(delivery.id),
     }
     return World(customer, admin, real, idea.thread)
 

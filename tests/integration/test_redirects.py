@@ -29,6 +29,7 @@ from forum.mail import tokens
 from forum.moderation import reviews, watched
 from forum.moderation.flags import flag_post
 from forum.moderation.queries import get_review
+from forum.webhooks import services as webhooks
 from ideas import priority
 from ideas.services import create_tag
 from ideas.votes import record_vote_on_behalf
@@ -69,6 +70,8 @@ class World:
     request_id: int  # a company request waiting for a site admin
     guest_id: int  # a guest of the (public) company
     api_token_id: int  # a company API token, to revoke
+    endpoint_id: int  # a webhook of the company, with a test delivery to resend
+    delivery_id: int
     tokens: dict[str, str]  # a real signed link for each route that takes one
 
 
@@ -98,6 +101,9 @@ def world(app, admin, make_user, make_company, make_category, make_thread, make_
                                 website="https://initech.example",
                                 work_email="spare@initech.example")
     confirm_link = tokens.sign(tokens.COMPANY_REQUEST, [unconfirmed.id, unconfirmed.work_email])
+    endpoint = webhooks.add_endpoint(admin, company, url="http://127.0.0.1:9/hooks",
+                                     description="", event_types=["post.created"])
+    delivery = webhooks.send_test(admin, endpoint)
     waiting = ask_for_space(make_user("asker"), name="Hooli", slug="hooli",
                             website="https://hooli.example", work_email="a@hooli.example")
     confirm_work_email(tokens.sign(tokens.COMPANY_REQUEST, [waiting.id, waiting.work_email]))
@@ -114,6 +120,7 @@ def world(app, admin, make_user, make_company, make_category, make_thread, make_
         request_id=waiting.id,
         guest_id=invite_guest(admin, company, username=make_user("guesty").username).guest.id,
         api_token_id=create_company_token(admin, company, "sync", ["read"]).token.id,
+        endpoint_id=endpoint.id, delivery_id=delivery.id,
         tokens={
             "companies.confirm_request": confirm_link,
             "mail.unsubscribe_now": tokens.sign(tokens.UNSUBSCRIBE, [spare.id, "replies"]),
@@ -214,6 +221,14 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
                             "note": "Reported by mail."}],
         "watched_words.words": [{"phrase": "spam {n}", "action": "block"}],
         "watched_words.remove": [{}],
+        "webhooks.webhooks": [{"url": "http://127.0.0.1:9/hooks/{n}",
+                               "event_types": "idea.proposed"}],
+        "webhooks.endpoint": [{"url": "http://127.0.0.1:9/hooks", "event_types": "vote.cast"}],
+        "webhooks.switch": [{"enabled": "off"}, {"enabled": "on"}],
+        "webhooks.roll_secret": [{}],
+        "webhooks.send_test": [{}],
+        "webhooks.resend": [{}],
+        "webhooks.delete": [{}],
         "notifications.read_all": [{}],
         "notifications.follow_company": [{"state": "following"}],
         "notifications.follow_thread": [{"state": "following"}, {"state": "muted"}],
@@ -261,6 +276,7 @@ def filled_paths(rule: Rule, world: World) -> list[str]:
              "request_id": [world.request_id], "guest_id": [world.guest_id],
              "identity_id": [1],
              "token_id": [world.api_token_id],
+             "endpoint_id": [world.endpoint_id], "delivery_id": [world.delivery_id],
              "token": [world.tokens.get(rule.endpoint, "")],
              # Removed once (then a 404): the others change a status that stays.
              "key": ["under_review" if rule.endpoint == "ideas.statuses.remove_status"

@@ -44,7 +44,8 @@ def test_an_app_without_plugins_has_no_ideas() -> None:
                                                              "Moderation log"]
     assert [link.label for link in hooks.nav("manage")] == [
         "Overview", "Settings", "Staff", "Privacy", "Categories", "Moderation", "Bans",
-        "Watched words", "Appeals", "Export", "API tokens"]
+        "Watched words", "Appeals", "Export", "API tokens", "Webhooks"]
+    assert list(hooks.webhook_events) == ["post.created"]
     assert len(hooks.manage_sections) == 1  # the review queue's count
     assert {"post.flagged", "post.restored", "post.flags_dismissed"} <= set(hooks.event_types)
     assert hooks.notifications["post.restored"].mail_kind == "moderation"
@@ -76,6 +77,9 @@ def test_ideas_registers_everything_it_adds_once() -> None:
         "status.created", "status.renamed", "status.moved", "status.removed",
         "vote.cast", "vote.retracted", "vote.recorded"}
     assert len(hooks.manage_sections) - len(hooks_of(build()).manage_sections) == 1
+    assert list(hooks.webhook_events) == ["post.created", "idea.proposed",
+                                          "idea.status_changed", "idea.merged", "vote.cast",
+                                          "changelog.published"]
     # After forum's, on the preferences page.
     assert list(hooks.mail_kinds)[-2:] == ["recorded", "status"]
     assert hooks.notification_reasons["voted"] == "You voted for this idea."

@@ -224,6 +224,8 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
                             "Only the company's owners export its data.", SAME),
     Action.MANAGE_API_TOKENS: (HOME, {"owner", "admin"},
                                "Only the company's owners manage its API tokens.", SAME),
+    Action.MANAGE_WEBHOOKS: (HOME, {"owner", "admin"},
+                             "Only the company's owners manage its webhooks.", SAME),
     IdeaAction.PROPOSE: (HOME, ACTIVE, "", "Sign in to propose an idea."),
     IdeaAction.VOTE: (idea(), ACTIVE, "", "Sign in to vote."),
     IdeaAction.RETRACT_VOTE: (idea(), ACTIVE, "", "Sign in to change your vote."),
@@ -361,6 +363,8 @@ SPECIAL_CASES = [
      "Only the company's owners export its data."),
     (Action.MANAGE_API_TOKENS, OTHER, {"admin", "owner_elsewhere"},
      "Only the company's owners manage its API tokens."),
+    (Action.MANAGE_WEBHOOKS, OTHER, {"admin", "owner_elsewhere"},
+     "Only the company's owners manage its webhooks."),
     (IdeaAction.VOTE, idea(status="shipped"), set(), "Voting is closed: this idea is shipped."),
     (IdeaAction.VOTE, idea(status="declined"), set(), "Voting is closed: this idea is declined."),
     (IdeaAction.VOTE, idea(merged=True), set(),
@@ -457,7 +461,8 @@ def test_staff_cannot_act_on_another_companys_ideas(actor: str, action: str) -> 
 @pytest.mark.parametrize("action", [Action.EDIT_COMPANY, Action.MANAGE_STAFF,
                                     Action.VIEW_MANAGE, Action.MANAGE_CATEGORIES,
                                     Action.POST_OFFICIAL, Action.BYPASS_POSTING_LIMITS,
-                                    Action.MODERATE, IdeaAction.MANAGE_TAGS,
+                                    Action.MODERATE, Action.MANAGE_WEBHOOKS,
+                                    IdeaAction.MANAGE_TAGS,
                                     IdeaAction.MANAGE_STATUSES])
 @pytest.mark.parametrize("actor", ["team", "moderator", "owner"])
 def test_staff_have_no_power_at_another_company(actor: str, action: str) -> None:
