@@ -44,7 +44,7 @@ def test_an_app_without_plugins_has_no_ideas() -> None:
                                                              "Moderation log"]
     assert [link.label for link in hooks.nav("manage")] == [
         "Overview", "Settings", "Staff", "Privacy", "Categories", "Moderation", "Bans",
-        "Watched words", "Appeals", "Export", "API tokens", "Webhooks"]
+        "Watched words", "Appeals", "API tokens", "Export", "Webhooks"]
     assert list(hooks.webhook_events) == ["post.created"]
     assert len(hooks.manage_sections) == 1  # the review queue's count
     assert {"post.flagged", "post.restored", "post.flags_dismissed"} <= set(hooks.event_types)
