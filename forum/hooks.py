@@ -163,6 +163,7 @@ class Hooks:
     notifications: dict[str, NotificationText] = field(default_factory=dict)
     mail_kinds: dict[str, MailKind] = field(default_factory=dict)
     notification_reasons: dict[str, str] = field(default_factory=dict)
+    upload_limits: dict[str, str] = field(default_factory=dict)
 
     def add_blueprint(self, blueprint: Blueprint) -> None:
         """Blueprints: pages a plug-in serves; the factory registers them after forum's."""
@@ -240,6 +241,11 @@ class Hooks:
         if clash:
             raise ValueError(f"notification reasons registered twice: {sorted(clash)}")
         self.notification_reasons.update(reasons)
+
+    def add_upload_limit(self, endpoint: str, setting: str) -> None:
+        """An endpoint taking uploads larger than MAX_CONTENT_LENGTH: the config setting
+        (bytes) its requests are read under instead, plus room for the other fields."""
+        self.upload_limits[endpoint] = setting
 
     def nav(self, area: NavArea) -> list[NavLink]:
         """The links of one navigation area, in order."""

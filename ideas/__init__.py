@@ -12,6 +12,7 @@ from forum.hooks import NavLink, hooks_of
 from forum.threads.models import Kind
 from ideas import changelog, demo, policy, queries, search_fields, triage
 from ideas.events import IDEA_EVENT_TYPES
+from ideas.importing.cli import import_cli
 from ideas.models import Status
 from ideas.notifications import IDEA_MAIL_KINDS, IDEA_NOTIFICATIONS
 from ideas.policy import IdeaAction
@@ -47,9 +48,14 @@ def init_app(app: Flask) -> None:
     hooks.add_nav_link("manage", NavLink("Statuses", "ideas.statuses.manage_statuses", 35,
                                          ("ideas.statuses.",),
                                          action=IdeaAction.MANAGE_STATUSES))
+    hooks.add_nav_link("manage", NavLink("Import", "ideas.importing.upload", 60,
+                                         ("ideas.importing.",),
+                                         action=IdeaAction.IMPORT_IDEAS))
     hooks.add_manage_section(triage.manage_section, IdeaAction.TRIAGE)
     hooks.add_event_types(IDEA_EVENT_TYPES)
     hooks.add_mail_kinds(IDEA_MAIL_KINDS)
     hooks.add_notification_reasons({"voted": "You voted for this idea.",
                                     "recorded": "The company recorded your vote for this idea."})
     hooks.add_notifications(IDEA_NOTIFICATIONS)
+    hooks.add_upload_limit("ideas.importing.upload", "IMPORT_MAX_BYTES")
+    app.cli.add_command(import_cli)
