@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 from flask import current_app
@@ -21,12 +22,14 @@ def max_bytes() -> int:
 
 
 def preview(actor: User, company: Company, data: bytes, comments: bytes | None = None,
-            format: str = "auto") -> Plan:
+            format: str = "auto", limit: int | None = None) -> Plan:
     """What importing the upload would create, and every row that is wrong; writes
-    nothing. A file that cannot be read at all (not UTF-8, wrong columns) is Invalid."""
+    nothing. A file that cannot be read at all (not UTF-8, wrong columns) is Invalid.
+    `limit`: the most bytes taken (the web page's IMPORT_MAX_BYTES; none from a shell)."""
     policy.require(actor, IdeaAction.IMPORT_IDEAS, company)
-    limit = max_bytes()
-    if len(data) + len(comments or b"") > limit:
+    if limit is None:
+        limit = sys.maxsize
+    elif len(data) + len(comments or b"") > limit:
         raise Invalid(f"The upload is larger than {limit:,} bytes: split it into "
                       "several imports.", field="file")
     ideas, comments = reading.unpack(data, comments, limit)
@@ -36,5 +39,6 @@ def preview(actor: User, company: Company, data: bytes, comments: bytes | None =
 def import_file(actor: User, company: Company, data: bytes, comments: bytes | None = None,
                 format: str = "auto",
                 progress: Callable[[int], object] = lambda done: None) -> Summary:
-    """Import the upload, all of it, or nothing when any row is wrong."""
+    """Import the file, all of it, or nothing when any row is wrong (no size limit: for
+    the shell and the tests)."""
     return import_plan(actor, preview(actor, company, data, comments, format), progress)

@@ -65,7 +65,8 @@ def upload(slug: str) -> ResponseReturnValue:
     try:
         chosen = str(request.form.get("format") or "auto")
         ideas, comments = _file("file") or b"", _file("comments")
-        plan = services.preview(current_user, company, ideas, comments, chosen)
+        plan = services.preview(current_user, company, ideas, comments, chosen,
+                                services.max_bytes())
     except DomainError as error:
         return _form(company, error.message, 422, chosen)
     token = None
@@ -82,7 +83,8 @@ def confirm(slug: str) -> ResponseReturnValue:
     company = managed_company(current_user, slug, IdeaAction.IMPORT_IDEAS)
     token = str(request.form.get("upload") or "")
     kept = stash.take(token, current_user, company)
-    plan = services.preview(current_user, company, kept.ideas, kept.comments, kept.format)
+    plan = services.preview(current_user, company, kept.ideas, kept.comments, kept.format,
+                            services.max_bytes())
     if not plan.ok:  # the company changed since the preview (a title taken, a status gone)
         return _preview(company, plan, None)
     summary = services.import_plan(current_user, plan)
