@@ -327,7 +327,8 @@ def test_a_private_space_imports_for_its_owner_and_shows_nobody_else(
     assert "Recipe sharing" not in text(client.get("/u/carol"))
 
 
-def test_nobody_is_notified_of_an_import(acme, owner, people, notify, make_user):
+def test_nobody_is_notified_of_an_import(client, auth, acme, owner, people, notify,
+                                         make_user):
     follower = make_user("fan")
     set_following(follower, acme, "following")
     set_following(people["carol"], acme, "following")
@@ -336,6 +337,9 @@ def test_nobody_is_notified_of_an_import(acme, owner, people, notify, make_user)
     assert db.session.scalar(select(func.count()).select_from(OutgoingMail)) == 0
     kinds = db.session.scalars(select(Event.type).where(Event.company_id == acme.id)).all()
     assert kinds.count("ideas.imported") == 1
+    auth.signin("root")  # the audit log says who imported
+    audit = text(client.get("/admin/audit?company=acme&type=ideas.imported"))
+    assert "Imported ideas from a file" in audit and "olive" in audit
 
 
 def test_each_batch_of_a_thousand_costs_a_fixed_number_of_statements(acme, owner):
