@@ -146,6 +146,11 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None
         self.WTF_CSRF_HEADERS = ["X-CSRFToken"]
         self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+        # A company's import from a CSV or zip file (the plug-in's import page) may be
+        # larger; its upload waits for the import under IMPORT_DIR (instance/imports).
+        self.IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1000 * 1000)))
+        self.IMPORT_DIR = os.environ.get("IMPORT_DIR", "")
+        self.IMPORT_KEEP_HOURS = float(os.environ.get("IMPORT_KEEP_HOURS", "24"))
         self.SIGNIN_RATE_LIMIT = os.environ.get("SIGNIN_RATE_LIMIT", "10 per minute;50 per hour")
         self.SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "5 per minute;20 per hour")
         # Asking for mail (a password reset, a confirmation, a new address) per address.

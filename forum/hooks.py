@@ -217,6 +217,7 @@ class Hooks:
     personal_files: list[PersonalFile] = field(default_factory=list)
     company_files: list[CompanyFile] = field(default_factory=list)
     webhook_events: dict[str, WebhookEvent] = field(default_factory=dict)
+    upload_limits: dict[str, str] = field(default_factory=dict)
 
     def add_blueprint(self, blueprint: Blueprint) -> None:
         """Blueprints: pages a plug-in serves; the factory registers them after forum's."""
@@ -302,6 +303,7 @@ class Hooks:
     def add_company_file(self, file: CompanyFile) -> None:
         """Company export: a CSV file of the company's data, in registration order."""
         self.company_files.append(file)
+
     def add_webhook_events(self, kinds: Iterable[WebhookEvent]) -> None:
         """Webhooks: event types sent to the endpoints that chose them, in this order."""
         for kind in kinds:
@@ -310,6 +312,11 @@ class Hooks:
             if kind.event_type in self.webhook_events:
                 raise ValueError(f"webhook event registered twice: {kind.event_type}")
             self.webhook_events[kind.event_type] = kind
+
+    def add_upload_limit(self, endpoint: str, setting: str) -> None:
+        """An endpoint taking uploads larger than MAX_CONTENT_LENGTH: the config setting
+        (bytes) its requests are read under instead, plus room for the other fields."""
+        self.upload_limits[endpoint] = setting
 
     def nav(self, area: NavArea) -> list[NavLink]:
         """The links of one navigation area, in order."""

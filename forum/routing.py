@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BaseConverter, ValidationError
 
+from forum.hooks import hooks_of
 from forum.pagination import MAX_PAGE
 
 __all__ = ["CLEAN_THEIR_OWN_QUERY", "MAX_ID", "NUL_MESSAGE", "IdConverter", "configure_routing",
@@ -77,7 +78,19 @@ def refuse_nul_characters() -> None:
         abort(400, NUL_MESSAGE)
 
 
+UPLOAD_SLACK = 64 * 1024  # an upload form's other fields and its multipart framing
+
+
+def apply_upload_limit() -> None:
+    """A route that takes large uploads (see Hooks.add_upload_limit) reads its request
+    under its own limit; set before anything (CSRF, the NUL check) reads the form."""
+    setting = hooks_of().upload_limits.get(request.endpoint or "")
+    if setting:
+        request.max_content_length = int(current_app.config[setting]) + UPLOAD_SLACK
+
+
 def configure_routing(app: Flask) -> None:
     """Before any blueprint adds its rules, since a rule binds its converter when added."""
     app.url_map.converters["int"] = IdConverter
+    app.before_request_funcs.setdefault(None, []).insert(0, apply_upload_limit)
     app.before_request(refuse_nul_characters)

@@ -12,6 +12,7 @@ from forum.hooks import NavLink, hooks_of
 from forum.threads.models import Kind
 from ideas import api, changelog, data_export, demo, policy, queries, search_fields, triage
 from ideas.events import IDEA_EVENT_TYPES
+from ideas.importing.cli import import_cli
 from ideas.models import Status
 from ideas.notifications import IDEA_MAIL_KINDS, IDEA_NOTIFICATIONS
 from ideas.policy import IdeaAction
@@ -50,6 +51,9 @@ def init_app(app: Flask) -> None:
     hooks.add_nav_link("manage", NavLink("Statuses", "ideas.statuses.manage_statuses", 35,
                                          ("ideas.statuses.",),
                                          action=IdeaAction.MANAGE_STATUSES))
+    hooks.add_nav_link("manage", NavLink("Import", "ideas.importing.upload", 60,
+                                         ("ideas.importing.",),
+                                         action=IdeaAction.IMPORT_IDEAS))
     hooks.add_manage_section(triage.manage_section, IdeaAction.TRIAGE)
     hooks.add_event_types(IDEA_EVENT_TYPES)
     hooks.add_mail_kinds(IDEA_MAIL_KINDS)
@@ -61,3 +65,5 @@ def init_app(app: Flask) -> None:
     for company_file in data_export.COMPANY_FILES:
         hooks.add_company_file(company_file)
     hooks.add_webhook_events(IDEA_WEBHOOK_EVENTS)
+    hooks.add_upload_limit("ideas.importing.upload", "IMPORT_MAX_BYTES")
+    app.cli.add_command(import_cli)

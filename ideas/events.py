@@ -21,6 +21,9 @@ STATUS_REMOVED = "status.removed"
 VOTE_CAST = "vote.cast"
 VOTE_RETRACTED = "vote.retracted"
 VOTE_RECORDED = "vote.recorded"  # by a team member, for a customer (data: voter_id)
+# A batch of up to 1,000 ideas imported from a file (data: thread_ids, counts); no one is
+# notified of it.
+IDEAS_IMPORTED = "ideas.imported"
 
 _LABELS = {
     IDEA_PROPOSED: "proposed an idea",
@@ -40,6 +43,7 @@ _LABELS = {
     VOTE_CAST: "voted",
     VOTE_RETRACTED: "took a vote back",
     VOTE_RECORDED: "recorded a vote for a customer",
+    IDEAS_IMPORTED: "imported ideas from a file",
 }
 
 # What the company's staff do to customers' ideas and to the company's settings (the
@@ -47,7 +51,7 @@ _LABELS = {
 STAFF_ACTIONS = frozenset({
     IDEA_STATUS_CHANGED, IDEA_MERGED, IDEA_UNMERGED, IDEA_TAGGED, IDEA_ASSIGNED, IDEA_SEEN,
     CHANGELOG_PUBLISHED, TAG_CREATED, TAG_DELETED, STATUS_CREATED, STATUS_RENAMED,
-    STATUS_MOVED, STATUS_REMOVED, VOTE_RECORDED,
+    STATUS_MOVED, STATUS_REMOVED, VOTE_RECORDED, IDEAS_IMPORTED,
 })
 
 IDEA_EVENT_TYPES = [EventType(name, label, name in STAFF_ACTIONS)

@@ -30,6 +30,7 @@ class IdeaAction(StrEnum):
     PUBLISH_CHANGELOG = "publish_changelog"
     PRIORITISE = "prioritise_ideas"
     MANAGE_STATUSES = "manage_statuses"
+    IMPORT_IDEAS = "import_ideas"
 
 
 def _open_for_votes(idea: Idea) -> Decision:
@@ -95,4 +96,7 @@ RULES: dict[str, Rule] = {
     IdeaAction.MANAGE_STATUSES: lambda user, company: staff(
         user, company, "Only the company's product team manages its statuses.",
         (Role.TEAM, Role.OWNER)),
+    # Thousands of ideas and invited accounts in the company's name: its owners decide.
+    IdeaAction.IMPORT_IDEAS: lambda user, company: staff(
+        user, company, "Only the company's owners import ideas.", (Role.OWNER,)),
 }

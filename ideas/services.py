@@ -150,13 +150,18 @@ def set_idea_tags(actor: User, idea: Idea, tag_ids: list[int]) -> None:
                {"tags": [tag.slug for tag in tags]})
 
 
+def tag_slug(name: str) -> str:
+    """A tag's address-safe key: names that differ only in case and punctuation clash."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "tag"
+
+
 def create_tag(actor: User, company: Company, name: str) -> Tag:
     """Add a label to the company's list."""
     policy.require(actor, IdeaAction.MANAGE_TAGS, company)
     name = " ".join(name.split())
     if not TAG_NAME.match(name):
         raise Invalid("Tags are 1 to 40 letters, digits, spaces and - & + . /", field="name")
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "tag"
+    slug = tag_slug(name)
     with write_transaction():
         if db.session.scalar(select(Tag.id).where(Tag.company_id == company.id,
                                                   Tag.slug == slug)) is not None:

@@ -30,6 +30,7 @@ from ideas.forms import (
     TagsForm,
     UnmergeForm,
 )
+from ideas.importing.views import bp as importing_bp
 from ideas.models import Idea, IdeaStatus, Importance
 from ideas.policy import IdeaAction
 from ideas.priority_views import bp as priority_bp
@@ -43,6 +44,7 @@ bp.register_blueprint(triage_bp)
 bp.register_blueprint(changelog_bp)
 bp.register_blueprint(priority_bp)
 bp.register_blueprint(statuses_bp)
+bp.register_blueprint(importing_bp)
 
 
 def _filters(status_keys: set[str]) -> dict[str, object]:

@@ -159,6 +159,7 @@ def app_factory(database_uri: str, tmp_path: Path) -> Iterator[Callable[..., Fla
 
     def build(*, plugins: Any = PLUGINS, **overrides: Any) -> Flask:
         overrides.setdefault("MAIL_DIRECTORY", str(tmp_path / "mail"))
+        overrides.setdefault("IMPORT_DIR", str(tmp_path / "imports"))
         app = create_app(make_config(database_uri, **overrides), plugins=plugins)
         app.test_client_class = IsolatedClient
         apps.append(app)

@@ -42,7 +42,7 @@ def invited_account(by: User, company_id: int | None, address: str) -> tuple[Use
         .order_by(User.id).limit(1))
     if waiting is not None:
         return waiting, False
-    user = User(username=_free_username(address), pending_email=address,
+    user = User(username=free_username(address), pending_email=address,
                 password_hash=NO_PASSWORD, invited_at=utcnow())
     db.session.add(user)
     db.session.flush()
@@ -50,12 +50,16 @@ def invited_account(by: User, company_id: int | None, address: str) -> tuple[Use
     return user, True
 
 
-def _free_username(address: str) -> str:
-    """A username from the address's local part, made unique with a number."""
+def username_stem(address: str) -> str:
+    """The start of an invited account's username: the address's local part, cleaned."""
     stem = re.sub(r"[^A-Za-z0-9_]+", "_", address.partition("@")[0]).strip("_")
     stem = stem[:USERNAME_STEM] or "customer"
-    if len(stem) < 3:
-        stem = f"{stem}_customer"
+    return f"{stem}_customer" if len(stem) < 3 else stem
+
+
+def free_username(address: str) -> str:
+    """A username from the address's local part, made unique with a number."""
+    stem = username_stem(address)
     taken = set(db.session.scalars(select(func.lower(User.username)).where(
         func.lower(User.username).like(f"{stem.lower()}%"))))
     candidates = [stem, *(f"{stem}{number}" for number in range(2, len(taken) + 3))]

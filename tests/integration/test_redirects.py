@@ -205,6 +205,8 @@ def plausible_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "ideas.priority.delete_segment": [{}],
         "ideas.priority.assign": [{"customer": "carol", "segment": ""}],
         "ideas.priority.import_customers": [{}],
+        "ideas.importing.upload": [{"format": "auto"}],
+        "ideas.importing.confirm": [{"upload": "not-a-kept-upload"}],
         "ideas.priority.estimates": [{"impact": "4", "effort": "2"}],
         "ideas.priority.importance": [{"importance": "2"}],
         "moderation.flag_post": [{"reason": "spam"}],

@@ -60,7 +60,8 @@ def test_ideas_registers_everything_it_adds_once() -> None:
     assert "ideas" in app.blueprints and "ideas.staff.manage_tags" in app.view_functions
     assert {"propose_idea", "vote", "retract_vote", "record_vote", "change_status",
             "merge_idea", "unmerge_idea", "tag_idea", "manage_tags", "triage_ideas",
-            "publish_changelog", "prioritise_ideas", "manage_statuses"} <= set(hooks.rules)
+            "publish_changelog", "prioritise_ideas", "manage_statuses",
+            "import_ideas"} <= set(hooks.rules)
     assert hooks.thread_endpoint("idea") == "ideas.idea"
     assert len(hooks.search_extras) == 1 and "shipped" in hooks.search_statuses
     assert len(hooks.search_company_statuses) == 1
@@ -70,12 +71,12 @@ def test_ideas_registers_everything_it_adds_once() -> None:
                                                              "Moderation log"]
     assert [link.label for link in hooks.nav("manage")
             if link.endpoint.startswith("ideas.")] == [
-        "Ideas inbox", "Priorities", "Statuses", "Tags", "Changelog"]
+        "Ideas inbox", "Priorities", "Statuses", "Tags", "Changelog", "Import"]
     assert set(hooks.event_types) - {kind.name for kind in FORUM_EVENT_TYPES} == {
         "idea.proposed", "idea.status_changed", "idea.merged", "idea.unmerged", "idea.tagged",
         "idea.assigned", "idea.seen", "changelog.published", "tag.created", "tag.deleted",
         "status.created", "status.renamed", "status.moved", "status.removed",
-        "vote.cast", "vote.retracted", "vote.recorded"}
+        "vote.cast", "vote.retracted", "vote.recorded", "ideas.imported"}
     assert len(hooks.manage_sections) - len(hooks_of(build()).manage_sections) == 1
     assert list(hooks.webhook_events) == ["post.created", "idea.proposed",
                                           "idea.status_changed", "idea.merged", "vote.cast",
@@ -85,6 +86,8 @@ def test_ideas_registers_everything_it_adds_once() -> None:
     assert hooks.notification_reasons["voted"] == "You voted for this idea."
     assert hooks.notifications["vote.recorded"].mail_kind == "recorded"
     assert "recorded" in hooks.notification_reasons
+    assert hooks.upload_limits == {"ideas.importing.upload": "IMPORT_MAX_BYTES"}
+    assert "ideas.imported" not in hooks.notifications  # an import notifies nobody
 
 
 def test_registering_a_rule_or_event_type_twice_fails_loudly() -> None:

@@ -248,6 +248,8 @@ TABLE: dict[str, tuple[object, set[str], str, str]] = {
                             "Only the company's product team sets its priorities.", SAME),
     IdeaAction.MANAGE_STATUSES: (HOME, {"team", "owner", "admin"},
                                  "Only the company's product team manages its statuses.", SAME),
+    IdeaAction.IMPORT_IDEAS: (HOME, {"owner", "admin"},
+                              "Only the company's owners import ideas.", SAME),
 }
 
 ELSEWHERE_MODS = {"admin", "owner_elsewhere", "moderator_elsewhere"}
@@ -285,6 +287,8 @@ SPECIAL_CASES = [
     (Action.EDIT_POST, post(thread(company=PRIVATE)), MODS, NOT_THERE),
     (IdeaAction.PROPOSE, PRIVATE, INSIDE_ACTIVE, NOT_THERE),
     (IdeaAction.VOTE, idea(company=PRIVATE), INSIDE_ACTIVE, NOT_THERE),
+    # A private space's owner imports into it as into a public one.
+    (IdeaAction.IMPORT_IDEAS, PRIVATE, {"owner", "admin"}, NOT_THERE),
     (Action.MANAGE_GUESTS, OTHER, {"admin", "owner_elsewhere"},
      "Only the company's owners decide who sees its private space."),
     # A removed thread: its moderators, and its author (who reads why, and may appeal).
@@ -462,8 +466,8 @@ def test_staff_cannot_act_on_another_companys_ideas(actor: str, action: str) -> 
                                     Action.VIEW_MANAGE, Action.MANAGE_CATEGORIES,
                                     Action.POST_OFFICIAL, Action.BYPASS_POSTING_LIMITS,
                                     Action.MODERATE, Action.MANAGE_WEBHOOKS,
-                                    IdeaAction.MANAGE_TAGS,
-                                    IdeaAction.MANAGE_STATUSES])
+                                    IdeaAction.MANAGE_TAGS, IdeaAction.MANAGE_STATUSES,
+                                    IdeaAction.IMPORT_IDEAS])
 @pytest.mark.parametrize("actor", ["team", "moderator", "owner"])
 def test_staff_have_no_power_at_another_company(actor: str, action: str) -> None:
     assert not policy.can(ACTORS[actor], action, OTHER)
