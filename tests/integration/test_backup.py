@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import (
@@ -54,6 +55,9 @@ ALEMBIC_VERSION = table("alembic_version", column("version_num"))
 ON_POSTGRES = bool(POSTGRES_URL)
 postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="pg_dump and its tools")
 sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="SQLite files")
+
+# The code's newest schema revision: a backup at it is current, one after it is refused.
+HEAD = ScriptDirectory(str(Path(__file__).resolve().parents[2] / "migrations")).get_current_head()
 
 
 # --- a database of its own on PostgreSQL ----------------------------------------------
@@ -153,7 +157,7 @@ def test_a_restore_brings_back_every_row_and_an_index_of_them(
     before = every_table()
     filled = [name for name, rows in before.items() if rows]
     assert len(filled) >= 25, f"only {filled} hold rows: the comparison would prove little"
-    assert before["alembic_version"] == [("0019",)]
+    assert before["alembic_version"] == [(HEAD,)]
     seen = site_version()
 
     backup = tmp_path / "backups" / "before.db"
@@ -177,7 +181,7 @@ def test_a_restore_brings_back_every_row_and_an_index_of_them(
 
     restored = invoke(runner, "backup", "restore", str(backup), "--yes")
     assert restored.exit_code == 0, restored.output
-    assert "backup at schema revision 0019 (current)" in restored.output
+    assert f"backup at schema revision {HEAD} (current)" in restored.output
     assert "Indexed 22 threads" in restored.output  # the demo's, the index rebuilt
 
     after = every_table()
@@ -332,13 +336,13 @@ def test_restore_refuses_a_backup_from_a_newer_schema(
         connection.execute(ALEMBIC_VERSION.update().values(version_num="0999_future"))
     assert invoke(runner, "backup", "create", str(backup)).exit_code == 0
     with db.engine.begin() as connection:
-        connection.execute(ALEMBIC_VERSION.update().values(version_num="0019"))
+        connection.execute(ALEMBIC_VERSION.update().values(version_num=HEAD))
     make_user("bob")
 
     result = invoke(runner, "backup", "restore", str(backup), "--yes")
     assert result.exit_code == 1
-    assert "has schema revision 0999_future, which this code does not know (its newest " \
-           "is 0019): the backup comes from a newer Cocreate" in result.output
+    assert ("has schema revision 0999_future, which this code does not know (its newest "
+            f"is {HEAD}): the backup comes from a newer Cocreate") in result.output
     assert len(every_table()["users"]) == 2
 
 
@@ -361,8 +365,8 @@ def test_a_backup_from_an_older_schema_is_migrated_after_the_restore(
     assert result.exit_code == 0, result.output
     assert "backup at schema revision 0018 (older than the code's; it will be migrated)" \
         in result.output
-    assert "Migrating from 0018 to 0019..." in result.output
-    assert every_table()["alembic_version"] == [("0019",)]
+    assert f"Migrating from 0018 to {HEAD}..." in result.output
+    assert every_table()["alembic_version"] == [(HEAD,)]
     assert every_table()["users"] == []  # the backup's, not what was here
     assert db.session.scalar(select(func.count()).select_from(
         table("company_guests"))) == 0  # made again by the migration
