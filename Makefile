@@ -30,9 +30,12 @@ run: install instance/secret_key
 	WEBHOOK_ALLOW_PRIVATE_ADDRESSES=$${WEBHOOK_ALLOW_PRIVATE_ADDRESSES:-1} \
 		$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-## test: install what the tests need and run the whole suite
+## test: install what the tests need and run the whole suite, a file per worker on every
+## core (PYTEST_WORKERS=0 runs it in one process; each worker on PostgreSQL has its own
+## database, named after TEST_DATABASE_URL's with _gw0, _gw1... added)
+PYTEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## bench: generate SCALE (S, M or L) into DATABASE_URL, else an SQLite file, measure the
 ## hot pages one by one, then a mix of real traffic; the reports are left in bench/out/

@@ -20,7 +20,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, event, make_url, select, text
 
 import ideas
 from forum import create_app
@@ -40,11 +40,34 @@ from tests.smtp import SmtpServer
 
 PASSWORD = "correct horse battery"
 PLUGINS = [ideas.init_app]  # as wsgi.py plugs them in
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def _database_of_this_worker(url: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database, `<name>_gw0` and
+    so on, made when missing; the environment is set too, so modules that read the URL
+    and processes the tests start use the same one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(_sqlalchemy_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                   {"name": name})
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    mine = base.set(database=name).render_as_string(hide_password=False)
+    os.environ["TEST_DATABASE_URL"] = mine
+    return mine
 
 
 def _sqlalchemy_url(url: str) -> str:
     return re.sub(r"^postgres(?:ql)?://", "postgresql+psycopg://", url)
+
+
+POSTGRES_URL = _database_of_this_worker(os.environ.get("TEST_DATABASE_URL", ""))
 
 
 def _reset_postgres(url: str) -> None:

@@ -7,6 +7,7 @@ OIDC_REQUIRED=1 (as in CI), when a missing Node.js is a failure.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -42,7 +43,14 @@ def _unavailable(message: str) -> None:
 
 
 def _installed() -> None:
-    """`npm ci` into tests/oidc/node_modules when it is not there yet."""
+    """`npm ci` into tests/oidc/node_modules when it is not there yet (one test process
+    at a time: pytest-xdist's workers share the directory)."""
+    with open(HERE / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _install()
+
+
+def _install() -> None:
     if (HERE / "node_modules" / "oidc-provider").is_dir():
         return
     npm = shutil.which("npm")
