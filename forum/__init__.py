@@ -40,7 +40,8 @@ from forum.moderation.watched_views import bp as watched_words_bp
 from forum.notifications.texts import FORUM_MAIL_KINDS, FORUM_NOTIFICATIONS, FORUM_REASONS
 from forum.notifications.views import configure_notifications
 from forum.pagecache.cache import configure_page_cache
-from forum.policy import FORUM_RULES, Action
+from forum.policy import Action
+from forum.policy.rules import FORUM_RULES
 from forum.routing import configure_routing
 from forum.search.views import bp as search_bp
 from forum.templating import configure_templates
