@@ -3,6 +3,9 @@ answers with the statuses a test plans (200 when none is planned), or hangs unti
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import threading
 from collections import deque
@@ -70,3 +73,13 @@ class Receiver:
         self.server.shutdown()
         self.server.server_close()
         self._thread.join(5)
+
+
+def verify(secret: str, request: Received) -> bool:
+    """An independent check of a Standard Webhooks signature, as a receiver does it."""
+    key = base64.b64decode(secret.split("_", 1)[1])
+    signed = b".".join([request.headers["webhook-id"].encode(),
+                        request.headers["webhook-timestamp"].encode(), request.body])
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return any(hmac.compare_digest(f"v1,{expected}", given)
+               for given in request.headers["webhook-signature"].split())
