@@ -1,6 +1,7 @@
 """The open platform in a browser: an owner makes a company API token, sees it once, uses
 it and revokes it; registers a webhook and watches a signed test event reach a real
-receiver; a customer downloads everything they wrote as a zip."""
+receiver; imports ideas from Fider after a preview; a customer downloads everything they
+wrote as a zip."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import re
 import zipfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -18,6 +20,8 @@ from forum.webhooks.runtime import get_webhook_runtime
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import LiveServer, sign_in
 from tests.webhooks import Receiver, verify
+
+FIDER_POSTS = Path(__file__).parent.parent / "data" / "fider-posts.csv"
 
 
 @pytest.fixture
@@ -121,3 +125,28 @@ def test_a_customer_downloads_everything_they_wrote(page, northwind):
         assert "README.txt" in names or "README.md" in names
         ideas = json.loads(archive.read(next(name for name in names if "ideas" in name)))
     assert [idea["title"] for idea in ideas] == ["Oat milk at every shop"]
+
+
+def test_an_owner_previews_then_imports_fider_posts(page, northwind, tmp_path):
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("name,votes\nDark mode,3\n", encoding="utf-8")
+    sign_in(page, "olga", PASSWORD)
+    page.goto("/c/northwind/manage")
+    page.get_by_role("link", name="Import").click()
+    page.get_by_label("Ideas: a CSV file").set_input_files(str(wrong))
+    page.get_by_role("button", name="Preview the import").click()
+    expect(page.get_by_role("alert")).to_contain_text("title")  # the column it lacks
+    expect(page.get_by_role("button", name=re.compile("^Import"))).to_have_count(0)
+
+    page.get_by_label("Ideas: a CSV file").set_input_files(str(FIDER_POSTS))
+    page.get_by_label("Format", exact=True).select_option(label="Fider's posts export")
+    page.get_by_role("button", name="Preview the import").click()
+    expect(page.get_by_text("Nothing is saved yet.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Two-factor authentication")).to_be_visible()
+    page.get_by_role("button", name="Import 6 ideas").click()
+    expect(page.get_by_role("status")).to_contain_text("6")
+
+    page.goto("/c/northwind/ideas")
+    for title in ("Dark mode for the dashboard", "Export invoices as PDF",
+                  "Two-factor authentication"):
+        expect(page.get_by_role("link", name=title)).to_be_visible()
