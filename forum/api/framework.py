@@ -50,7 +50,8 @@ class Spec:
     query: Mapping[str, Schema] = field(default_factory=dict)
     body: Schema | None = None
     status: int = 200
-    response: Schema | None = None  # None: no content (204)
+    # None: no content (204); a function: the schema depends on the app's plug-ins.
+    response: Schema | Callable[[], Schema] | None = None
     media_type: str = "application/json"
     errors: tuple[int, ...] = ()  # beyond those every route may answer
 

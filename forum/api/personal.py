@@ -1,4 +1,4 @@
-"""The signed-in person's notifications, and search, in the JSON API.
+"""The signed-in person's notifications and home, and search, in the JSON API.
 
 Both lean on forum's own queries, which already leave out what the caller may not see
 (private spaces they are not part of, hidden things)."""
@@ -12,6 +12,7 @@ from flask_login import current_user
 from forum.api.framework import (
     DATE,
     DEFAULT_LIMIT,
+    Schema,
     acting_user,
     api_blueprint,
     endpoint,
@@ -22,8 +23,10 @@ from forum.api.framework import (
     page_query,
     read_cursor,
 )
-from forum.api.resources import ID, TEXT
-from forum.notifications.queries import notification_page
+from forum.api.resources import COMPANY, ID, TEXT, company_resource
+from forum.hooks import hooks_of
+from forum.notifications.queries import HOME_NEWS, NotificationPage, notification_page
+from forum.notifications.services import followed_companies, unread_count
 from forum.search import services as search
 from forum.search.services import SearchUnavailable
 from forum.threads.urls import thread_path
@@ -58,6 +61,11 @@ def notifications(query: dict[str, Any]) -> dict[str, Any]:
         fail(400, "That cursor is not one this list gave.", "cursor")
     page = notification_page(acting_user(), before[0] if before else None,
                              per_page=query.get("limit", DEFAULT_LIMIT))
+    return notification_list(page)
+
+
+def notification_list(page: NotificationPage) -> dict[str, Any]:
+    """A page of notifications, with the cursor /me/notifications continues from."""
     items = [{"ids": item.ids, "type": item.event_type, "reason": item.reason,
               "created_at": iso(item.created_at), "unread": item.unread,
               "actors": item.actors,
@@ -69,6 +77,39 @@ def notifications(query: dict[str, Any]) -> dict[str, Any]:
              for item in page.items]
     cursor = make_cursor("notifications", page.next_before) if page.next_before else None
     return {"items": items, "next_cursor": cursor}
+
+
+def home_schema() -> Schema:
+    """/me/home's answer in this app: forum's parts and each plug-in's section."""
+    sections = hooks_of().home_sections
+    return {"title": "Home", "type": "object", "additionalProperties": False,
+            "required": ["unread", "news", "companies", "sections"],
+            "properties": {
+                "unread": {"type": "integer", "minimum": 0,
+                           "description": "Unread notifications: the bell's number."},
+                "news": page_of(NOTIFICATION, "NotificationPage"),
+                "companies": {"type": "array", "items": COMPANY,
+                              "description": "The companies you follow, by name."},
+                "sections": {"type": "object", "additionalProperties": False,
+                             "required": sorted(sections),
+                             "properties": {key: dict(section.schema)
+                                            for key, section in sorted(sections.items())}}}}
+
+
+@endpoint(bp, "/me/home", "GET", tag="You", signed_in=True,
+          summary="Your home: what the /home page shows you",
+          description="Your unread count, the latest news (its next_cursor continues at "
+                      "/me/notifications), the companies you follow, and the sections the "
+                      "site's parts add, each as the page shows it and only of the "
+                      "companies you may see.",
+          response=home_schema)
+def home() -> dict[str, Any]:
+    user = acting_user()
+    return {"unread": unread_count(user),
+            "news": notification_list(notification_page(user, per_page=HOME_NEWS)),
+            "companies": [company_resource(company) for company in followed_companies(user)],
+            "sections": {key: section.build(user)
+                         for key, section in sorted(hooks_of().home_sections.items())}}
 
 
 @endpoint(bp, "/search", "GET", tag="Search", summary="Search threads and posts",
