@@ -1,5 +1,6 @@
 """Ideas in the JSON API: the board with its sorts and filters, one idea, proposing,
-voting, and the staff's status, tags and merge. Registered by `ideas.init_app`.
+voting, the staff's status, tags, merge and unmerge, and the person's ideas on their
+home. Registered by `ideas.init_app`.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ TAGGING = {"type": "object", "additionalProperties": False, "required": ["tags"]
            "properties": {"tags": TAG_SLUGS}}
 MERGE = {"type": "object", "additionalProperties": False, "required": ["into"],
          "properties": {"into": {**ID, "maximum": 2**31 - 1}, "note": NOTE}}
+UNMERGE = {"type": "object", "additionalProperties": False, "properties": {"note": NOTE}}
 IDEA_PATH = "/companies/<slug>/ideas/<int:idea_id>"
 HOME_IDEA = {"title": "HomeIdea", "type": "object", "additionalProperties": False,
              "required": ["id", "title", "company", "status", "status_label", "vote_count",
@@ -202,6 +204,18 @@ def merge(slug: str, idea_id: int, body: dict[str, Any]) -> dict[str, Any]:
         raise Invalid("There is no such idea at this company to merge into.",
                       field="into") from None
     merging.merge_ideas(acting_user(), found, into, body.get("note", ""))
+    return _one(found)
+
+
+@endpoint(bp, IDEA_PATH + "/unmerge", "POST", tag="Ideas (staff)",
+          summary="Undo a merge: each idea gets back its voters, followers and tags",
+          description="As the idea page's unmerge button: a vote taken back since the merge "
+                      "stays taken back, and the idea gets its status from before the merge. "
+                      "Send `{}` or a public `note`.",
+          scope="staff", signed_in=True, body=UNMERGE, response=IDEA, errors=(409,))
+def unmerge(slug: str, idea_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    found = _idea(slug, idea_id)
+    merging.unmerge_idea(acting_user(), found, body.get("note", ""))
     return _one(found)
 
 
