@@ -116,6 +116,17 @@ class WebhookData(Protocol):
     def __call__(self, session: Session, event: Any, /) -> Mapping[str, Any] | None: ...
 
 
+@dataclass(frozen=True)
+class HomeSection:
+    """The API's /me/home: a part a plug-in adds under `key`, holding what its section of
+    the /home page shows (`build(user)`, ready for JSON), described by the JSON Schema
+    `schema` in the OpenAPI document."""
+
+    key: str
+    schema: Mapping[str, Any]
+    build: Callable[[Any], Any]
+
+
 Plugin = Callable[[Flask], None]
 
 
@@ -207,6 +218,7 @@ class Hooks:
     search_statuses: dict[str, str] = field(default_factory=dict)
     search_company_statuses: list[CompanyStatuses] = field(default_factory=list)
     profile_sections: list[ProfileSection] = field(default_factory=list)
+    home_sections: dict[str, HomeSection] = field(default_factory=dict)
     manage_sections: list[tuple[str | None, ManageSection]] = field(default_factory=list)
     demo_loaders: list[tuple[int, DemoLoader]] = field(default_factory=list)
     navigation: dict[NavArea, list[NavLink]] = field(default_factory=dict)
@@ -247,6 +259,13 @@ class Hooks:
     def add_profile_section(self, section: ProfileSection) -> None:
         """Profile sections, shown under a person's threads in registration order."""
         self.profile_sections.append(section)
+
+    def add_home_section(self, section: HomeSection) -> None:
+        """The API's /me/home parts, beside the profile section the /home page includes;
+        a key registered twice is a programming error."""
+        if section.key in self.home_sections:
+            raise ValueError(f"home section registered twice: {section.key}")
+        self.home_sections[section.key] = section
 
     def add_manage_section(self, section: ManageSection, action: str | None = None) -> None:
         """Manage page sections, in registration order; `action`, when set, shows the

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from forum.hooks import NavLink, hooks_of
+from forum.hooks import HomeSection, NavLink, hooks_of
 from forum.threads.models import Kind
 from ideas import api, changelog, data_export, demo, policy, queries, search_fields, triage
 from ideas.events import IDEA_EVENT_TYPES
@@ -21,8 +21,8 @@ from ideas.webhooks import IDEA_WEBHOOK_EVENTS
 
 
 def init_app(app: Flask) -> None:
-    """Register ideas' pages, rules, search fields, profile section, demo, links, events
-    and the events webhooks may send."""
+    """Register ideas' pages, rules, search fields, profile and home sections, demo,
+    links, events and the events webhooks may send."""
     hooks = hooks_of(app)
     hooks.add_blueprint(bp)
     hooks.add_blueprint(api.bp)
@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
                             statuses=[(status.value, status.label) for status in Status],
                             company_statuses=search_fields.company_status_choices)
     hooks.add_profile_section(queries.profile_section)
+    hooks.add_home_section(HomeSection("ideas", api.HOME_IDEAS, api.home_ideas))
     hooks.add_demo_loader(demo.STEPS, demo.load)
     hooks.add_nav_link("header", NavLink("Ideas", "ideas.trending", 10))
     hooks.add_nav_link("company", NavLink("Ideas", "ideas.board", 10, ("ideas.idea",)))

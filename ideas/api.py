@@ -1,5 +1,6 @@
 """Ideas in the JSON API: the board with its sorts and filters, one idea, proposing,
-voting, and the staff's status, tags and merge. Registered by `ideas.init_app`.
+voting, the staff's status, tags, merge and unmerge, and the person's ideas on their
+home. Registered by `ideas.init_app`.
 """
 
 from __future__ import annotations
@@ -53,7 +54,22 @@ TAGGING = {"type": "object", "additionalProperties": False, "required": ["tags"]
            "properties": {"tags": TAG_SLUGS}}
 MERGE = {"type": "object", "additionalProperties": False, "required": ["into"],
          "properties": {"into": {**ID, "maximum": 2**31 - 1}, "note": NOTE}}
+UNMERGE = {"type": "object", "additionalProperties": False, "properties": {"note": NOTE}}
 IDEA_PATH = "/companies/<slug>/ideas/<int:idea_id>"
+HOME_IDEA = {"title": "HomeIdea", "type": "object", "additionalProperties": False,
+             "required": ["id", "title", "company", "status", "status_label", "vote_count",
+                          "merged", "url"],
+             "properties": {"id": {**ID, "description": "Its thread's id, as in its address."},
+                            "title": TEXT, "company": {**TEXT, "description": "Its slug."},
+                            "status": TEXT, "status_label": TEXT,
+                            "vote_count": {"type": "integer"}, "merged": {"type": "boolean"},
+                            "url": TEXT}}
+HOME_IDEAS = {"title": "HomeIdeas", "type": "object", "additionalProperties": False,
+              "required": ["proposed", "supported"],
+              "description": "What you proposed (newest first) and support (latest vote "
+                             "first), the 20 latest of each, as your home page shows them.",
+              "properties": {"proposed": {"type": "array", "items": HOME_IDEA},
+                             "supported": {"type": "array", "items": HOME_IDEA}}}
 
 
 def idea_resources(company: Company, ideas: list[Idea]) -> list[dict[str, Any]]:
@@ -189,3 +205,30 @@ def merge(slug: str, idea_id: int, body: dict[str, Any]) -> dict[str, Any]:
                       field="into") from None
     merging.merge_ideas(acting_user(), found, into, body.get("note", ""))
     return _one(found)
+
+
+@endpoint(bp, IDEA_PATH + "/unmerge", "POST", tag="Ideas (staff)",
+          summary="Undo a merge: each idea gets back its voters, followers and tags",
+          description="As the idea page's unmerge button: a vote taken back since the merge "
+                      "stays taken back, and the idea gets its status from before the merge. "
+                      "Send `{}` or a public `note`.",
+          scope="staff", signed_in=True, body=UNMERGE, response=IDEA, errors=(409,))
+def unmerge(slug: str, idea_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    found = _idea(slug, idea_id)
+    merging.unmerge_idea(acting_user(), found, body.get("note", ""))
+    return _one(found)
+
+
+def home_ideas(user: User) -> dict[str, Any]:
+    """/me/home's ideas: the two lists the home page's profile section shows, from the
+    same queries, so nothing of a space the person may not see."""
+    return {"proposed": [_home_idea(idea) for idea in queries.user_ideas(user, user)],
+            "supported": [_home_idea(idea) for idea in queries.user_votes(user, user)]}
+
+
+def _home_idea(idea: Idea) -> dict[str, Any]:
+    return {"id": idea.thread_id, "title": idea.thread.title, "company": idea.company.slug,
+            "status": idea.status, "status_label": idea.status_label,
+            "vote_count": idea.vote_count, "merged": idea.merged_into_id is not None,
+            "url": thread_path(idea.company.slug, idea.thread_id, idea.thread.slug,
+                               idea.thread.kind)}

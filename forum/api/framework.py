@@ -50,7 +50,8 @@ class Spec:
     query: Mapping[str, Schema] = field(default_factory=dict)
     body: Schema | None = None
     status: int = 200
-    response: Schema | None = None  # None: no content (204)
+    # None: no content (204); a function: the schema depends on the app's plug-ins.
+    response: Schema | Callable[[], Schema] | None = None
     media_type: str = "application/json"
     errors: tuple[int, ...] = ()  # beyond those every route may answer
 
@@ -150,8 +151,7 @@ def authenticate(spec: Spec) -> None:
             fail(401, str(refused), headers=challenge)
         g.api_token = token
         g._login_user = token.user  # flask-login's current user, for this request only
-        if spec.scope not in token.scope_set:
-            fail(403, f"This token may not {spec.scope}: its scopes are {token.scopes}.")
+        require_scope(spec.scope)
         if token.company_id is not None and "slug" not in (request.view_args or {}) \
                 and spec.rule != "/me":
             fail(403, "A company token works only at its company's addresses.")
@@ -160,6 +160,13 @@ def authenticate(spec: Spec) -> None:
     if spec.signed_in and not current_user.is_authenticated:
         fail(401, "Sign in, or send a token as 'Authorization: Bearer <token>'.",
              headers={"WWW-Authenticate": 'Bearer realm="cocreate"'})
+
+
+def require_scope(scope: str) -> None:
+    """A 403 unless the request's token (if it has one) may `scope`."""
+    token = g.get("api_token")
+    if token is not None and scope not in token.scope_set:
+        fail(403, f"This token may not {scope}: its scopes are {token.scopes}.")
 
 
 def acting_user() -> User:

@@ -109,8 +109,9 @@ def _operation(rule: str, spec: Spec, components: dict[str, Any]) -> dict[str, A
     if spec.response is None:
         answer: dict[str, Any] = {"description": "Done"}
     else:
+        schema = spec.response() if callable(spec.response) else spec.response
         answer = {"description": "OK", "content": {
-            spec.media_type: {"schema": _hoist(spec.response, components)}}}
+            spec.media_type: {"schema": _hoist(schema, components)}}}
     responses: dict[str, Any] = {str(spec.status): answer}
     if spec.method == "GET":
         responses["304"] = {"description": "Not modified (If-None-Match matched the ETag)"}

@@ -26,6 +26,7 @@ from forum.api.framework import (
     keyset_page,
     page_of,
     page_query,
+    require_scope,
 )
 from forum.api.openapi import document
 from forum.companies.models import Company
@@ -67,6 +68,11 @@ POST = {"title": "Post", "type": "object", "additionalProperties": False,
 BODY_TEXT = {"type": "string", "minLength": 1, "maxLength": 50_000}
 POST_BODY = {"type": "object", "additionalProperties": False, "required": ["body"],
              "properties": {"body": BODY_TEXT}}
+REPLY_BODY = {"type": "object", "additionalProperties": False, "required": ["body"],
+              "properties": {"body": BODY_TEXT, "official": {
+                  "type": "boolean", "default": False,
+                  "description": "Post as the company: its staff only, as on the site (and "
+                                 "with a token, one with the staff scope)."}}}
 
 
 def person(user: User) -> dict[str, Any]:
@@ -181,11 +187,16 @@ def post(slug: str, thread_id: int, post_id: int) -> dict[str, Any]:
 
 
 @endpoint(bp, "/companies/<slug>/threads/<int:thread_id>/posts", "POST", tag="Threads",
-          summary="Reply to a thread", scope="write", signed_in=True, body=POST_BODY,
+          summary="Reply to a thread", scope="write", signed_in=True, body=REPLY_BODY,
           status=201, response=POST, errors=(409,))
 def reply(slug: str, thread_id: int, body: dict[str, Any]) -> dict[str, Any]:
     found = get_thread(current_user, company_at(slug), thread_id)
-    return post_resource(posting.post_reply(acting_user(), found, body["body"]))
+    official = body.get("official", False)
+    if official and policy.can(acting_user(), policy.Action.POST_OFFICIAL, found.company):
+        require_scope("staff")  # answering for the company is a staff action for a token
+    # The service asks the policy whether they may post as the company, as the form does.
+    return post_resource(posting.post_reply(acting_user(), found, body["body"],
+                                            official=official))
 
 
 @endpoint(bp, "/companies/<slug>/threads/<int:thread_id>/posts/<int:post_id>", "PATCH",

@@ -2,8 +2,9 @@
 
 A token is `cc_pat_<secret>` (a person's own) or `cc_co_<secret>` (a company's); only the
 sha256 of the whole token is stored, and it is shown once, when it is made. A company
-token acts as the owner who made it, at its company only, and stops working as soon as
-that person is no longer an owner there (the power to make one is the power to keep it).
+token acts as the person who made it, at its company only, and stops working as soon as
+the policy no longer lets that person manage the company's tokens (the power to make one
+is the power to keep it).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.orm import joinedload
 from forum import policy
 from forum.accounts.models import User
 from forum.api.models import ApiToken
-from forum.companies.models import Company, Role
+from forum.companies.models import Company
 from forum.database import WRITE_OPTION, utcnow, write_transaction
 from forum.errors import Invalid, NotFound
 from forum.events import types as events
@@ -90,7 +91,7 @@ def create_personal_token(user: User, name: str, scopes: list[str],
 
 def create_company_token(actor: User, company: Company, name: str, scopes: list[str],
                          days: int | None = None) -> NewToken:
-    """A token that acts as `actor` at `company` only, while they are its owner."""
+    """A token that acts as `actor` at `company` only, while they may manage its tokens."""
     policy.require(actor, policy.Action.MANAGE_API_TOKENS, company)
     with write_transaction():
         made = _make(actor, company, name, scopes, days)
@@ -149,8 +150,12 @@ def authenticate(secret: str) -> ApiToken:
         raise BadToken("That token has expired.")
     if token.user.is_suspended:
         raise BadToken("The account of that token is suspended.")
-    if token.company is not None and token.user.role_at(token.company.id) != Role.OWNER.value:
-        raise BadToken("The person who made that token is no longer an owner of the company.")
+    if token.company is not None:
+        # The power to make a company token is the power to keep using it.
+        allowed = policy.can(token.user, policy.Action.MANAGE_API_TOKENS, token.company)
+        if not allowed:
+            raise BadToken("The person who made that token may no longer use it: "
+                           f"{allowed.reason}")
     _note_used(token)
     return token
 

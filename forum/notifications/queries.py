@@ -22,6 +22,7 @@ from forum.threads.models import Post, Thread
 from forum.threads.queries import threads_by_id
 
 PER_PAGE = 50
+HOME_NEWS = 15  # the latest news on /home (and the API's home); the rest is on /notifications
 
 
 @dataclass

@@ -23,7 +23,6 @@ from forum.web import safe_next, wants_fragment
 bp = Blueprint("notifications", __name__)
 
 STATES = {services.FOLLOWING, services.MUTED, services.NOT_FOLLOWING}
-HOME_NEWS = 15  # the latest news on the home page; the rest is on /notifications
 
 
 class Bell:
@@ -51,7 +50,8 @@ def home() -> str:
     every company, where each idea stands now, and the companies they follow."""
     user = current_user._get_current_object()
     return render_template(
-        "notifications/home.html", news=queries.notification_page(user, per_page=HOME_NEWS),
+        "notifications/home.html",
+        news=queries.notification_page(user, per_page=queries.HOME_NEWS),
         sections=[section(user, user) for section in hooks_of().profile_sections],
         companies=services.followed_companies(user))
 

@@ -10,7 +10,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from forum.search.documents import status_choices
-from forum.search.services import MAX_PAGE, SORTS, kind_choices
+from forum.search.services import MAX_PAGE, SORTS, SearchResults, kind_choices, search
 
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _STATUS_RE = re.compile(r"^[a-z_]{1,20}$")
@@ -88,6 +88,16 @@ def read_form(args: MultiDict[str, str], *, company_id: int | None = None) -> Se
         form.company = ""
     _validate(form, company_id)
     return form
+
+
+def run_search(form: SearchForm, company_id: int | None, viewer: Any,
+               per_page: int = 20) -> SearchResults:
+    """The search a valid form describes, of what `viewer` may see (the pages' and the
+    API's)."""
+    return search(form.q, viewer=viewer, company_id=company_id, kind=form.kind or None,
+                  status=form.status or None, tag=form.tag or None,
+                  author=form.author or None, date_from=form.start, date_to=form.end,
+                  sort=form.sort, page=form.page_number, per_page=per_page)
 
 
 def _validate(form: SearchForm, company_id: int | None) -> None:

@@ -11,7 +11,7 @@ from forum.companies.models import Company
 from forum.errors import Invalid
 from forum.search import services
 from forum.search.documents import status_choices
-from forum.search.params import SearchForm, read_form
+from forum.search.params import SearchForm, read_form, run_search
 from forum.search.runtime import init_app, start_indexer_on_first_request
 from forum.web import wants_fragment
 
@@ -41,7 +41,7 @@ def _answer(company: Company | None) -> tuple[str, int, dict[str, str]]:
     results, status = None, 200
     if not form.errors and (form.q.strip() or form.filtered):
         try:
-            results = _search(form, company_id)
+            results = run_search(form, company_id, current_user)
         except services.SearchUnavailable:
             return _unavailable(company)
         except Invalid as error:
@@ -79,13 +79,6 @@ def _company_id(form: SearchForm) -> int | None:
         form.errors["company"] = "There is no company with that address."
         return None
     return company.id
-
-
-def _search(form: SearchForm, company_id: int | None) -> services.SearchResults:
-    return services.search(
-        form.q, viewer=current_user, company_id=company_id, kind=form.kind or None,
-        status=form.status or None, tag=form.tag or None, author=form.author or None,
-        date_from=form.start, date_to=form.end, sort=form.sort, page=form.page_number)
 
 
 def _unavailable(company: Company | None) -> tuple[str, int, dict[str, str]]:

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 
 from forum import config, create_app
+from forum.api.openapi import document
 from forum.events.types import FORUM_EVENT_TYPES
 from forum.hooks import EventType, MailKind, NavLink, NotificationText, hooks_of
 from forum.policy import ALLOWED
@@ -36,7 +37,7 @@ def test_an_app_without_plugins_has_no_ideas() -> None:
     hooks = hooks_of(bare)
     assert "ideas" not in bare.blueprints
     assert "vote" not in hooks.rules and not hooks.search_extras
-    assert not hooks.profile_sections and not hooks.demo_loaders
+    assert not hooks.profile_sections and not hooks.demo_loaders and not hooks.home_sections
     assert set(hooks.event_types) == {kind.name for kind in FORUM_EVENT_TYPES}
     assert [file.name for file in hooks.company_files] == ["threads.csv", "posts.csv"]
     assert "votes.json" not in [file.name for file in hooks.personal_files]
@@ -66,6 +67,7 @@ def test_ideas_registers_everything_it_adds_once() -> None:
     assert len(hooks.search_extras) == 1 and "shipped" in hooks.search_statuses
     assert len(hooks.search_company_statuses) == 1
     assert len(hooks.profile_sections) == 1 and len(hooks.demo_loaders) == 1
+    assert list(hooks.home_sections) == ["ideas"]
     assert [link.label for link in hooks.nav("company")] == ["Overview", "Ideas", "Roadmap",
                                                              "Changelog", "Forum",
                                                              "Moderation log"]
@@ -88,6 +90,15 @@ def test_ideas_registers_everything_it_adds_once() -> None:
     assert "recorded" in hooks.notification_reasons
     assert hooks.upload_limits == {"ideas.importing.upload": "IMPORT_MAX_BYTES"}
     assert "ideas.imported" not in hooks.notifications  # an import notifies nobody
+
+
+def test_the_apis_home_describes_the_sections_of_its_own_app() -> None:
+    """/me/home's schema in the OpenAPI document holds each plug-in's section, and only
+    in the app that has the plug-in."""
+    for app, sections in ((build(), []), (build(plugins=PLUGINS), ["ideas"])):
+        with app.app_context():
+            home = document(app)["components"]["schemas"]["Home"]["properties"]["sections"]
+        assert list(home["properties"]) == sections and home["required"] == sections
 
 
 def test_registering_a_rule_or_event_type_twice_fails_loudly() -> None:

@@ -7,8 +7,10 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
+from forum import policy
 from forum.api import tokens
 from forum.api.models import ApiToken
 from forum.companies import privacy
@@ -57,16 +59,28 @@ def test_a_revoked_or_expired_token_stops_working(client: FlaskClient, auth: Any
     assert expired.get_json()["detail"] == "That token has expired."
 
 
+@pytest.mark.parametrize("demoted_to", ["team", "moderator"])
 def test_a_company_token_dies_with_its_makers_ownership(client: FlaskClient, admin: Any,
-                                                        make_user: Any,
-                                                        api_world: ApiWorld) -> None:
+                                                        make_user: Any, api_world: ApiWorld,
+                                                        demoted_to: str) -> None:
     headers = ApiWorld.bearer(api_world.company_token)
     assert client.get(f"{API}/companies/acme", headers=headers).status_code == 200
     set_staff_role(admin, api_world.company, make_user("otto").username, "owner")
-    set_staff_role(admin, api_world.company, "olivia", "team")
+    set_staff_role(admin, api_world.company, "olivia", demoted_to)
     refused = client.get(f"{API}/companies/acme", headers=headers)
     assert refused.status_code == 401
-    assert "no longer an owner" in refused.get_json()["detail"]
+    assert refused.get_json()["detail"] == (
+        "The person who made that token may no longer use it: "
+        "Only the company's owners manage its API tokens.")
+
+
+def test_a_site_admins_company_token_works_as_the_policy_lets_admins_manage_tokens(
+        client: FlaskClient, admin: Any, api_world: ApiWorld) -> None:
+    assert policy.can(admin, policy.Action.MANAGE_API_TOKENS, api_world.company)
+    assert admin.role_at(api_world.company.id) is None  # no staff role: the policy decides
+    made = tokens.create_company_token(admin, api_world.company, "ops", ["read", "staff"])
+    answer = client.get(f"{API}/companies/acme", headers=ApiWorld.bearer(made.secret))
+    assert answer.status_code == 200 and answer.get_json()["slug"] == "acme"
 
 
 def test_company_tokens_are_made_and_revoked_by_owners_with_events(
