@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -68,7 +69,11 @@ class Thread(db.Model):
 
     __tablename__ = "threads"
     __table_args__ = (
-        Index("ix_threads_company_activity", "company_id", "hidden_at", "last_posted_at"),
+        # Partial, with id: PostgreSQL walks it in the forum's order (latest activity,
+        # then id) and stops at a page; `hidden_at IS NULL` as a column before the order
+        # made it sort every thread of the company instead.
+        Index("ix_threads_company_activity", "company_id", "last_posted_at", "id",
+              sqlite_where=text("hidden_at IS NULL"), postgresql_where=text("hidden_at IS NULL")),
         Index("ix_threads_category_activity", "category_id", "pinned", "last_posted_at"),
         Index("ix_threads_author_created", "author_id", "created_at"),
     )
