@@ -3,7 +3,7 @@
     .venv/bin/python bench/generate.py --scale S --reset --no-index \
         --database-url sqlite:////tmp/cocreate-bench-S.db
     .venv/bin/python bench/render_profile.py --database-url sqlite:////tmp/cocreate-bench-S.db \
-        [--pages 300] [--customers 5] [--digests FILE]
+        [--pages 300] [--customers 5] [--digests FILE] [--baseline COMMIT]
 
 Signs customers in through the real form, then asks a test client for `--pages` idea
 pages and as many thread pages, spread over the most discussed ids (every page is
@@ -12,6 +12,10 @@ the same URLs: once for wall time (ms/page, after one warm-up pass that also fil
 post fragment store), once under cProfile (Python function calls/page). With
 `POST_FRAGMENT_CHARS=0` in the environment the fragment store is off; `--digests` writes
 a digest of every page (CSRF tokens blanked) so two runs can be compared byte for byte.
+`--baseline COMMIT` measures that commit's code first (extracted with `git archive`, run
+by this script with it first on the path), then this tree's with the store on and off,
+and says how many pages differ from the baseline's (a page whose "5 minutes ago" ticked
+over between the runs differs too: look at it by hand).
 """
 
 from __future__ import annotations
@@ -23,14 +27,16 @@ import json
 import os
 import pstats
 import re
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
 from generate import make_app
-from shared import BENCH_PASSWORD, NO_POSTING_LIMITS
+from shared import BENCH_PASSWORD, NO_POSTING_LIMITS, ROOT
 from sqlalchemy import text
 
 from forum.extensions import db
@@ -48,6 +54,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--pages", type=int, default=300, help="distinct pages per kind")
     parser.add_argument("--customers", type=int, default=5)
     parser.add_argument("--digests", type=Path, help="write each page's digest here (JSON)")
+    parser.add_argument("--baseline", help="a commit to measure first, and compare pages with")
     return parser.parse_args()
 
 
@@ -107,8 +114,38 @@ def measure(clients: list[FlaskClient], urls: list[str]) -> dict[str, float]:
     return {"ms_per_page": 1000 * elapsed / len(urls), "calls_per_page": calls / len(urls)}
 
 
+def compare(args: argparse.Namespace) -> None:
+    """The baseline's code, then this tree's with kept posts and without, one after the
+    other on the same database; then how many pages differ from the baseline's."""
+    with tempfile.TemporaryDirectory() as scratch:
+        tree, digests = Path(scratch) / "tree", Path(scratch) / "digests"
+        tree.mkdir()
+        digests.mkdir()
+        archive = subprocess.run(  # noqa: S603 (our own command line)
+            ["git", "-C", str(ROOT), "archive", args.baseline],  # noqa: S607 (git on PATH)
+            check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)],  # noqa: S603, S607 (tar on PATH)
+                       input=archive, check=True)
+        runs = {f"baseline {args.baseline}": (tree, {}), "this tree": (ROOT, {}),
+                "this tree, store off": (ROOT, {"POST_FRAGMENT_CHARS": "0"})}
+        for number, (label, (source, env)) in enumerate(runs.items()):
+            print(f"{label}:", flush=True)
+            subprocess.run(  # noqa: S603 (our own command line)
+                [sys.executable, __file__, "--database-url", args.database_url,
+                 "--pages", str(args.pages), "--customers", str(args.customers),
+                 "--digests", str(digests / f"{number}.json")],
+                check=True, env={**os.environ, **env, "PYTHONPATH": str(source)})
+        found = [json.loads((digests / f"{n}.json").read_text()) for n in range(len(runs))]
+    for label, pages in zip(list(runs)[1:], found[1:], strict=True):
+        differ = [path for path in found[0] if pages.get(path) != found[0][path]]
+        print(f"{label}: {len(differ)} of {len(found[0])} pages differ from the baseline's"
+              + (f" ({', '.join(differ[:5])})" if differ else ""))
+
+
 def main() -> None:
     args = parse_args()
+    if args.baseline:
+        return compare(args)
     for name, value in {**NO_POSTING_LIMITS, "RATELIMIT_ENABLED": "0",
                         "PAGE_CACHE_SECONDS": "0"}.items():
         os.environ.setdefault(name, value)
