@@ -45,6 +45,7 @@ from forum.policy.rules import FORUM_RULES
 from forum.routing import configure_routing
 from forum.search.views import bp as search_bp
 from forum.templating import configure_templates
+from forum.threads.fragments import configure_post_fragments
 from forum.threads.staff_views import bp as thread_staff_bp
 from forum.threads.views import bp as threads_bp
 from forum.web import configure_web
@@ -82,6 +83,7 @@ def create_app(config: Any = None, plugins: Sequence[Plugin] = ()) -> Flask:
     configure_mail(app)
     configure_oidc(app)
     configure_page_cache(app)
+    configure_post_fragments(app)
     configure_cli(app)
     return app
 

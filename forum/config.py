@@ -116,6 +116,9 @@ class Config:
         # (they may miss what changed just before), rather than a 503.
         self.PAGE_CACHE_STALE_SECONDS = float(os.environ.get("PAGE_CACHE_STALE_SECONDS", "3600"))
         self.PAGE_CACHE_BYTES = int(os.environ.get("PAGE_CACHE_BYTES", str(32 * 2**20)))
+        # What every viewer sees of a post (author line, body) is kept per revision for
+        # signed-in pages, up to this many characters per process; 0 turns it off.
+        self.POST_FRAGMENT_CHARS = int(os.environ.get("POST_FRAGMENT_CHARS", str(8 * 2**20)))
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         # How many reverse proxies (nginx, a load balancer) stand in front of the app: the

@@ -27,6 +27,11 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def without_csrf(page: str) -> str:
+    """The page without its CSRF tokens, which carry the second they were signed in."""
+    return re.sub(r'(name="csrf[-_]token"[^>]*? (?:content|value))="[^"]*"', r'\1=""', page)
+
+
 def assert_queries_stay_flat(client: Any, count_queries: Any, url: str,
                              grow: Any, small: int = 2, large: int = 8) -> None:
     """The page at `url` runs the same number of SQL statements after `grow(large)` as

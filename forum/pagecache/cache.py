@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -38,6 +36,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from forum.companies.models import Company
 from forum.database import is_database_fault, write_transaction
 from forum.extensions import db
+from forum.lru import SizedLRU
 from forum.pagecache.models import ContentVersion
 
 SITE = "site"
@@ -67,53 +66,23 @@ class Entry:
     content_type: str
 
 
-class PageCache:
-    """A thread-safe LRU of rendered pages, bounded by the bytes it holds."""
+class PageCache(SizedLRU[Entry]):
+    """Rendered pages, bounded by the bytes they hold."""
 
     def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.size = 0
-        self._entries: OrderedDict[tuple, Entry] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(max_bytes, lambda entry: len(entry.body))
 
     def get(self, key: tuple, version: Versions, max_age: float) -> Entry | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            if entry.version != version or time.monotonic() - entry.stored_at >= max_age:
-                self._drop(key)
-                return None
-            self._entries.move_to_end(key)
-            return entry
+        return self.find(key, lambda entry: entry.version == version
+                         and time.monotonic() - entry.stored_at < max_age)
 
     def get_kept(self, key: tuple, max_age: float) -> Entry | None:
         """The page kept at `key`, whatever its version, unless older than `max_age`:
         for when the versions cannot be read."""
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or time.monotonic() - entry.stored_at >= max_age:
-                return None
-            return entry
-
-    def put(self, key: tuple, entry: Entry) -> None:
-        if len(entry.body) > self.max_bytes // 8:
-            return  # one huge page must not push out everything else
-        with self._lock:
-            if key in self._entries:
-                self._drop(key)
-            self._entries[key] = entry
-            self.size += len(entry.body)
-            while self.size > self.max_bytes:
-                self._drop(next(iter(self._entries)))
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self.size = 0
-
-    def _drop(self, key: tuple) -> None:
-        self.size -= len(self._entries.pop(key).body)
+        entry = self.peek(key)
+        if entry is None or time.monotonic() - entry.stored_at >= max_age:
+            return None
+        return entry
 
 
 def configure_page_cache(app: Flask) -> None:

@@ -32,6 +32,7 @@ from forum.threads import posting
 from forum.threads.models import Post, Thread
 from ideas import votes
 from tests.conftest import PASSWORD
+from tests.helpers import without_csrf
 
 SECRET_WORD = "zephyrine"  # in the private idea's title
 SECRET_REPLY = "quokkalicious"  # in a reply in the private forum
@@ -130,11 +131,6 @@ def test_every_url_of_a_private_space_answers_404_to_anyone_else(app, space, mak
     assert missing.status_code == 404
     assert (without_csrf(browser.get("/c/hush").get_data(as_text=True))
             == without_csrf(missing.get_data(as_text=True)).replace("no-such-company", "hush"))
-
-
-def without_csrf(page: str) -> str:
-    """The page without its CSRF tokens, which carry the second they were signed in."""
-    return re.sub(r'(name="csrf-token" content|name="csrf_token" value)="[^"]*"', r'\1=""', page)
 
 
 def test_every_company_address_is_guarded(app):

@@ -169,12 +169,12 @@ def test_a_vote_reads_the_idea_once_and_writes_in_place(client, auth, make_user,
     make_user("bob")
     auth.signin("bob")
     url = idea_url(idea, "/vote")
-    # The voter; the company in the URL (is it a private space they may not see); the
-    # idea with its thread and company; the voter's bans (may they vote, and does the
-    # button say so). Then
+    # The voter with their roles and bans (may they vote, and does the button say so);
+    # the company in the URL (is it a private space they may not see); the idea with its
+    # thread and company. Then
     # the vote, the count, the priority score, the event and the content version; a new
     # voter with a confirmed address is also placed in the segment their domain matches.
-    for action, selects, statements in (("cast", 4, 10), ("retract", 4, 9)):
+    for action, selects, statements in (("cast", 3, 9), ("retract", 3, 8)):
         with count_queries() as queries:
             response = client.post(url, data={"action": action},
                                    headers={"HX-Request": "true"})
