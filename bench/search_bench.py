@@ -14,6 +14,9 @@ page, in process: p50/p95/p99 per category and the known answers found in the to
       .venv/bin/python bench/search_bench.py --query-set bench/out/queries-S.json \
           --database-url sqlite:////tmp/cocreate-bench-S.db
 
+`--http` sends them to gunicorn (2 sync workers, gunicorn.conf.py) one at a time instead,
+a new connection each, and reports the workers' resident memory after the set.
+
 `--no-cache` measures the capped searches themselves (SEARCH_CACHE_SIZE=0: with the
 cache on, the repeats of `--repeat` come from it); `--compare-uncapped` runs each query
 with the caps and without any (no scan cap, every word of a prefix) and reports how many
@@ -31,6 +34,8 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,7 +46,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_login import AnonymousUserMixin
 from flask_migrate import upgrade
-from shared import index_dir, sqlalchemy_url
+from load import Server
+from shared import ROOT, app_env, index_dir, sqlalchemy_url
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -254,18 +260,44 @@ def query_set_client(database_url: str, **limits: int) -> FlaskClient:
     return create_app(config, plugins=[ideas.init_app]).test_client()
 
 
-def run_query_set(path: Path, database_url: str, repeat: int, cache: bool = True) -> None:
-    """Every query of a query set through GET /search, as a signed-out visitor."""
+Fetch = Callable[[dict[str, Any]], tuple[float, list[int]]]
+
+
+def run_query_set(path: Path, database_url: str, repeat: int, cache: bool = True,
+                  http: bool = False, scan_cap: int | None = None) -> None:
+    """Every query of a query set through GET /search, as a signed-out visitor: in
+    process (Flask's test client), or over HTTP from gunicorn with 2 workers."""
+    limits = {} if cache else {"cache_size": 0}
+    if scan_cap is not None:
+        limits["scan_cap"] = scan_cap
+    if not http:
+        client = query_set_client(database_url, **limits)
+        time_queries(path, repeat, lambda query: search_page(client, query))
+        return
+    env = app_env(database_url, **{f"SEARCH_{name.upper()}": str(value)
+                                   for name, value in limits.items()})
+    server = Server("wsgi:app", ROOT, env, health="/healthz", workers=2)
+    server.start()
+    try:
+        time_queries(path, repeat, lambda query: search_over_http(server.base, query))
+        rss = server.rss_mb()
+    finally:
+        server.stop()
+    print("workers' resident memory after the query set: " + ", ".join(
+        f"{mb:.0f} MB" for mb in sorted(rss.values())))
+
+
+def time_queries(path: Path, repeat: int, fetch: Fetch) -> None:
+    """p50/p95/p99/max per category, one query at a time, and known answers in the top 3."""
     queries = json.loads(path.read_text())["queries"]
-    client = query_set_client(database_url, **({} if cache else {"cache_size": 0}))
     for query in queries[:WARM_UP]:
-        search_page(client, query)
+        fetch(query)
     samples: dict[str, list[float]] = {}
     found: dict[str, list[bool]] = {}
     with progress_bar(len(queries) * repeat, "Queries") as bar:
         for query in queries:
             for _ in range(repeat):
-                seconds, threads = search_page(client, query)
+                seconds, threads = fetch(query)
                 samples.setdefault(query["category"], []).append(seconds)
                 bar.update(1)
             if query["expected_thread_id"] is not None:
@@ -285,12 +317,13 @@ def run_query_set(path: Path, database_url: str, repeat: int, cache: bool = True
         print(f"known answer in the top 3, {category}: {sum(hits)} of {len(hits)}")
 
 
-def compare_uncapped(path: Path, database_url: str) -> None:
+def compare_uncapped(path: Path, database_url: str, scan_cap: int | None = None) -> None:
     """Each query's first 10 threads with the caps as configured and with none (no scan
     cap, every word of a prefix, no cache): how many of the exhaustive top 10 the capped
     page shows, on average per category and over all queries without a known answer."""
     queries = json.loads(path.read_text())["queries"]
-    capped = query_set_client(database_url, cache_size=0)
+    capped = query_set_client(database_url, cache_size=0,
+                              **({} if scan_cap is None else {"scan_cap": scan_cap}))
     exhaustive = query_set_client(database_url, scan_cap=0, prefix_terms=0, cache_size=0)
     agreement: dict[str, list[float]] = {}
     slow: list[tuple[float, str]] = []
@@ -325,6 +358,17 @@ def search_page(client: FlaskClient, query: dict[str, Any]) -> tuple[float, list
     return seconds, [int(found) for found in _HIT_RE.findall(response.get_data(as_text=True))]
 
 
+def search_over_http(base: str, query: dict[str, Any]) -> tuple[float, list[int]]:
+    """Seconds for one search page from the server at `base` (a new connection each, as
+    gunicorn's sync workers close them), and the thread ids it lists, in order."""
+    url = f"{base}/search?" + urllib.parse.urlencode({"q": query["q"], **query["params"]})
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=60) as answer:  # noqa: S310 (our own server)
+        page = answer.read().decode()
+    seconds = time.perf_counter() - started
+    return seconds, [int(found) for found in _HIT_RE.findall(page)]
+
+
 def quantile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -344,6 +388,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="with --query-set: runs of each")
     parser.add_argument("--no-cache", action="store_true",
                         help="with --query-set: turn the result cache off (SEARCH_CACHE_SIZE=0)")
+    parser.add_argument("--scan-cap", type=int, metavar="N",
+                        help="with --query-set: SEARCH_SCAN_CAP (default: the app's)")
+    parser.add_argument("--http", action="store_true",
+                        help="with --query-set: through gunicorn (2 sync workers), not in process")
     parser.add_argument("--compare-uncapped", action="store_true",
                         help="with --query-set: each query's top 10 capped vs exhaustive")
     args = parser.parse_args()
@@ -351,9 +399,10 @@ def main() -> None:
         if not args.database_url:
             parser.error("--query-set needs the --database-url of a generated data set")
         if args.compare_uncapped:
-            compare_uncapped(args.query_set, args.database_url)
+            compare_uncapped(args.query_set, args.database_url, args.scan_cap)
         else:
-            run_query_set(args.query_set, args.database_url, args.repeat, not args.no_cache)
+            run_query_set(args.query_set, args.database_url, args.repeat, not args.no_cache,
+                          args.http, args.scan_cap)
         return
     text = Text(random.Random(args.seed))
     with workspace(args.database_url, args.keep) as (database_url, root):
