@@ -116,6 +116,9 @@ class Config:
         # (they may miss what changed just before), rather than a 503.
         self.PAGE_CACHE_STALE_SECONDS = float(os.environ.get("PAGE_CACHE_STALE_SECONDS", "3600"))
         self.PAGE_CACHE_BYTES = int(os.environ.get("PAGE_CACHE_BYTES", str(32 * 2**20)))
+        # Redis (redis://host:port/db) to keep those pages for every worker of every node
+        # as well: each page is then rendered once, not once per worker. Empty: off.
+        self.PAGE_CACHE_URL = os.environ.get("PAGE_CACHE_URL", "")
         # What every viewer sees of a post (author line, body) is kept per revision for
         # signed-in pages, up to this many characters per process; 0 turns it off.
         self.POST_FRAGMENT_CHARS = int(os.environ.get("POST_FRAGMENT_CHARS", str(8 * 2**20)))
@@ -191,6 +194,7 @@ class TestConfig(Config):
         self.TESTING = True
         self.SQLALCHEMY_DATABASE_URI = database_uri
         self.RATELIMIT_STORAGE_URI = "memory://"
+        self.PAGE_CACHE_URL = ""  # a test that shares pages names its Redis
         self.PREFERRED_URL_SCHEME = "http"
         self.SEARCH_INDEXER_THREAD = False  # tests run the indexer when they mean to
         self.NOTIFIER_THREAD = False  # and the notifier

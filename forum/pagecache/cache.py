@@ -14,6 +14,9 @@ PLATFORM_PAGE_SECONDS; every page expires after PAGE_CACHE_SECONDS, because page
 
 While the database is down the versions cannot be read: a visitor then gets the page
 kept before, if it is younger than PAGE_CACHE_STALE_SECONDS, instead of a 503.
+
+With PAGE_CACHE_URL (Redis), what one worker renders is kept for every worker of every
+node too (pagecache.shared): a worker that does not hold a page looks there first.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from forum.database import is_database_fault, write_transaction
 from forum.extensions import db
 from forum.lru import SizedLRU
 from forum.pagecache.models import ContentVersion
+from forum.pagecache.shared import SharedPages
 
 SITE = "site"
 _CHANGED = "cocreate_changed_scopes"  # on a session: scopes this transaction changed
@@ -60,7 +64,7 @@ def thread_scope(thread_id: int) -> str:
 @dataclass(frozen=True)
 class Entry:
     version: Versions
-    stored_at: float
+    stored_at: float  # epoch seconds: comparable between processes sharing pages
     body: bytes
     etag: str  # unquoted
     content_type: str
@@ -73,14 +77,13 @@ class PageCache(SizedLRU[Entry]):
         super().__init__(max_bytes, lambda entry: len(entry.body))
 
     def get(self, key: tuple, version: Versions, max_age: float) -> Entry | None:
-        return self.find(key, lambda entry: entry.version == version
-                         and time.monotonic() - entry.stored_at < max_age)
+        return self.find(key, lambda entry: _current(entry, version, max_age))
 
     def get_kept(self, key: tuple, max_age: float) -> Entry | None:
         """The page kept at `key`, whatever its version, unless older than `max_age`:
         for when the versions cannot be read."""
         entry = self.peek(key)
-        if entry is None or time.monotonic() - entry.stored_at >= max_age:
+        if entry is None or time.time() - entry.stored_at >= max_age:
             return None
         return entry
 
@@ -88,6 +91,13 @@ class PageCache(SizedLRU[Entry]):
 def configure_page_cache(app: Flask) -> None:
     app.extensions["page_cache"] = PageCache(app.config["PAGE_CACHE_BYTES"])
     app.extensions["page_cache_companies"] = {}  # slug -> id: slugs never change
+    url = app.config["PAGE_CACHE_URL"]
+    app.extensions["shared_pages"] = SharedPages(
+        url, app.config["SQLALCHEMY_DATABASE_URI"]) if url else None
+
+
+def _current(entry: Entry, version: Versions, max_age: float) -> bool:
+    return entry.version == version and time.time() - entry.stored_at < max_age
 
 
 def current_versions(scopes: tuple[str, ...]) -> Versions:
@@ -133,6 +143,8 @@ def outdate_every_page(seen: int) -> None:
                         {"scope": SITE, "version": max(restored, seen) + 1})
     current_app.extensions["page_cache"].clear()
     current_app.extensions["page_cache_companies"].clear()
+    if (shared := current_app.extensions["shared_pages"]) is not None:
+        shared.clear()
 
 
 def _page_scopes(view_args: dict[str, Any]) -> tuple[str, ...] | None:
@@ -167,7 +179,7 @@ def cached_for_visitors(view: Callable[..., Any]) -> Callable[..., Any]:
         found = _lookup()
         if found is None:
             return view(*args, **kwargs)
-        key, version, entry, outcome = found
+        key, version, entry, outcome, max_age = found
         if entry is not None:
             return _respond(entry, outcome)
         assert version is not None  # only a stale page is found without versions
@@ -175,9 +187,12 @@ def cached_for_visitors(view: Callable[..., Any]) -> Callable[..., Any]:
         if not _shareable(response):
             return response
         body = response.get_data()
-        entry = Entry(version, time.monotonic(), body,
+        entry = Entry(version, time.time(), body,
                       hashlib.blake2b(body, digest_size=12).hexdigest(), response.content_type)
         current_app.extensions["page_cache"].put(key, entry)
+        if (shared := current_app.extensions["shared_pages"]) is not None:
+            shared.put(key, entry.version, entry.stored_at, entry.body, entry.etag,
+                       entry.content_type, max_age)
         return _respond(entry, "miss")
 
     wrapper.kept_for_visitors = True  # type: ignore[attr-defined]
@@ -191,9 +206,10 @@ def kept_page() -> Entry | None:
     return found[2] if found is not None else None
 
 
-# (key, versions, the entry to answer with or None, "hit" or "stale"); versions are None
-# when the database is down and a page kept before is answered "stale".
-_Found = tuple[tuple, Versions | None, Entry | None, str]
+# (key, versions, the entry to answer with or None, "hit" or "stale", how long the page
+# may be kept); versions are None when the database is down and a page kept before is
+# answered "stale".
+_Found = tuple[tuple, Versions | None, Entry | None, str, float]
 
 
 def _lookup() -> _Found | None:
@@ -219,11 +235,26 @@ def _lookup() -> _Found | None:
             kept = cache.get_kept(key, config["PAGE_CACHE_STALE_SECONDS"])
             if kept is None or not is_database_fault(error):
                 raise
-            found = key, None, kept, "stale"
+            found = key, None, kept, "stale", max_age
         else:
-            found = key, version, cache.get(key, version, max_age), "hit"
+            entry = cache.get(key, version, max_age) or _shared_entry(key, version, max_age)
+            found = key, version, entry, "hit", max_age
     setattr(g, _LOOKUP, found)
     return found
+
+
+def _shared_entry(key: tuple, version: Versions, max_age: float) -> Entry | None:
+    """The page another worker (of any node) kept at `key`, if it is current; kept here
+    too from now on."""
+    shared: SharedPages | None = current_app.extensions["shared_pages"]
+    stored = shared.get(key) if shared is not None else None
+    if stored is None:
+        return None
+    entry = Entry(*stored)
+    if not _current(entry, version, max_age):
+        return None
+    current_app.extensions["page_cache"].put(key, entry)
+    return entry
 
 
 def _shared_page_request() -> bool:

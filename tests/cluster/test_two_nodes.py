@@ -13,10 +13,12 @@ redis://127.0.0.1:6379/13) and nginx; skipped without them, unless MULTINODE_REQ
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 import time
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -125,6 +127,8 @@ def _node_env(url: str, place: Place) -> dict[str, str]:
         **os.environ,
         "DATABASE_URL": database.render_as_string(hide_password=False),
         "RATELIMIT_STORAGE_URI": urllib.parse.urlunsplit(storage._replace(netloc=redis_at)),
+        # Pages kept for signed-out visitors are shared by both nodes' workers.
+        "PAGE_CACHE_URL": urllib.parse.urlunsplit(storage._replace(netloc=redis_at)),
         "SECRET_KEY": "the-same-on-every-node",
         "PROXY_COUNT": "1",  # nginx
         "SIGNIN_RATE_LIMIT": f"{SIGNIN_LIMIT} per minute",
@@ -228,6 +232,7 @@ def test_two_nodes_lose_nothing_while_each_is_killed(cluster: Cluster) -> None:
     engine = create_engine(cluster.database_url)
     try:
         _check_database(engine, ledger)
+        _check_kept_pages(engine, cluster)
         _check_indexes(engine, cluster, ledger)
     finally:
         engine.dispose()
@@ -271,6 +276,25 @@ def _check_database(engine: object, ledger: Ledger) -> None:
     for kind, status, body in ledger.refused:
         assert kind == "reply" and status == 429 and "You posted exactly this" in body, (
             kind, status, body[:500])
+
+
+def _check_kept_pages(engine: object, cluster: Cluster) -> None:
+    """A page one node rendered for signed-out visitors is served by the other from Redis,
+    and shows the votes the database holds now that the writes have stopped."""
+    with engine.connect() as connection:  # type: ignore[attr-defined]
+        counts = sorted(connection.scalars(text("SELECT vote_count FROM ideas")))
+    answers = []
+    for node in cluster.nodes:  # at an address no customer asked for: kept by neither
+        # Straight to each node, as nginx sends it (the page's address is the balancer's).
+        request = urllib.request.Request(  # noqa: S310 (http://)
+            f"{node.place.url}/c/{SLUG}/ideas?from=check",
+            headers={"Host": urllib.parse.urlsplit(cluster.balancer).netloc})
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            answers.append((response.headers["X-Page-Cache"], response.read().decode()))
+    (_, rendered), (outcome, shared) = answers
+    assert outcome == "hit" and shared == rendered, outcome
+    shown = sorted(int(n) for n in re.findall(r'<span class="vote-count">(\d+)</span>', shared))
+    assert shown == counts, (shown, counts)
 
 
 def _index_keys(directory: Path) -> set[str]:
