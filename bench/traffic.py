@@ -4,14 +4,18 @@ with sessions of their own, and votes and replies at a steady rate, against the 
     .venv/bin/python bench/traffic.py --database-url URL [--duration 15] [--concurrency 8]
         [--signed-in 0.3] [--writes 0.02] [--customers 20] [--skew 1.0] [--seed 1]
         [--candidates sync:2,sync:4,gthread:2x4,gthread:2x4@2] [--out bench/out]
-        [--label sqlite-S]
+        [--label sqlite-S] [--page-cache-url redis://127.0.0.1:6379/12]
 
 For each candidate gunicorn setup (worker class:workers[xthreads][@keepalive], on top of
 gunicorn.conf.py), serves bench/hello_app.py then the app and loads each with the same
 generator: Python threads, one kept-alive http.client connection each. Meanwhile a probe
 reuses a connection after idle gaps around gunicorn's old 2 s keep-alive. Writes
-traffic-<label>.json and traffic-<label>.md into --out. The database changes a little
-(votes toggled, replies posted by the customers).
+traffic-<label>.json and traffic-<label>.md into --out. After the mix, each alone for
+--focus-duration seconds: signed-in idea pages, signed-in thread pages (both spread over
+the same thousands of pages, always rendered), and writes (votes and replies), for issue
+20's targets per kind; the report checks every target. The database changes a little
+(votes toggled, replies posted by the customers). With --page-cache-url the app's workers
+share kept pages in that Redis (PAGE_CACHE_URL), emptied before each candidate.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from traffic_report import write_traffic_report
 from traffic_urls import KIND_SHARES, Population, read_population
+
+from forum.pagecache.shared import SharedPages
 
 IDLE_GAPS = [0.5, 1.5, 2.0, 2.5, 3.0, 4.0]  # seconds a probe connection sits idle
 WARM_UP = 3.0
@@ -95,20 +101,29 @@ class Customer:
     voted: list[str] = field(default_factory=list)
 
 
+FOCUSED = ("idea", "thread", "write")  # measured alone after the mix, signed in
+
+
 class Traffic:
-    """What each request of the mix is: kind, signed in or out, and writes at a steady rate."""
+    """What each request of the mix is: kind, signed in or out, and writes at a steady rate;
+    or, with `only`, one kind of page signed in ("idea", "thread"), or only writes."""
 
     def __init__(self, population: Population, customers: list[Customer],
-                 signed_in: float, writes: float) -> None:
+                 signed_in: float, writes: float, only: str = "") -> None:
         self.population = population
         self.customers = customers
         self.signed_in = signed_in
         self.write_every = max(1, round(1 / writes)) if writes else 0
+        self.only = only
         self.lock = threading.Lock()
 
     def next(self, rng: random.Random, number: int, connection: int) -> Request:
-        if self.write_every and (number + connection * 7) % self.write_every == 0:
+        if self.only == "write" or (
+                self.write_every and (number + connection * 7) % self.write_every == 0):
             return self.write(rng)
+        if self.only:
+            return Request(self.only, True, self.population.pages[self.only].draw(rng),
+                           headers=self.session(rng.choice(self.customers)))
         kind = rng.choices(list(KIND_SHARES), weights=list(KIND_SHARES.values()))[0]
         if rng.random() >= self.signed_in:
             return Request(kind, False, self.population.pages[kind].draw(rng),
@@ -247,6 +262,8 @@ def measure(args: argparse.Namespace, candidate: Candidate, env: dict[str, str],
         hello = summarize(samples, seconds)
     finally:
         hello_server.stop()
+    if args.page_cache_url:  # every candidate starts with no page kept
+        SharedPages(args.page_cache_url, sqlalchemy_url(args.database_url)).clear()
     server = candidate.server("wsgi:app", ROOT, env, "/healthz")
     server.start()
     try:
@@ -262,7 +279,14 @@ def measure(args: argparse.Namespace, candidate: Candidate, env: dict[str, str],
         samples, seconds = run_load(server.base, mix, args.concurrency, args.duration,
                                     args.seed + 2)
         prober.join()
-        rss_after, peak = server.rss_mb(), server.peak_rss_mb()
+        rss_after = server.rss_mb()
+        focused = {}
+        for only in FOCUSED if args.focus_duration > 0 else ():
+            alone = Traffic(population, customers, 1.0, 0, only)
+            found, spent = run_load(server.base, alone, args.concurrency,
+                                    args.focus_duration, args.seed + 3)
+            focused[only] = summarize(found, spent)
+        peak = server.peak_rss_mb()
         command = server.command()
     finally:
         server.stop()
@@ -272,7 +296,7 @@ def measure(args: argparse.Namespace, candidate: Candidate, env: dict[str, str],
     result = {"candidate": candidate.spec, "worker_class": candidate.worker_class,
               "workers": candidate.workers, "threads": candidate.threads,
               "keepalive": candidate.keepalive, "command": " ".join(command[1:]),
-              "hello": hello, "mix": breakdown(samples, seconds),
+              "hello": hello, "mix": breakdown(samples, seconds), "focused": focused,
               "worker_crashes": crashes, "probe": probes,
               "writes_per_second": sum(1 for s in samples if s.kind in ("vote", "reply"))
               / seconds,
@@ -293,6 +317,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--duration", type=float, default=15, help="seconds of the mix")
     parser.add_argument("--hello-duration", type=float, default=8)
+    parser.add_argument("--focus-duration", type=float, default=8,
+                        help="seconds of each kind alone after the mix (0: skip)")
     parser.add_argument("--concurrency", type=int, default=8, help="connections")
     parser.add_argument("--signed-in", type=float, default=0.3,
                         help="share of page views by signed-in customers")
@@ -308,6 +334,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "class:workers[xthreads][@keepalive]")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--label", help="default: <database kind>-<scale>, e.g. sqlite-S")
+    parser.add_argument("--page-cache-url", default="",
+                        help="Redis the workers share kept pages in (PAGE_CACHE_URL)")
     args = parser.parse_args(argv)
     if not args.database_url:
         parser.error("--database-url (or DATABASE_URL) is required")
@@ -322,7 +350,7 @@ def main(argv: list[str] | None = None) -> None:
     population = read_population(url, args.ideas, args.threads, args.customers, args.skew)
     echo(f"Traffic on {label}: {population.counts()}")
     started, before = datetime.now(UTC), machine()
-    env = app_env(url)
+    env = app_env(url, PAGE_CACHE_URL=args.page_cache_url)
     customers: list[Customer] = []
     results = [measure(args, Candidate.parse(spec), env, population, customers)
                for spec in args.candidates.split(",")]
@@ -332,8 +360,9 @@ def main(argv: list[str] | None = None) -> None:
         "machine": before, "load_average_after": os.getloadavg(),
         "population": population.counts(),
         "settings": {key: getattr(args, key) for key in (
-            "duration", "hello_duration", "concurrency", "signed_in", "writes",
-            "customers", "skew", "seed")},
+            "duration", "hello_duration", "focus_duration", "concurrency", "signed_in",
+            "writes",
+            "customers", "skew", "seed", "page_cache_url")},
         "kind_shares": KIND_SHARES, "idle_gaps": IDLE_GAPS, "candidates": results,
     }
     args.out.mkdir(parents=True, exist_ok=True)

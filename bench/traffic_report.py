@@ -1,10 +1,21 @@
-"""traffic-<label>.md from one traffic.py run: the candidates side by side, then each one's
-mix by kind of page, signed in and out."""
+"""traffic-<label>.md from one traffic.py run: the candidates side by side, issue 20's
+targets checked, then each one's mix by kind of page, signed in and out.
+
+    .venv/bin/python bench/traffic_report.py SMALL.json LARGE.json
+
+compares two runs (scale S and L of one database): each kind of page's p50 at the larger
+scale as a multiple of the smaller's, against the target of at most 1.3.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Any
+
+# Issue 20's targets: a share of hello's requests/s at c=8, and worker memory.
+MIX_SHARE, PAGE_SHARE, WRITE_SHARE, WORKER_MB, P50_GROWTH = 0.20, 0.12, 0.10, 200, 1.3
 
 
 def _lat(m: dict[str, Any]) -> str:
@@ -40,6 +51,61 @@ def candidates_table(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _verdict(found: float, target: float, at_most: bool = False) -> str:
+    met = found <= target if at_most else found >= target
+    if met:
+        return "met"
+    if at_most:
+        return f"missed: {found / target:.2f} times the limit"
+    return f"missed: {found / target:.0%} of the target"
+
+
+def targets_table(result: dict[str, Any]) -> list[str]:
+    """Each candidate against issue 20's targets (the focused runs: one kind alone)."""
+    lines = ["| gunicorn | target | measured | verdict |", "|---|---|---:|---|"]
+    for c in result["candidates"]:
+        hello = c["hello"]["rps"]
+        rows = [("whole mix >= 20% of hello", c["mix"]["all"]["rps"] / hello, MIX_SHARE)]
+        for kind, name, share in (("idea", "signed-in idea pages", PAGE_SHARE),
+                                  ("thread", "signed-in thread pages", PAGE_SHARE),
+                                  ("write", "votes and replies", WRITE_SHARE)):
+            if kind in c.get("focused", {}):
+                rows.append((f"{name} alone >= {share:.0%} of hello",
+                             c["focused"][kind]["rps"] / hello, share))
+        for label, found, target in rows:
+            lines.append(f"| {c['candidate']} | {label} | {found:.1%} "
+                         f"| {_verdict(found, target)} |")
+        peak = max(c["rss_mb"]["peak"] or [0])
+        lines.append(f"| {c['candidate']} | each worker < {WORKER_MB} MB | {peak:.0f} MB peak "
+                     f"| {_verdict(peak, WORKER_MB, at_most=True)} |")
+    return lines
+
+
+def focused_table(result: dict[str, Any]) -> list[str]:
+    lines = ["| gunicorn | alone, signed in | req/s | % of hello | p50 / p95 / p99 ms "
+             "| errors |", "|---|---|---:|---:|---:|---:|"]
+    for c in result["candidates"]:
+        for kind, m in c.get("focused", {}).items():
+            lines.append(f"| {c['candidate']} | {kind} | {m['rps']:,.1f} "
+                         f"| {100 * m['rps'] / c['hello']['rps']:.1f}% | {_lat(m)} "
+                         f"| {m['errors']} |")
+    return lines
+
+
+def scale_table(small: dict[str, Any], large: dict[str, Any]) -> list[str]:
+    """p50 per kind of page at the larger scale over the smaller, first candidate of each."""
+    lines = [f"# p50 at {large['label']} over {small['label']}", "",
+             f"| requests | p50 ms, {small['label']} | p50 ms, {large['label']} | ratio "
+             "| verdict (at most 1.3) |", "|---|---:|---:|---:|---|"]
+    before, after = small["candidates"][0]["mix"], large["candidates"][0]["mix"]
+    for name in sorted(set(before) & set(after)):
+        a, b = before[name]["p50_ms"], after[name]["p50_ms"]
+        ratio = b / a if a else float("inf")
+        lines.append(f"| {name} | {a:.0f} | {b:.0f} | {ratio:.2f} "
+                     f"| {_verdict(ratio, P50_GROWTH, at_most=True)} |")
+    return lines
+
+
 def mix_table(candidate: dict[str, Any]) -> list[str]:
     lines = [f"### {candidate['candidate']}", "", f"`gunicorn {candidate['command']}`", "",
              "| requests | count | req/s | p50 / p95 / p99 ms | max ms | errors | cache hit rate |",
@@ -63,7 +129,9 @@ def write_traffic_report(result: dict[str, Any], path: Path) -> Path:
         f"({', '.join(f'{k} {v:.0%}' for k, v in result['kind_shares'].items())}), then a "
         f"page with weight 1/rank^{s['skew']:g}; {s['signed_in']:.0%} of page views are "
         f"signed-in customers' (their own sessions), and {s['writes']:.0%} of requests "
-        "are votes (cast or retracted) and replies (a third), spread evenly over time.", "",
+        "are votes (cast or retracted) and replies (a third), spread evenly over time. "
+        + (f"Kept pages shared by the workers in Redis ({s['page_cache_url']})."
+           if s.get("page_cache_url") else "Kept pages: each worker its own."), "",
         f"Client: {s['concurrency']} Python threads, each one kept-alive http.client "
         f"connection, {s['duration']:g} s of the mix and {s['hello_duration']:g} s of "
         "hello per candidate after a 3 s warm-up. Errors are answers other than 200; "
@@ -71,9 +139,19 @@ def write_traffic_report(result: dict[str, Any], path: Path) -> Path:
         "request, waits, and sends another on the same connection after "
         f"{', '.join(f'{g:g}' for g in result['idle_gaps'])} s.", "",
         *candidates_table(result), "",
+        "## Issue 20's targets", "",
+        "Shares of hello's requests/s in the same run, at the same concurrency. The kinds "
+        f"alone ran {s.get('focus_duration', 0):g} s each after the mix, signed in, over "
+        "the same pages (each one rendered for its customer).", "",
+        *targets_table(result), "", *focused_table(result), "",
         "## The mix by kind, signed in and out", "",
     ]
     for candidate in result["candidates"]:
         lines += mix_table(candidate)
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+if __name__ == "__main__":
+    small, large = (json.loads(Path(name).read_text()) for name in sys.argv[1:3])
+    print("\n".join(scale_table(small, large)))
