@@ -70,9 +70,11 @@ def _key(post: Post, thread: Thread, change: Any, labels: dict[str, str]) -> tup
 
 def _render(post: Post, thread: Thread, change: Any, labels: dict[str, str]) -> Kept:
     """Only the post, its thread and company in the context: no viewer to depend on."""
-    template = current_app.jinja_env.get_template(_TEMPLATE)
+    environment = current_app.jinja_env
+    template = environment.get_template(_TEMPLATE)
+    macros = environment.get_template("_macros.html").module  # built once, then cached
     context = template.new_context({"post": post, "thread": thread, "company": thread.company,
-                                    "change": change, "labels": labels})
+                                    "change": change, "labels": labels, "macros": macros})
     head = "".join(template.blocks["head"](context))
     tail = "".join(template.blocks["tail"](context))
     return Markup(head), Markup(tail)  # noqa: S704 (rendered by an autoescaping template)
