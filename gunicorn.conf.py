@@ -14,8 +14,9 @@ wsgi_app = "wsgi:app"
 
 
 def _default_workers() -> int:
-    """One worker per CPU, at least two: pages are CPU-bound Python and the page cache is
-    per process; on 2 CPUs, four workers served 15-27% less than two."""
+    """One worker per CPU, at least two: pages are CPU-bound Python and, without
+    PAGE_CACHE_URL, the page cache is per process; on 2 CPUs, four workers served 15-27%
+    less than two."""
     return max(2, os.cpu_count() or 1)
 
 
