@@ -6,11 +6,12 @@ length, and each sort walks an index (see the Idea model's indexes).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from forum.accounts.models import User
@@ -104,24 +105,41 @@ def voted_ids(user: User, ideas: list[Idea]) -> set[int]:
 def voters(idea: Idea, limit: int = 30) -> list[Vote]:
     """Who supports an idea, newest first (public, as on Canny and Fider), and who recorded
     each vote a team member recorded for a customer."""
-    return list(db.session.scalars(
-        select(Vote).where(Vote.idea_id == idea.id)
-        .options(joinedload(Vote.user), joinedload(Vote.recorded_by))
-        .order_by(Vote.created_at.desc(), Vote.id.desc()).limit(limit)))
+    return list(db.session.scalars(_voters(), {"idea_id": idea.id, "limit": limit}))
 
 
 def status_history(idea: Idea) -> list[StatusChange]:
-    return list(db.session.scalars(
-        select(StatusChange).where(StatusChange.idea_id == idea.id)
-        .options(joinedload(StatusChange.actor)).order_by(StatusChange.created_at)))
+    return list(db.session.scalars(_status_history(), {"idea_id": idea.id}))
 
 
 def latest_official(idea: Idea) -> Post | None:
     """The company's most recent word on the idea, shown at the top of its page."""
-    return db.session.scalar(
-        select(Post).where(Post.thread_id == idea.thread_id, Post.official.is_(True),
-                           Post.hidden_at.is_(None), Post.body_source != "")
-        .options(joinedload(Post.author)).order_by(Post.number.desc()).limit(1))
+    return db.session.scalar(_latest_official(), {"thread_id": idea.thread_id})
+
+
+# Every idea page runs these: each is built once, with bind parameters (building a
+# statement and its cache key cost about as much as running it).
+
+
+@functools.cache
+def _voters() -> Select[tuple[Vote]]:
+    return (select(Vote).where(Vote.idea_id == bindparam("idea_id"))
+            .options(joinedload(Vote.user), joinedload(Vote.recorded_by))
+            .order_by(Vote.created_at.desc(), Vote.id.desc()).limit(bindparam("limit")))
+
+
+@functools.cache
+def _status_history() -> Select[tuple[StatusChange]]:
+    return (select(StatusChange).where(StatusChange.idea_id == bindparam("idea_id"))
+            .options(joinedload(StatusChange.actor)).order_by(StatusChange.created_at))
+
+
+@functools.cache
+def _latest_official() -> Select[tuple[Post]]:
+    return (select(Post).where(Post.thread_id == bindparam("thread_id"),
+                               Post.official.is_(True), Post.hidden_at.is_(None),
+                               Post.body_source != "")
+            .options(joinedload(Post.author)).order_by(Post.number.desc()).limit(1))
 
 
 @dataclass(frozen=True)

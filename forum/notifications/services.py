@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+import functools
+
+from sqlalchemy import Select, bindparam, func, select, update
 
 from forum import policy
 from forum.accounts.models import User
@@ -49,8 +51,14 @@ def followed_companies(user: User) -> list[Company]:
 
 def unread_count(user: User) -> int:
     """The bell's number: one indexed count."""
-    return int(db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0)
+    return int(db.session.scalar(_unread(), {"user_id": user.id}) or 0)
+
+
+@functools.cache
+def _unread() -> Select[tuple[int]]:
+    """Built once, with a bind parameter: every signed-in page shows the bell."""
+    return select(func.count()).select_from(Notification).where(
+        Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
 
 
 def mark_read(user: User, notification_ids: list[int] | None = None) -> int:

@@ -31,7 +31,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
-from sqlalchemy import event, select
+from sqlalchemy import Select, bindparam, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction
@@ -110,15 +110,21 @@ def current_versions(scopes: tuple[str, ...]) -> Versions:
     than the versions it is kept under. A session that has already begun (a cookie of an
     account that is gone was looked up) gives the versions of the snapshot it reads.
     """
-    statement = select(ContentVersion.scope, ContentVersion.version).where(
-        ContentVersion.scope.in_(scopes))
+    statement, values = _versions(), {"scopes": list(scopes)}
     session = db.session()
     if session.in_transaction():
-        found = {scope: version for scope, version in session.execute(statement)}
+        found = {scope: version for scope, version in session.execute(statement, values)}
     else:
         with db.engine.connect() as connection:
-            found = {scope: version for scope, version in connection.execute(statement)}
+            found = {scope: version for scope, version
+                     in connection.execute(statement, values)}
     return tuple(found.get(scope, 0) for scope in scopes)
+
+
+@functools.cache  # built once: every signed-out request reads the versions
+def _versions() -> Select[tuple[str, int]]:
+    return select(ContentVersion.scope, ContentVersion.version).where(
+        ContentVersion.scope.in_(bindparam("scopes", expanding=True)))
 
 
 def site_version() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import statistics
 import time
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -57,14 +58,17 @@ def category_threads(category: Category, page: int = 1) -> Page:
 
 def get_thread(viewer: object, company: Company, thread_id: int) -> Thread:
     """The thread in the URL, if it belongs to that company and the viewer may see it."""
-    thread = db.session.scalar(
-        select(Thread).where(Thread.id == thread_id)
-        .options(joinedload(Thread.author), joinedload(Thread.category))
-    )
+    thread = db.session.scalar(_thread_by_id(), {"thread_id": thread_id})
     if thread is None or thread.company_id != company.id or not policy.can(
             viewer, policy.Action.VIEW_THREAD, thread):
         raise NotFound("That thread does not exist, or it was removed.")
     return thread
+
+
+@functools.cache
+def _thread_by_id() -> Select[tuple[Thread]]:
+    return (select(Thread).where(Thread.id == bindparam("thread_id"))
+            .options(joinedload(Thread.author), joinedload(Thread.category)))
 
 
 def find_thread(viewer: object, slug: str, thread_id: int) -> Thread:
@@ -104,12 +108,19 @@ def thread_posts(thread: Thread, page: int = 1) -> Page:
     """One page of posts by number: numbers are dense, so each page is an index range."""
     page = clamp_page(page)
     first = (page - 1) * POSTS_PER_PAGE + 1
-    posts = list(db.session.scalars(
-        select(Post).where(Post.thread_id == thread.id, Post.number >= first,
-                           Post.number < first + POSTS_PER_PAGE)
-        .options(joinedload(Post.author)).order_by(Post.number)
-    ))
+    posts = list(db.session.scalars(_page_of_posts(), {
+        "thread_id": thread.id, "first": first, "after": first + POSTS_PER_PAGE}))
     return Page(_in_thread(posts, thread), page, thread.post_count >= first + POSTS_PER_PAGE)
+
+
+@functools.cache
+def _page_of_posts() -> Select[tuple[Post]]:
+    """Built once, with bind parameters, for every thread page (building it cost about as
+    much as running it)."""
+    return (select(Post).where(Post.thread_id == bindparam("thread_id"),
+                               Post.number >= bindparam("first"),
+                               Post.number < bindparam("after"))
+            .options(joinedload(Post.author)).order_by(Post.number))
 
 
 def _in_thread(posts: list[Post], thread: Thread) -> list[Post]:
