@@ -21,6 +21,7 @@ import pytest
 
 from forum import content
 from forum.content import MAX_SOURCE_LENGTH, Rendered, quote, render, render_plain_excerpt
+from forum.content.sanitizing import sanitize
 
 # bleach's vendored copy (html5lib is not a direct dependency, and has no type stubs).
 html5lib = importlib.import_module("bleach._vendor.html5lib")
@@ -176,7 +177,7 @@ def test_render_neutralises_payload(payload: str, context: str) -> None:
 @pytest.mark.parametrize("payload", PAYLOADS, ids=[f"xss{i:03}" for i in range(len(PAYLOADS))])
 def test_sanitizers_alone_neutralise_raw_html(payload: str) -> None:
     """Markdown escapes raw HTML before the sanitizers see it; here they must stand alone."""
-    assert_safe(content._sanitize(payload))
+    assert_safe(sanitize(payload))
 
 
 @pytest.mark.parametrize(
@@ -250,7 +251,7 @@ def test_random_markup_soup_is_safe(seed: int) -> None:
     for _ in range(25):
         soup = "".join(rng.choice(SOUP) for _ in range(rng.randint(1, 300)))
         assert_safe(render(soup, known_users=everyone).html)
-        assert_safe(content._sanitize(soup))
+        assert_safe(sanitize(soup))
 
 
 # --- ordinary Markdown --------------------------------------------------------------------
@@ -650,7 +651,7 @@ def test_unexpected_parser_failure_falls_back_to_escaped_text(
     def explode(*args: object) -> None:
         raise RecursionError("nobody foresaw this")
 
-    monkeypatch.setattr(content, "_markdown_to_html", explode)
+    monkeypatch.setattr(content, "markdown_to_html", explode)  # the name render calls
     result = render("<b>bold</b>\nline two @alice", known_users=everyone)
     assert result.html == "<p>&lt;b&gt;bold&lt;/b&gt;<br>\nline two @alice</p>"
     assert result.mentions == ()
