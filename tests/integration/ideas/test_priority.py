@@ -13,7 +13,7 @@ from sqlalchemy import select
 from forum.accounts import services as accounts
 from forum.errors import Conflict, Invalid, NotAllowed, NotFound
 from forum.extensions import db
-from ideas import merging, priority
+from ideas import merging, priority, segments
 from ideas.models import Customer, Idea, Importance, Segment
 from ideas.votes import cast_vote, retract_vote
 from tests.conftest import PASSWORD
@@ -37,7 +37,7 @@ def idea(acme, make_idea, make_user):
 
 def test_the_score_weighs_segments_importance_impact_and_effort(acme, team, idea):
     assert score(idea) == 1  # the proposer's vote, unsegmented and saying nothing
-    enterprise = priority.save_segment(team, acme, name="Enterprise", weight=5,
+    enterprise = segments.save_segment(team, acme, name="Enterprise", weight=5,
                                        domains="bigcorp.com")
     big = person("big", "bigcorp.com")
     cast_vote(big, idea)
@@ -60,9 +60,9 @@ def test_domains_place_voters_but_never_over_a_hand_choice(acme, team, idea):
     cast_vote(early, idea)  # before the segment exists
     chosen = person("chosen", "bigcorp.com")
     cast_vote(chosen, idea)
-    trial = priority.save_segment(team, acme, name="Trial", weight=0.5)
-    assert priority.assign(team, acme, "chosen", trial.id) == "chosen is now in “Trial”."
-    enterprise = priority.save_segment(team, acme, name="Enterprise", weight=3,
+    trial = segments.save_segment(team, acme, name="Trial", weight=0.5)
+    assert segments.assign(team, acme, "chosen", trial.id) == "chosen is now in “Trial”."
+    enterprise = segments.save_segment(team, acme, name="Enterprise", weight=3,
                                        domains="@BigCorp.com, other.org")
     assert enterprise.domains == ["bigcorp.com", "other.org"]
 
@@ -80,16 +80,16 @@ def test_domains_place_voters_but_never_over_a_hand_choice(acme, team, idea):
     cast_vote(unconfirmed, idea)  # an address nobody confirmed places no one
     assert segment_of(unconfirmed) is None
     assert score(idea) == 1 + 3 + 0.5 + 3 + 1
-    assert priority.delete_segment(team, acme, enterprise.id) == "Enterprise"
+    assert segments.delete_segment(team, acme, enterprise.id) == "Enterprise"
     assert segment_of(early) is None and segment_of(chosen) == trial.id
     assert score(idea) == 1 + 1 + 0.5 + 1 + 1
 
 
 def test_a_csv_import_places_customers_by_segment_and_value(acme, team, idea, make_user):
-    enterprise = priority.save_segment(team, acme, name="Enterprise", weight=4,
+    enterprise = segments.save_segment(team, acme, name="Enterprise", weight=4,
                                        min_value=100_000)
-    growth = priority.save_segment(team, acme, name="Growth", weight=2, min_value=10_000)
-    trial = priority.save_segment(team, acme, name="Trial", weight=0.5)
+    growth = segments.save_segment(team, acme, name="Growth", weight=2, min_value=10_000)
+    trial = segments.save_segment(team, acme, name="Trial", weight=0.5)
     for name in ("ann", "bob", "cyd"):
         cast_vote(make_user(name), idea)
     make_user("stranger")  # has an account, never took part at Acme
@@ -99,7 +99,7 @@ def test_a_csv_import_places_customers_by_segment_and_value(acme, team, idea, ma
             b"cyd,trial,500000\n"
             b"stranger@example.com,Trial,\n"
             b"nobody-here,,5\n")
-    done = priority.import_customers(team, acme, data)
+    done = segments.import_customers(team, acme, data)
     assert done.placed == 3 and [line for line, _ in done.not_found] == [5, 6]
     assert done.summary() == ("3 customers updated. 2 rows named no one who voted or "
                               "wrote here (line 5, 6).")
@@ -123,46 +123,46 @@ def test_a_csv_import_places_customers_by_segment_and_value(acme, team, idea, ma
     (b"customer,segment\n", "The file has no rows below its header."),
 ])
 def test_a_malformed_import_says_which_line(acme, team, idea, make_user, data, message):
-    priority.save_segment(team, acme, name="Trial", weight=0.5)
+    segments.save_segment(team, acme, name="Trial", weight=0.5)
     cast_vote(make_user("ann"), idea)
     with pytest.raises(Invalid, match=re.escape(message)):
-        priority.import_customers(team, acme, data)
+        segments.import_customers(team, acme, data)
 
 
 def test_one_bad_row_saves_none_of_the_good_ones(acme, team, idea, make_user):
-    priority.save_segment(team, acme, name="Trial", weight=0.5)
+    segments.save_segment(team, acme, name="Trial", weight=0.5)
     cast_vote(make_user("ann"), idea)
     with pytest.raises(Invalid, match="Line 3"):
-        priority.import_customers(team, acme, b"customer,segment\nann,Trial\nann,Gold\n")
+        segments.import_customers(team, acme, b"customer,segment\nann,Trial\nann,Gold\n")
     assert db.session.scalar(select(Customer)) is None
     assert score(idea) == 2
 
 
 def test_segment_rules_refuse_nonsense(acme, team):
-    priority.save_segment(team, acme, name="Enterprise", weight=3)
+    segments.save_segment(team, acme, name="Enterprise", weight=3)
     with pytest.raises(Conflict, match="already a segment called"):
-        priority.save_segment(team, acme, name="enterprise ", weight=1)
+        segments.save_segment(team, acme, name="enterprise ", weight=1)
     with pytest.raises(Invalid, match="weight must be a number from 0 to 1,000"):
-        priority.save_segment(team, acme, name="Heavy", weight=5000)
+        segments.save_segment(team, acme, name="Heavy", weight=5000)
     with pytest.raises(Invalid, match="“not” is not an email domain"):
-        priority.save_segment(team, acme, name="Odd", weight=1, domains="not,a,domain")
+        segments.save_segment(team, acme, name="Odd", weight=1, domains="not,a,domain")
     with pytest.raises(Invalid, match="at most 40 characters"):
-        priority.save_segment(team, acme, name="x" * 41, weight=1)
-    assert [row.segment.name for row in priority.segments(acme)] == ["Enterprise"]
+        segments.save_segment(team, acme, name="x" * 41, weight=1)
+    assert [row.segment.name for row in segments.segments(acme)] == ["Enterprise"]
 
 
 def test_only_the_product_team_sets_priorities(acme, idea, make_staff, make_user,
                                                 make_company):
     moderator = make_staff(acme, "moderator")
     with pytest.raises(NotAllowed, match="Only the company's product team sets its priorities"):
-        priority.save_segment(moderator, acme, name="Enterprise", weight=3)
+        segments.save_segment(moderator, acme, name="Enterprise", weight=3)
     with pytest.raises(NotAllowed):
         priority.set_estimates(make_user(), idea, 5, 1)
     elsewhere = make_staff(make_company("globex"), "team")
     with pytest.raises(NotAllowed):
         priority.set_estimates(elsewhere, idea, 5, 1)
     with pytest.raises(NotAllowed):
-        priority.import_customers(elsewhere, acme, b"customer,value\nx,1\n")
+        segments.import_customers(elsewhere, acme, b"customer,value\nx,1\n")
     reload(idea)
     assert (idea.impact, idea.effort) == (None, None)
 
@@ -230,7 +230,7 @@ def test_the_inbox_sorts_by_priority_and_filters_by_segment(client, auth, acme, 
                                                           make_user, count_queries):
     small = make_idea(acme, title="Small request")
     wanted = make_idea(acme, title="Wanted by big customers")
-    enterprise = priority.save_segment(team, acme, name="Enterprise", weight=10,
+    enterprise = segments.save_segment(team, acme, name="Enterprise", weight=10,
                                        domains="bigcorp.com")
     cast_vote(person("whale", "bigcorp.com"), wanted)
     for _ in range(3):
@@ -253,7 +253,7 @@ def test_the_inbox_sorts_by_priority_and_filters_by_segment(client, auth, acme, 
 
 
 def test_the_exports_carry_priority_and_segments(client, auth, acme, team, idea):
-    enterprise = priority.save_segment(team, acme, name="Enterprise", weight=3,
+    enterprise = segments.save_segment(team, acme, name="Enterprise", weight=3,
                                        domains="bigcorp.com")
     whale = person("whale", "bigcorp.com")
     cast_vote(whale, idea)
@@ -275,15 +275,15 @@ def test_the_exports_carry_priority_and_segments(client, auth, acme, team, idea)
 def test_assigning_someone_who_never_took_part_says_so_without_naming_them(acme, team,
                                                                              make_user):
     make_user("outsider")
-    trial = priority.save_segment(team, acme, name="Trial", weight=0.5)
+    trial = segments.save_segment(team, acme, name="Trial", weight=0.5)
     with pytest.raises(NotFound, match="No one who voted or wrote in Acme's space"):
-        priority.assign(team, acme, "outsider@example.com", trial.id)
+        segments.assign(team, acme, "outsider@example.com", trial.id)
     with pytest.raises(NotFound, match="No one who voted or wrote in Acme's space"):
-        priority.assign(team, acme, "nobody@nowhere.example", trial.id)
+        segments.assign(team, acme, "nobody@nowhere.example", trial.id)
 
 
 def test_the_idea_page_shows_the_team_who_is_asking(client, auth, acme, team, idea):
-    priority.save_segment(team, acme, name="Enterprise", weight=3, domains="bigcorp.com")
+    segments.save_segment(team, acme, name="Enterprise", weight=3, domains="bigcorp.com")
     cast_vote(person("whale", "bigcorp.com"), idea)
     auth.signin("tess")
     page = client.get(f"/c/acme/ideas/{idea.thread_id}-{idea.thread.slug}").get_data(
