@@ -14,7 +14,7 @@ from forum.companies.services import get_company
 from forum.database import utcnow, write_transaction
 from forum.extensions import db
 from forum.threads import posting
-from ideas import changelog, priority, services, statuses, votes
+from ideas import changelog, priority, segments, services, statuses, votes
 from ideas.models import Idea, Importance, StatusChange, Vote
 
 TAGS = {
@@ -103,10 +103,10 @@ def _priorities(people: dict[str, User], idea: Idea) -> None:
     """Northwind's team weighs its café customers' votes three times, and two voters
     said how much the warm-up timer matters to them."""
     nora, northwind = people["nora"], get_company("northwind")
-    cafes = priority.save_segment(nora, northwind, name="Cafés", weight=3)
-    priority.save_segment(nora, northwind, name="Home baristas", weight=1)
+    cafes = segments.save_segment(nora, northwind, name="Cafés", weight=3)
+    segments.save_segment(nora, northwind, name="Home baristas", weight=1)
     for name in ("maya", "kate"):
-        priority.assign(nora, northwind, name, cafes.id)
+        segments.assign(nora, northwind, name, cafes.id)
     priority.set_importance(people["maya"], idea, Importance.CRITICAL)
     priority.set_importance(people["leo"], idea, Importance.NICE_TO_HAVE)
     priority.set_estimates(nora, idea, impact=4, effort=2)

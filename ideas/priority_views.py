@@ -22,7 +22,7 @@ from forum.routing import parse_id
 from forum.threads.queries import get_thread
 from forum.threads.views import thread_url
 from forum.web import wants_fragment
-from ideas import priority, services
+from ideas import priority, segments, services
 from ideas.models import Importance
 from ideas.policy import IdeaAction
 
@@ -65,7 +65,7 @@ def _page(company: Company, error: DomainError | None = None, form: str = "",
           segment_id: int | None = None) -> tuple[str, int]:
     """The priority page; after a refusal, with the message in the form it came from and
     what was typed kept."""
-    context = {"company": company, "segments": priority.segments(company),
+    context = {"company": company, "segments": segments.segments(company),
                "weights": priority.weights_of(company), "labels": WEIGHT_LABELS,
                "error": error, "failed": form, "failed_segment": segment_id,
                "typed": request.form if error else {}}
@@ -104,7 +104,7 @@ def save_segment(slug: str, segment_id: int | None = None) -> Response | tuple[s
     company = managed_company(current_user, slug, IdeaAction.PRIORITISE)
     form = request.form
     try:
-        segment = priority.save_segment(
+        segment = segments.save_segment(
             current_user, company, name=form.get("name", ""),
             weight=_number("weight", "Weight"), domains=form.get("domains", ""),
             min_value=_number("min_value", "Value from", required=False),
@@ -118,7 +118,7 @@ def save_segment(slug: str, segment_id: int | None = None) -> Response | tuple[s
 @login_required
 def delete_segment(slug: str, segment_id: int) -> Response:
     company = managed_company(current_user, slug, IdeaAction.PRIORITISE)
-    name = priority.delete_segment(current_user, company, segment_id)
+    name = segments.delete_segment(current_user, company, segment_id)
     return _back(company, f"Segment “{name}” removed; its customers are in no segment "
                  "unless a rule places them.")
 
@@ -128,12 +128,12 @@ def delete_segment(slug: str, segment_id: int) -> Response:
 def segment(slug: str, segment_id: int) -> str:
     """Who is in one segment."""
     company = managed_company(current_user, slug, IdeaAction.PRIORITISE)
-    found = next((row for row in priority.segments(company) if row.segment.id == segment_id),
+    found = next((row for row in segments.segments(company) if row.segment.id == segment_id),
                  None)
     if found is None:
         raise NotFound("There is no such segment.")
     return render_template("ideas/manage_segment.html", company=company, row=found,
-                           members=priority.members(company, segment_id))
+                           members=segments.members(company, segment_id))
 
 
 @bp.post("/c/<slug>/manage/priority/assign")
@@ -143,7 +143,7 @@ def assign(slug: str) -> Response | tuple[str, int]:
     company = managed_company(current_user, slug, IdeaAction.PRIORITISE)
     try:
         segment_id = _optional_id("segment", "Choose a segment from the list.")
-        done = priority.assign(current_user, company, request.form.get("customer", ""),
+        done = segments.assign(current_user, company, request.form.get("customer", ""),
                                segment_id)
     except DomainError as error:
         return _page(company, error, "assign")
@@ -157,7 +157,7 @@ def import_customers(slug: str) -> Response | tuple[str, int]:
     company = managed_company(current_user, slug, IdeaAction.PRIORITISE)
     upload = request.files.get("file")
     try:
-        done = priority.import_customers(current_user, company,
+        done = segments.import_customers(current_user, company,
                                          upload.read() if upload else b"")
     except DomainError as error:
         return _page(company, error, "import")

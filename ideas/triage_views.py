@@ -18,7 +18,7 @@ from forum.errors import Invalid
 from forum.forms import redirect_with_message
 from forum.routing import parse_id, parse_page
 from forum.web import safe_next, wants_fragment
-from ideas import export, priority, services, statuses, triage
+from ideas import export, segments, services, statuses, triage
 from ideas.policy import IdeaAction
 
 bp = Blueprint("triage", __name__)
@@ -58,7 +58,7 @@ def inbox(slug: str) -> str:
                "statuses": statuses.company_statuses(company.id),
                "tags": services.company_tags(company),
                "team": triage.team_members(company), "nobody": triage.NOBODY,
-               "segments": [row.segment for row in priority.segments(company)],
+               "segments": [row.segment for row in segments.segments(company)],
                "here": request.full_path.rstrip("?")}
     if wants_fragment():
         return render_template("ideas/_inbox_list.html", **context)

@@ -19,7 +19,7 @@ from forum.errors import Conflict, Invalid
 from forum.events.log import record
 from forum.extensions import db
 from forum.threads.urls import thread_path
-from ideas import events, priority
+from ideas import events, priority, segments
 from ideas.models import Idea, Vote
 from ideas.policy import IdeaAction
 
@@ -46,7 +46,7 @@ def cast_vote(user: User, idea: Idea) -> bool:
             .returning(Vote.__table__.c.id)
         ).first()
         if inserted is not None:
-            priority.place_voter(user, idea)
+            segments.place_voter(user, idea)
             change_vote_count(idea, +1, weight)
             record(events.VOTE_CAST, user, idea, idea.company_id)
     return inserted is not None
@@ -100,7 +100,7 @@ def record_vote_on_behalf(actor: User, idea: Idea, *, username: str | None = Non
         if inserted is None:
             raise Conflict(f"{named} has voted for this idea already: nothing changed.",
                            field="customer")
-        priority.place_voter(voter, idea)
+        segments.place_voter(voter, idea)
         change_vote_count(idea, +1, weight)
         record(events.VOTE_RECORDED, actor, idea, idea.company_id,
                {"voter_id": voter.id, "invited": invited})

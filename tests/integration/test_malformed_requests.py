@@ -33,7 +33,7 @@ from forum.routing import CLEAN_THEIR_OWN_QUERY, MAX_ID, NUL_MESSAGE
 from forum.threads.models import Thread
 from forum.threads.posting import MAX_BODY
 from forum.webhooks import services as webhooks
-from ideas import priority, votes
+from ideas import segments, votes
 from ideas import services as ideas
 from tests.conftest import AuthActions
 
@@ -99,7 +99,7 @@ def world(app: Flask, admin: User, make_user: Callable[..., User], make_company:
     reply = make_reply(thread, author=customer)
     idea = make_idea(company, author=customer)
     tag = ideas.create_tag(admin, company, "Wishlist")
-    segment = priority.save_segment(admin, company, name="Enterprise", weight=3)
+    segment = segments.save_segment(admin, company, name="Enterprise", weight=3)
     membership = next(m for m in company.memberships if m.user_id == moderator.id)
     invited = votes.record_vote_on_behalf(admin, idea, email="invitee@example.com").voter
     flag_post(moderator, reply, "spam")  # a review item, so its decisions are reached

@@ -30,7 +30,7 @@ from forum.moderation import reviews, watched
 from forum.moderation.flags import flag_post
 from forum.moderation.queries import get_review
 from forum.webhooks import services as webhooks
-from ideas import priority
+from ideas import segments
 from ideas.services import create_tag
 from ideas.votes import record_vote_on_behalf
 from tests.conftest import PASSWORD
@@ -115,7 +115,7 @@ def world(app, admin, make_user, make_company, make_category, make_thread, make_
         membership_id=set_staff_role(admin, company, make_user("teamy").username, "team").id,
         tag_id=create_tag(admin, company, "mobile").id, spare_user_id=spare.id,
         spare_session_id=spare_session_id,
-        segment_id=priority.save_segment(admin, company, name="Enterprise", weight=3).id,
+        segment_id=segments.save_segment(admin, company, name="Enterprise", weight=3).id,
         ban_id=ban.id, word_id=word.id,
         request_id=waiting.id,
         guest_id=invite_guest(admin, company, username=make_user("guesty").username).guest.id,

@@ -1,4 +1,5 @@
-"""A live gunicorn: several worker processes serving this test's database over real HTTP."""
+"""A live gunicorn: several worker processes serving this test's database over real HTTP;
+and Acme, its team, and the idea and people the priority and segment tests share."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
+
+from forum.accounts import services as accounts
+from ideas.models import Idea
+from tests.conftest import PASSWORD
+from tests.helpers import reload
 
 ROOT = Path(__file__).resolve().parents[3]
 STARTUP_DEADLINE = 60.0  # seconds for the workers to import the app on a slow machine
@@ -116,3 +122,18 @@ def acme(make_company: Callable[..., Any]) -> Any:
 @pytest.fixture
 def team(acme: Any, make_staff: Callable[..., Any]) -> Any:
     return make_staff(acme, "team", "tess")
+
+
+def person(username: str, domain: str = "example.com"):
+    return accounts.register(username, f"{username}@{domain}", PASSWORD, email_confirmed=True)
+
+
+def score(idea: Idea) -> float:
+    reload(idea)
+    return round(idea.priority_score, 6)
+
+
+@pytest.fixture
+def idea(acme, make_idea, make_user):
+    """An idea with its proposer's vote: the proposer is in no segment."""
+    return make_idea(acme, author=make_user("proposer"), title="Single sign-on")

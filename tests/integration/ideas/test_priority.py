@@ -1,5 +1,5 @@
-"""Prioritisation by who is asking: segments (by hand, by domain, by an imported value),
-each vote's importance, impact and effort, and the score the inbox sorts by."""
+"""Prioritisation by who is asking: each vote's importance, impact and effort, the
+weights, and the score the inbox sorts by (the segments: test_segments.py)."""
 
 from __future__ import annotations
 
@@ -10,34 +10,18 @@ import re
 import pytest
 from sqlalchemy import select
 
-from forum.accounts import services as accounts
-from forum.errors import Conflict, Invalid, NotAllowed, NotFound
+from forum.errors import NotAllowed
 from forum.extensions import db
-from ideas import merging, priority
-from ideas.models import Customer, Idea, Importance, Segment
+from ideas import merging, priority, segments
+from ideas.models import Customer, Importance, Segment
 from ideas.votes import cast_vote, retract_vote
-from tests.conftest import PASSWORD
 from tests.helpers import assert_queries_stay_flat, reload
-
-
-def person(username: str, domain: str = "example.com"):
-    return accounts.register(username, f"{username}@{domain}", PASSWORD, email_confirmed=True)
-
-
-def score(idea: Idea) -> float:
-    reload(idea)
-    return round(idea.priority_score, 6)
-
-
-@pytest.fixture
-def idea(acme, make_idea, make_user):
-    """An idea with its proposer's vote: the proposer is in no segment."""
-    return make_idea(acme, author=make_user("proposer"), title="Single sign-on")
+from tests.integration.ideas.conftest import person, score
 
 
 def test_the_score_weighs_segments_importance_impact_and_effort(acme, team, idea):
     assert score(idea) == 1  # the proposer's vote, unsegmented and saying nothing
-    enterprise = priority.save_segment(team, acme, name="Enterprise", weight=5,
+    enterprise = segments.save_segment(team, acme, name="Enterprise", weight=5,
                                        domains="bigcorp.com")
     big = person("big", "bigcorp.com")
     cast_vote(big, idea)
@@ -55,114 +39,18 @@ def test_the_score_weighs_segments_importance_impact_and_effort(acme, team, idea
     assert db.session.get(Customer, (acme.id, big.id)).segment_id == enterprise.id
 
 
-def test_domains_place_voters_but_never_over_a_hand_choice(acme, team, idea):
-    early = person("early", "bigcorp.com")
-    cast_vote(early, idea)  # before the segment exists
-    chosen = person("chosen", "bigcorp.com")
-    cast_vote(chosen, idea)
-    trial = priority.save_segment(team, acme, name="Trial", weight=0.5)
-    assert priority.assign(team, acme, "chosen", trial.id) == "chosen is now in “Trial”."
-    enterprise = priority.save_segment(team, acme, name="Enterprise", weight=3,
-                                       domains="@BigCorp.com, other.org")
-    assert enterprise.domains == ["bigcorp.com", "other.org"]
-
-    def segment_of(user):
-        return db.session.scalar(select(Customer.segment_id).where(
-            Customer.company_id == acme.id, Customer.user_id == user.id))
-
-    assert segment_of(early) == enterprise.id  # the saved rule placed the earlier voter
-    assert segment_of(chosen) == trial.id
-    late = person("late", "other.org")
-    cast_vote(late, idea)
-    assert segment_of(late) == enterprise.id
-    unconfirmed = accounts.register("unconfirmed", "u@bigcorp.com", PASSWORD,
-                                    email_confirmed=False)
-    cast_vote(unconfirmed, idea)  # an address nobody confirmed places no one
-    assert segment_of(unconfirmed) is None
-    assert score(idea) == 1 + 3 + 0.5 + 3 + 1
-    assert priority.delete_segment(team, acme, enterprise.id) == "Enterprise"
-    assert segment_of(early) is None and segment_of(chosen) == trial.id
-    assert score(idea) == 1 + 1 + 0.5 + 1 + 1
-
-
-def test_a_csv_import_places_customers_by_segment_and_value(acme, team, idea, make_user):
-    enterprise = priority.save_segment(team, acme, name="Enterprise", weight=4,
-                                       min_value=100_000)
-    growth = priority.save_segment(team, acme, name="Growth", weight=2, min_value=10_000)
-    trial = priority.save_segment(team, acme, name="Trial", weight=0.5)
-    for name in ("ann", "bob", "cyd"):
-        cast_vote(make_user(name), idea)
-    make_user("stranger")  # has an account, never took part at Acme
-    data = (b"customer,segment,value\n"
-            b"ann,,250000\n"
-            b"BOB@example.com,,\"12,000\"\n"
-            b"cyd,trial,500000\n"
-            b"stranger@example.com,Trial,\n"
-            b"nobody-here,,5\n")
-    done = priority.import_customers(team, acme, data)
-    assert done.placed == 3 and [line for line, _ in done.not_found] == [5, 6]
-    assert done.summary() == ("3 customers updated. 2 rows named no one who voted or "
-                              "wrote here (line 5, 6).")
-    rows = {row.user.username: (row.segment_id, row.value, row.assigned_by)
-            for row in db.session.scalars(select(Customer).where(
-                Customer.company_id == acme.id))}
-    assert rows == {"ann": (enterprise.id, 250_000, "value"),
-                    "bob": (growth.id, 12_000, "value"), "cyd": (trial.id, 500_000, "hand")}
-    assert score(idea) == 1 + 4 + 2 + 0.5
-
-
-@pytest.mark.parametrize(("data", "message"), [
-    (b"", "Choose a CSV file to import."),
-    (b"name,segment\nann,Trial\n", "The first line must name the columns"),
-    (b"customer,segment\nann,Platinum\n", "Line 2: there is no segment called “Platinum”."),
-    (b"customer,value\nann,lots\n", "Line 2: “lots” is not a number."),
-    (b"customer,value\nann,nan\n", "Line 2: “nan” is not a number."),
-    (b"customer,segment\n,Trial\n", "Line 2: the customer column is empty."),
-    (b"customer,segment,value\nann,,\n", "Line 2: give a segment, a value or both."),
-    (b"\xff\xfe\x00c", "The file is not UTF-8 text"),
-    (b"customer,segment\n", "The file has no rows below its header."),
-])
-def test_a_malformed_import_says_which_line(acme, team, idea, make_user, data, message):
-    priority.save_segment(team, acme, name="Trial", weight=0.5)
-    cast_vote(make_user("ann"), idea)
-    with pytest.raises(Invalid, match=re.escape(message)):
-        priority.import_customers(team, acme, data)
-
-
-def test_one_bad_row_saves_none_of_the_good_ones(acme, team, idea, make_user):
-    priority.save_segment(team, acme, name="Trial", weight=0.5)
-    cast_vote(make_user("ann"), idea)
-    with pytest.raises(Invalid, match="Line 3"):
-        priority.import_customers(team, acme, b"customer,segment\nann,Trial\nann,Gold\n")
-    assert db.session.scalar(select(Customer)) is None
-    assert score(idea) == 2
-
-
-def test_segment_rules_refuse_nonsense(acme, team):
-    priority.save_segment(team, acme, name="Enterprise", weight=3)
-    with pytest.raises(Conflict, match="already a segment called"):
-        priority.save_segment(team, acme, name="enterprise ", weight=1)
-    with pytest.raises(Invalid, match="weight must be a number from 0 to 1,000"):
-        priority.save_segment(team, acme, name="Heavy", weight=5000)
-    with pytest.raises(Invalid, match="“not” is not an email domain"):
-        priority.save_segment(team, acme, name="Odd", weight=1, domains="not,a,domain")
-    with pytest.raises(Invalid, match="at most 40 characters"):
-        priority.save_segment(team, acme, name="x" * 41, weight=1)
-    assert [row.segment.name for row in priority.segments(acme)] == ["Enterprise"]
-
-
 def test_only_the_product_team_sets_priorities(acme, idea, make_staff, make_user,
                                                 make_company):
     moderator = make_staff(acme, "moderator")
     with pytest.raises(NotAllowed, match="Only the company's product team sets its priorities"):
-        priority.save_segment(moderator, acme, name="Enterprise", weight=3)
+        segments.save_segment(moderator, acme, name="Enterprise", weight=3)
     with pytest.raises(NotAllowed):
         priority.set_estimates(make_user(), idea, 5, 1)
     elsewhere = make_staff(make_company("globex"), "team")
     with pytest.raises(NotAllowed):
         priority.set_estimates(elsewhere, idea, 5, 1)
     with pytest.raises(NotAllowed):
-        priority.import_customers(elsewhere, acme, b"customer,value\nx,1\n")
+        segments.import_customers(elsewhere, acme, b"customer,value\nx,1\n")
     reload(idea)
     assert (idea.impact, idea.effort) == (None, None)
 
@@ -230,7 +118,7 @@ def test_the_inbox_sorts_by_priority_and_filters_by_segment(client, auth, acme, 
                                                           make_user, count_queries):
     small = make_idea(acme, title="Small request")
     wanted = make_idea(acme, title="Wanted by big customers")
-    enterprise = priority.save_segment(team, acme, name="Enterprise", weight=10,
+    enterprise = segments.save_segment(team, acme, name="Enterprise", weight=10,
                                        domains="bigcorp.com")
     cast_vote(person("whale", "bigcorp.com"), wanted)
     for _ in range(3):
@@ -253,7 +141,7 @@ def test_the_inbox_sorts_by_priority_and_filters_by_segment(client, auth, acme, 
 
 
 def test_the_exports_carry_priority_and_segments(client, auth, acme, team, idea):
-    enterprise = priority.save_segment(team, acme, name="Enterprise", weight=3,
+    enterprise = segments.save_segment(team, acme, name="Enterprise", weight=3,
                                        domains="bigcorp.com")
     whale = person("whale", "bigcorp.com")
     cast_vote(whale, idea)
@@ -272,18 +160,8 @@ def test_the_exports_carry_priority_and_segments(client, auth, acme, team, idea)
     assert enterprise.id
 
 
-def test_assigning_someone_who_never_took_part_says_so_without_naming_them(acme, team,
-                                                                             make_user):
-    make_user("outsider")
-    trial = priority.save_segment(team, acme, name="Trial", weight=0.5)
-    with pytest.raises(NotFound, match="No one who voted or wrote in Acme's space"):
-        priority.assign(team, acme, "outsider@example.com", trial.id)
-    with pytest.raises(NotFound, match="No one who voted or wrote in Acme's space"):
-        priority.assign(team, acme, "nobody@nowhere.example", trial.id)
-
-
 def test_the_idea_page_shows_the_team_who_is_asking(client, auth, acme, team, idea):
-    priority.save_segment(team, acme, name="Enterprise", weight=3, domains="bigcorp.com")
+    segments.save_segment(team, acme, name="Enterprise", weight=3, domains="bigcorp.com")
     cast_vote(person("whale", "bigcorp.com"), idea)
     auth.signin("tess")
     page = client.get(f"/c/acme/ideas/{idea.thread_id}-{idea.thread.slug}").get_data(
