@@ -77,10 +77,16 @@ class SharedPages:
             self._failed(error)
 
     def clear(self) -> int:
-        """Forget every page of this database (after a restore); how many there were."""
-        names = list(self.client.scan_iter(match=self.prefix + "*", count=1000))
-        if names:
-            self.client.delete(*names)
+        """Forget every page of this database (after a restore); how many there were. A
+        store that does not answer keeps them: the versions, raised by the restore, make
+        them stale anyway, and Redis forgets them within their limit."""
+        try:
+            names = list(self.client.scan_iter(match=self.prefix + "*", count=1000))
+            if names:
+                self.client.delete(*names)
+        except redis.RedisError as error:
+            self._failed(error)
+            return 0
         return len(names)
 
     def _name(self, key: tuple) -> str:
