@@ -4,7 +4,7 @@ with sessions of their own, and votes and replies at a steady rate, against the 
     .venv/bin/python bench/traffic.py --database-url URL [--duration 15] [--concurrency 8]
         [--signed-in 0.3] [--writes 0.02] [--customers 20] [--skew 1.0] [--seed 1]
         [--candidates sync:2,sync:4,gthread:2x4,gthread:2x4@2] [--out bench/out]
-        [--label sqlite-S] [--page-cache-url redis://127.0.0.1:6379/12]
+        [--label sqlite-S] [--page-cache-url redis://127.0.0.1:6379/12] [--warm-up 3]
 
 For each candidate gunicorn setup (worker class:workers[xthreads][@keepalive], on top of
 gunicorn.conf.py), serves bench/hello_app.py then the app and loads each with the same
@@ -43,7 +43,7 @@ from traffic_urls import KIND_SHARES, Population, read_population
 from forum.pagecache.shared import SharedPages
 
 IDLE_GAPS = [0.5, 1.5, 2.0, 2.5, 3.0, 4.0]  # seconds a probe connection sits idle
-WARM_UP = 3.0
+WARM_UP = 3.0  # seconds of load before each measurement (--warm-up for the app's mix)
 REPLY_SHARE = 1 / 3  # of writes; the rest are votes
 
 
@@ -270,7 +270,7 @@ def measure(args: argparse.Namespace, candidate: Candidate, env: dict[str, str],
         if not customers:
             customers.extend(sign_in_customers(server.base, population.customers))
         mix = Traffic(population, customers, args.signed_in, args.writes)
-        run_load(server.base, mix, args.concurrency, WARM_UP, args.seed + 1)
+        run_load(server.base, mix, args.concurrency, args.warm_up, args.seed + 1)
         rss_before = server.rss_mb()
         probes: list[dict[str, Any]] = []
         prober = threading.Thread(target=lambda: probes.extend(
@@ -317,6 +317,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--duration", type=float, default=15, help="seconds of the mix")
     parser.add_argument("--hello-duration", type=float, default=8)
+    parser.add_argument("--warm-up", type=float, default=WARM_UP,
+                        help="seconds of the mix before it is measured: longer measures the "
+                        "page cache as a running site has it, not as a cold start does")
     parser.add_argument("--focus-duration", type=float, default=8,
                         help="seconds of each kind alone after the mix (0: skip)")
     parser.add_argument("--concurrency", type=int, default=8, help="connections")
@@ -360,7 +363,8 @@ def main(argv: list[str] | None = None) -> None:
         "machine": before, "load_average_after": os.getloadavg(),
         "population": population.counts(),
         "settings": {key: getattr(args, key) for key in (
-            "duration", "hello_duration", "focus_duration", "concurrency", "signed_in",
+            "duration", "hello_duration", "warm_up", "focus_duration", "concurrency",
+            "signed_in",
             "writes",
             "customers", "skew", "seed", "page_cache_url")},
         "kind_shares": KIND_SHARES, "idle_gaps": IDLE_GAPS, "candidates": results,

@@ -134,7 +134,8 @@ def write_traffic_report(result: dict[str, Any], path: Path) -> Path:
            if s.get("page_cache_url") else "Kept pages: each worker its own."), "",
         f"Client: {s['concurrency']} Python threads, each one kept-alive http.client "
         f"connection, {s['duration']:g} s of the mix and {s['hello_duration']:g} s of "
-        "hello per candidate after a 3 s warm-up. Errors are answers other than 200; "
+        f"hello per candidate, after {s.get('warm_up', 3):g} s of the mix and 3 s of hello "
+        "as warm-up. Errors are answers other than 200; "
         "lost are requests that got no answer at all. The idle-reuse probe sends a "
         "request, waits, and sends another on the same connection after "
         f"{', '.join(f'{g:g}' for g in result['idle_gaps'])} s.", "",
