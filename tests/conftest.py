@@ -394,17 +394,20 @@ def count_queries(app: Flask) -> Callable[[], Any]:
     """`with count_queries() as queries:` then `len(queries)`: SQL statements run."""
 
     @contextmanager
-    def counting() -> Iterator[list[str]]:
+    def counting(of: Flask | None = None) -> Iterator[list[str]]:
+        """On this test's app, or on another app `of` (a second process, say)."""
         statements: list[str] = []
 
         def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
             if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
                 statements.append(statement)
 
-        event.listen(db.engine, "before_cursor_execute", record)
+        with (of or app).app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
         try:
             yield statements
         finally:
-            event.remove(db.engine, "before_cursor_execute", record)
+            event.remove(engine, "before_cursor_execute", record)
 
     return counting

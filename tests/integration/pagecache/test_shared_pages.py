@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
 import redis
 from flask import Flask
-from sqlalchemy import event
 
-from forum.extensions import db
+from forum.companies import privacy
 from forum.pagecache.shared import SharedPages
 from ideas import votes
 
@@ -48,40 +45,23 @@ def two_processes(app_factory, redis_url) -> tuple[Flask, Flask]:
     return app_factory(**settings), app_factory(**settings)
 
 
-@contextmanager
-def statements_of(app: Flask) -> Iterator[list[str]]:
-    found: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
-            found.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield found
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def board(idea) -> str:
     return f"/c/{idea.company.slug}/ideas"
 
 
 def test_a_page_one_process_rendered_is_served_by_another_without_rendering(
-        two_processes, make_idea):
+        two_processes, make_idea, count_queries):
     first, second = two_processes
     idea = make_idea()
     rendered = first.test_client().get(board(idea))
     assert rendered.headers[CACHE] == "miss"
-    with statements_of(second) as statements:
+    with count_queries(second) as statements:
         shared = second.test_client().get(board(idea))
     assert shared.headers[CACHE] == "hit"
     assert shared.data == rendered.data and shared.headers["ETag"] == rendered.headers["ETag"]
     # The versions, and the company's id (once per process): the page came from Redis.
     assert len(statements) == 2 and "content_versions" in statements[-1]
-    with statements_of(second) as statements:
+    with count_queries(second) as statements:
         again = second.test_client().get(board(idea))
     assert again.headers[CACHE] == "hit" and len(statements) == 1  # now kept locally too
 
@@ -149,3 +129,18 @@ def test_forgetting_every_page_without_redis_is_not_an_error(database_uri):
     # After a restore the pages are forgotten; a Redis that does not answer must not
     # fail the restore (the raised versions make its pages stale anyway).
     assert SharedPages("redis://127.0.0.1:9/0", database_uri).clear() == 0
+
+
+def test_a_space_gone_private_is_not_served_from_redis(
+        two_processes, make_idea, make_user, make_company):
+    # Kept by one process (and so in Redis) while public; once the space is private,
+    # neither process serves it to a visitor: it is a wrong address again.
+    first, second = two_processes
+    owner = make_user("olga")
+    idea = make_idea(make_company("hush", owner=owner))
+    from_redis = second.test_client()
+    assert first.test_client().get(board(idea)).headers[CACHE] == "miss"
+    assert from_redis.get(board(idea)).headers[CACHE] == "hit"
+    assert privacy.set_privacy(owner, idea.company, True)
+    assert from_redis.get(board(idea)).status_code == 404
+    assert first.test_client().get(board(idea)).status_code == 404
