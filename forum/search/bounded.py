@@ -1,9 +1,10 @@
 """What keeps a query's cost bounded whatever the size of the index.
 
 Three caps, each counted rather than timed so that tests can check them:
-- a scan cap: a search scores at most `scan_cap` documents (a common word stops there
-  and shows the best it found, saying there are more), the newest first: the index
-  holds them newest first (rebuild.py) and its newer segments are read first;
+- a scan cap: a search steps over at most `scan_cap` matching documents, once, scoring
+  each and counting its thread (a common word stops there and shows the best it found,
+  saying there are more), the newest first: the index holds them newest first
+  (rebuild.py) and its newer segments are read first;
 - a prefix cap: `wor*` searches the `prefix_terms` most frequent indexed words that start
   with `wor`, not the thousands there may be;
 - a result cache per process, keyed by the query, its filters, the private spaces left
@@ -24,6 +25,8 @@ from whoosh import collectors
 from whoosh import query as wq
 from whoosh.reading import IndexReader
 from whoosh.searching import Results, Searcher
+
+from forum.search.counting import ThreadCount, ThreadCounter
 
 SCAN_CAP = 20_000  # documents scored per search
 PREFIX_TERMS = 64  # indexed words a prefix stands for
@@ -48,15 +51,19 @@ class SearchLimits:
 
 
 class ScanCap(collectors.WrappingCollector):
-    """Stops the wrapped collector once it has scored `cap` documents (0: never).
+    """Stops the wrapped collector once it has scored `cap` documents (0: never), and shows
+    each document it scores to `counter` until the counter is full.
 
-    Whoosh's top-N collector skips blocks that cannot beat its worst hit, so the count
-    is of documents actually scored, which is the work a search does.
+    Whoosh's block-quality pruning (skipping blocks of documents that cannot reach the
+    top) waits until then, with `prune`: before, the counter has to see every match.
     """
 
-    def __init__(self, child: collectors.Collector, cap: int) -> None:
+    def __init__(self, child: collectors.Collector, cap: int, counter: ThreadCounter,
+                 prune: bool) -> None:
         super().__init__(child)
         self.cap = cap
+        self.counter = counter
+        self.prune = prune
         self.scanned = 0
         self.capped = False
 
@@ -64,6 +71,7 @@ class ScanCap(collectors.WrappingCollector):
         try:
             for subsearcher, offset in newest_first(self.top_searcher):
                 self.set_subsearcher(subsearcher, offset)
+                self.counter.set_reader(subsearcher.reader())
                 self.collect_matches()
                 if self.capped:
                     break
@@ -71,13 +79,31 @@ class ScanCap(collectors.WrappingCollector):
             self.finish()
 
     def collect_matches(self) -> None:
-        child = self.child
-        for sub_docnum in child.matches():
-            if self.cap and self.scanned >= self.cap:
-                self.capped = True
-                return
-            self.scanned += 1
-            child.collect(sub_docnum)
+        child, counter, cap = self.child, self.counter, self.cap
+        matcher, scanned, pruning, new_block = child.matcher, self.scanned, False, False
+        try:
+            while matcher.is_active():
+                if pruning:
+                    if new_block and child.minscore:
+                        # The child's matcher: a union may become a cheaper matcher
+                        matcher = child.matcher = matcher.replace(child.minscore)
+                        if matcher.is_active():
+                            matcher.skip_to_quality(child.minscore)
+                        if not matcher.is_active():
+                            return
+                elif counter.full:
+                    pruning = self.prune
+                if cap and scanned >= cap:
+                    self.capped = True
+                    return
+                sub_docnum = matcher.id()
+                scanned += 1
+                if not counter.full:
+                    counter.add(sub_docnum)
+                child.collect(sub_docnum)
+                new_block = matcher.next()
+        finally:
+            self.scanned = scanned
 
 
 def newest_first(searcher: Searcher) -> list[tuple[Searcher, int]]:
@@ -87,22 +113,37 @@ def newest_first(searcher: Searcher) -> list[tuple[Searcher, int]]:
     return list(reversed(list(searcher.leaf_searchers())))
 
 
-def capped_search(searcher: Searcher, whole: wq.Query, *, limit: int, sortedby: Any,
-                  cap: int) -> tuple[Results, int, bool]:
-    """The top `limit` documents among the first `cap` scored; (results, scored, capped).
+@dataclass(frozen=True)
+class Scan:
+    """One pass over a query's matches: the top documents, how many were scored, whether
+    the cap stopped it, and the threads it counted."""
 
-    A query of many words (a prefix) is scored without Whoosh's block-quality skipping:
-    its matcher recomputes every word's best score each few documents to try and prune
-    the union, which cost more than scoring (seconds for `do*` at scale S).
+    results: Results
+    scanned: int
+    capped: bool
+    threads: ThreadCount
+
+
+def capped_search(searcher: Searcher, whole: wq.Query, *, limit: int, sortedby: Any,
+                  cap: int, count_up_to: int) -> Scan:
+    """The top `limit` documents among the first `cap` matching, and their threads
+    counted up to `count_up_to`, in one pass over the matches.
+
+    Once the count is full, a search by relevance skips blocks of documents that cannot
+    reach the top (Whoosh's block-quality pruning), unless it has many words (a prefix):
+    its matcher then recomputed every word's best score each few documents, which cost
+    seconds for `do*` at scale S.
     """
-    if sortedby is None and sum(1 for _ in whole.leaves()) > WIDE_QUERY:
-        child: collectors.Collector = collectors.TopCollector(limit, usequality=False,
-                                                              replace=0)
+    if sortedby is None:
+        child: collectors.Collector = collectors.TopCollector(limit)
     else:
         child = searcher.collector(limit=limit, sortedby=sortedby)
-    collector = ScanCap(child, cap)
+    prune = sortedby is None and sum(1 for _ in whole.leaves()) <= WIDE_QUERY
+    collector = ScanCap(child, cap, ThreadCounter(count_up_to), prune)
     searcher.search_with_collector(whole, collector)
-    return collector.results(), collector.scanned, collector.capped
+    stopped_early = collector.capped
+    return Scan(collector.results(), collector.scanned, stopped_early,
+                collector.counter.result(stopped_early))
 
 
 def frequent_terms(reader: IndexReader, fieldname: str, prefix: str, limit: int

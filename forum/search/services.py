@@ -28,7 +28,6 @@ from forum.errors import Invalid
 from forum.extensions import db
 from forum.search import querying
 from forum.search.bounded import SearchLimits, capped_search, frequent_terms
-from forum.search.counting import count_threads
 from forum.search.documents import visible_threads
 from forum.search.hits import Facet, SearchHit, StoredHit, hydrate, label_facets
 from forum.search.runtime import get_runtime
@@ -251,29 +250,26 @@ def _search_page(searcher: Searcher, request: _Request, limits: SearchLimits) ->
     Whoosh's own `collapse` removes documents from its heap one at a time, a linear cost
     each: a common word with many hits per thread took seconds. Here the top documents are
     fetched and the threads picked from them in Python, fetching more only when a page
-    needs more threads than the documents held. Threads are counted separately and only
-    as far as anyone can page: grouping every match by thread in the same pass made
-    Whoosh collect and categorize all of them. Each pass stops at the scan cap.
+    needs more threads than the documents held. The same pass counts threads, only as far
+    as anyone can page: grouping every match by thread made Whoosh collect and categorize
+    all of them. The pass stops at the scan cap.
     """
     page, per_page = request.page, request.per_page
     whole_query, notices = _whole_query(searcher, request, limits)
     wanted, limit = page * per_page, page * per_page * OVERFETCH
-    counted = count_threads(searcher, whole_query, up_to=MAX_PAGE * per_page,
-                            cap=limits.scan_cap)
-    total = counted.total
-    scanned, capped = 0, False
+    scanned = 0
     while True:
-        results, scored, capped = capped_search(
-            searcher, whole_query, limit=limit, sortedby=_sorting(request.sort),
-            cap=limits.scan_cap)
-        scanned += scored
+        scan = capped_search(searcher, whole_query, limit=limit,
+                             sortedby=_sorting(request.sort), cap=limits.scan_cap,
+                             count_up_to=MAX_PAGE * per_page)
+        scanned += scan.scanned
         firsts: dict[int, Any] = {}
-        for hit in results:
+        for hit in scan.results:
             firsts.setdefault(int(hit["thread_id"]), hit)
             if len(firsts) == wanted:
                 break
-        if (len(firsts) >= min(wanted, total) or results.scored_length() < limit
-                or capped):
+        if (len(firsts) >= min(wanted, scan.threads.total)
+                or scan.results.scored_length() < limit or scan.capped):
             break
         limit *= OVERFETCH
     stored = tuple(
@@ -281,10 +277,11 @@ def _search_page(searcher: Searcher, request: _Request, limits: SearchLimits) ->
                    hit.get("body") or "")
         for thread_id, hit in list(firsts.items())[(page - 1) * per_page: wanted]
     )
+    total = scan.threads.total
     suggestion = (suggest(searcher, request.parsed, request.unseen)
                   if total < FEW_HITS else None)
-    return _Found(stored, total, counted.more or capped, capped, scanned, suggestion,
-                  notices, counted.facets)
+    return _Found(stored, total, scan.threads.more, scan.capped, scanned, suggestion,
+                  notices, scan.threads.facets)
 
 
 def suggest(searcher: Searcher, parsed: querying.ParsedQuery,

@@ -18,8 +18,8 @@ from forum.companies import privacy
 from forum.companies.models import Company
 from forum.database import utcnow
 from forum.extensions import db
-from forum.search import services
-from forum.search.bounded import ResultCache
+from forum.search import querying, services
+from forum.search.bounded import ResultCache, capped_search
 from forum.search.rebuild import rebuild
 from forum.search.runtime import get_runtime
 from ideas.votes import cast_vote
@@ -71,6 +71,30 @@ def test_without_the_cap_every_match_is_counted(descalers: None, app: Flask) -> 
     results = visitor_search("descaler")
     assert not results.capped and not results.more
     assert results.total == 30 and results.scanned <= 30
+
+
+def test_once_the_count_is_full_pruning_keeps_the_same_top_documents(
+        write: Writer, index: Callable[[], int], app: Flask) -> None:
+    """One pass scores and counts; past the count's limit it may skip blocks of documents
+    that cannot reach the top, and the top it finds is the one of a search that skips
+    none."""
+    for number in range(300):  # the newest 20, scanned first, match best; the rest weakly
+        words = ("kettle " * (2 + number % 6) if number >= 280
+                 else "kettle " + "scale " * (30 + number % 7))
+        write.thread(f"Report {number}", f"{words} limescale")
+    index()
+    whole = querying.to_whoosh(querying.parse("kettle limescale"))
+    assert whole is not None
+    with get_runtime(app).searcher() as searcher:
+        full = capped_search(searcher, whole, limit=8, sortedby=None, cap=0,
+                             count_up_to=1_000)
+        pruned = capped_search(searcher, whole, limit=8, sortedby=None, cap=0,
+                               count_up_to=1)
+        assert full.threads.total == 300 and not full.threads.more
+        assert pruned.threads.total == 1 and pruned.threads.more
+        assert ([(hit.score, hit.docnum) for hit in pruned.results]
+                == [(hit.score, hit.docnum) for hit in full.results])
+        assert pruned.scanned < full.scanned == 300
 
 
 def test_the_page_says_more_exist_and_how_to_narrow_them(descalers: None,

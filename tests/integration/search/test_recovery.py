@@ -9,6 +9,7 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -16,7 +17,7 @@ from flask.testing import FlaskClient
 
 from forum.extensions import db
 from forum.search import services
-from forum.search.counting import ThreadCount
+from forum.search.bounded import Scan
 from forum.search.rebuild import rebuild, rebuild_if_unusable
 from forum.search.runtime import get_runtime
 from forum.search.schema import META_KEY
@@ -132,17 +133,17 @@ def test_an_automatic_rebuild_is_skipped_when_someone_else_rebuilt_first(
     assert store.current_version() == first.version
 
 
-def failing(error: Exception, times: int) -> Callable[..., ThreadCount]:
-    """services.count_threads, failing with `error` on its first `times` calls."""
-    real, calls = services.count_threads, []
+def failing(error: Exception, times: int) -> Callable[..., Scan]:
+    """services.capped_search, failing with `error` on its first `times` calls."""
+    real, calls = services.capped_search, []
 
-    def count_threads(*args: object, **kwargs: object) -> ThreadCount:
+    def capped_search(*args: Any, **kwargs: Any) -> Scan:
         calls.append(1)
         if len(calls) <= times:
             raise error
         return real(*args, **kwargs)
 
-    return count_threads
+    return capped_search
 
 
 def test_index_files_that_cannot_be_read_are_opened_again_once(
@@ -151,7 +152,7 @@ def test_index_files_that_cannot_be_read_are_opened_again_once(
 ) -> None:
     write.thread("Burr grinder", "Conical burrs")
     index()
-    monkeypatch.setattr(services, "count_threads",
+    monkeypatch.setattr(services, "capped_search",
                         failing(FileNotFoundError("_MAIN_3.seg went away"), times=1))
     response = client.get("/search?q=burr")
     assert response.status_code == 200
@@ -165,7 +166,7 @@ def test_index_files_that_stay_unreadable_make_search_unavailable(
 ) -> None:
     write.thread("Burr grinder", "Conical burrs")
     index()
-    monkeypatch.setattr(services, "count_threads",
+    monkeypatch.setattr(services, "capped_search",
                         failing(PermissionError("index directory not readable"), times=2))
     response = client.get("/search?q=burr")
     assert response.status_code == 503
@@ -184,8 +185,8 @@ def test_a_bug_while_searching_is_logged_and_answered_500_not_503(
 ) -> None:
     write.thread("Burr grinder", "Conical burrs")
     index()
-    monkeypatch.setattr(services, "count_threads",
-                        failing(TypeError("a bug in counting threads"), times=1))
+    monkeypatch.setattr(services, "capped_search",
+                        failing(TypeError("a bug in the search pass"), times=1))
     with caplog.at_level(logging.ERROR):
         response = client.get("/search?q=burr", headers=headers)
     assert response.status_code == 500
