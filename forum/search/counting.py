@@ -9,6 +9,8 @@ are those of the threads it saw, and say so (`more`).
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,8 +43,8 @@ class ThreadCounter:
 
     def set_reader(self, reader: IndexReader) -> None:
         """Read the documents of this segment from now on."""
-        self._thread_of = reader.column_reader("thread_id")
-        self._columns = {name: reader.column_reader(name) for name in FACETS}
+        self._thread_of = segment_column(reader, "thread_id")
+        self._columns = {name: segment_column(reader, name) for name in FACETS}
 
     def add(self, docnum: int) -> None:
         """Count the thread of this segment's document `docnum`."""
@@ -61,6 +63,22 @@ class ThreadCounter:
     def result(self, stopped_early: bool) -> ThreadCount:
         """The counts; `stopped_early`: the pass left matching documents unseen."""
         return ThreadCount(len(self._seen), self.full or stopped_early, self._facets)
+
+
+_columns: weakref.WeakKeyDictionary[IndexReader, dict[str, Any]] = (
+    weakref.WeakKeyDictionary())
+_columns_lock = threading.Lock()
+
+
+def segment_column(reader: IndexReader, name: str) -> Any:
+    """The reader of a segment's column `name`, as stored (bytes), kept as long as the
+    segment's reader: opening one reads the offsets of every document's value (at scale L
+    megabytes a column), which every search of a pooled searcher would otherwise repeat."""
+    with _columns_lock:
+        columns = _columns.setdefault(reader, {})
+        if name not in columns:
+            columns[name] = reader.column_reader(name, translate=False)
+        return columns[name]
 
 
 def _text(value: str | bytes) -> str:

@@ -26,9 +26,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 
+from forum.search.mapped import MappedStorage
 from forum.search.schema import META, META_KEY, SCHEMA_VERSION, make_schema
 
 _VERSION_RE = re.compile(r"^v[0-9]{8}T[0-9]{12}-[0-9a-f]{8}$")
@@ -194,15 +194,15 @@ class IndexStore:
         return removed
 
 
-def storage(path: Path) -> FileStorage:
-    """An index directory, read with ordinary file reads.
+def storage(path: Path) -> MappedStorage:
+    """An index directory whose segments are read through memory maps (mapped.py).
 
-    With mmap (Whoosh's default), Whoosh-Reloaded copies each sub-file of a compound
-    segment into a BytesIO when it opens a reader: a search worker then held the whole
-    index in memory (about 400 MB at scale S, several GB at L). Plain reads leave the
-    caching to the operating system's page cache, shared by every process.
+    Not Whoosh's own mmap: Whoosh-Reloaded copies each sub-file of a compound segment
+    into a BytesIO when it opens a reader, and a search worker then held the whole index
+    in memory (about 400 MB at scale S, several GB at L). The caching is left to the
+    operating system's page cache, shared by every process.
     """
-    return FileStorage(str(path), supports_mmap=False)
+    return MappedStorage(str(path))
 
 
 def _open(path: Path) -> tuple[FileIndex, dict[str, Any]]:

@@ -65,6 +65,13 @@ def break_segments(app: Flask, search_index_dir: Path) -> None:
         segment.unlink()
 
 
+def break_truncated_segments(app: Flask, search_index_dir: Path) -> None:
+    """Cut short, as a full disk or a bad copy leaves them (segments are memory-mapped)."""
+    for segment in current_dir(app).glob("*.seg"):
+        with segment.open("r+b") as handle:
+            handle.truncate(segment.stat().st_size // 2)
+
+
 def break_meta(app: Flask, search_index_dir: Path) -> None:
     writer = get_runtime(app).store.open_current().index.writer()
     writer.delete_by_term("key", META_KEY)
@@ -76,7 +83,8 @@ def break_meta(app: Flask, search_index_dir: Path) -> None:
 # is this test's (and ignored) rather than whichever test the collector runs in later.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("damage", [break_missing, break_pointer, break_version_dir,
-                                    break_table_of_contents, break_segments, break_meta])
+                                    break_table_of_contents, break_segments,
+                                    break_truncated_segments, break_meta])
 def test_a_broken_index_is_rebuilt_while_the_site_keeps_serving(
     app: Flask, client: FlaskClient, write: Writer, index: Callable[[], int],
     search_index_dir: Path, search_log: Records, damage: Callable[[Flask, Path], None],
