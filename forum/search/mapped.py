@@ -23,6 +23,7 @@ from whoosh.filedb.structfile import StructFile
 from whoosh.system import IS_LITTLE
 
 SEGMENT = ".seg"  # a compound segment: the files of one segment in one
+PEEK = 256  # bytes shown ahead (a posting block's header is a few dozen)
 
 
 class _ViewReader:
@@ -38,6 +39,11 @@ class _ViewReader:
         data = self._view[self._pos:end].tobytes()
         self._pos += len(data)
         return data
+
+    def peek(self, size: int = 0) -> bytes:
+        """What the next read would return, without moving: pickle's loader reads ahead
+        with it, then reads exactly what it used (one call instead of one per field)."""
+        return self._view[self._pos:self._pos + max(size, PEEK)].tobytes()
 
     def readline(self, size: int | None = -1) -> bytes:
         data = self._view[self._pos:].tobytes()

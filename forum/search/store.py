@@ -28,6 +28,7 @@ from typing import IO, Any
 
 from whoosh.index import FileIndex
 
+from forum.search import postings  # noqa: F401  (faster posting skips, installed on import)
 from forum.search.mapped import MappedStorage
 from forum.search.schema import META, META_KEY, SCHEMA_VERSION, make_schema
 
