@@ -27,6 +27,7 @@ from whoosh.index import FileIndex
 
 from forum.search import feed
 from forum.search.documents import Changes, changes_for
+from forum.search.mapped import release_pages
 from forum.search.rebuild import RebuildRunning, rebuild_if_unusable
 from forum.search.store import (
     IndexMissing,
@@ -140,6 +141,7 @@ class Indexer:
             writer.cancel()
             raise
         writer.commit()
+        release_pages()  # the segments it read to delete documents and merge
 
     def open_or_rebuild(self) -> OpenIndex | None:
         """The current index; built first when missing or unreadable (logged, not raised)."""

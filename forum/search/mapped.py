@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
+import weakref
 from array import array
 from typing import Any
 
@@ -96,7 +97,7 @@ class MappedFile(ViewFile):
     def release(self) -> None:
         """Give back the pages this process touched: they stay in the page cache, and
         the next read of them maps them again."""
-        if not self._mapped.closed:
+        if not self.is_closed:
             self._mapped.madvise(mmap.MADV_DONTNEED)
 
     def close(self) -> None:
@@ -108,12 +109,21 @@ class MappedFile(ViewFile):
             self._mapped.close()                # when the last view of it goes
 
 
+_open_maps: weakref.WeakSet[MappedFile] = weakref.WeakSet()
+
+
+def release_pages() -> None:
+    """Give back the pages of every segment this process has mapped (after a search):
+    they stay in the page cache, shared, and count no more in this process's memory."""
+    for file in list(_open_maps):
+        file.release()
+
+
 class MappedStorage(FileStorage):
     """An index directory whose compound segments are read through memory maps."""
 
     def __init__(self, path: str) -> None:
         super().__init__(path, supports_mmap=False)  # Whoosh's own mapping copies
-        self.mapped: list[MappedFile] = []
 
     def open_file(self, name: str, **kwargs: Any) -> StructFile:
         if not name.endswith(SEGMENT) or kwargs:
@@ -123,10 +133,5 @@ class MappedStorage(FileStorage):
                 return super().open_file(name)
             mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         opened = MappedFile(mapped, name)
-        self.mapped = [*(file for file in self.mapped if not file.is_closed), opened]
+        _open_maps.add(opened)
         return opened
-
-    def release(self) -> None:
-        """Give back the pages of every open segment this process touched."""
-        for file in self.mapped:
-            file.release()

@@ -23,6 +23,7 @@ from forum.database import check_database
 from forum.extensions import db
 from forum.search.bounded import ResultCache, SearchLimits
 from forum.search.indexer import AlreadyRunning, Indexer, IndexerSettings
+from forum.search.mapped import release_pages
 from forum.search.rebuild import RebuildRunning, rebuild_if_unusable
 from forum.search.store import IndexMissing, IndexStore, IndexUnavailable
 from forum.web import background_thread_wanted
@@ -93,6 +94,8 @@ class SearchRuntime:
         except BaseException:
             _close(searcher)  # whatever broke, it is not handed to the next search
             raise
+        finally:
+            release_pages()  # what it read stays in the page cache, not in this process
         with self._pool_lock:
             if epoch == self._epoch:
                 self._idle.append((searcher, version))
