@@ -9,9 +9,13 @@ most popular unrelated threads (ideas use it for "has this been suggested?").
 
 from __future__ import annotations
 
+import heapq
+
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from forum.search.bounded import newest_first
+from forum.search.counting import segment_column
 from forum.search.querying import FILTER_BOOST, TEXT_FIELDS, analyze
 from forum.search.schema import THREAD
 
@@ -20,6 +24,7 @@ BODY_TERMS = 8
 BODY_WEIGHT = 0.5
 MAX_TITLE_TERMS = 16
 MAX_TEXT = 5_000  # characters of the body considered
+SCAN_CAP = 5_000  # documents of the company with a word of the draft looked at, newest first
 
 
 def _weighted_terms(searcher: Searcher, title: str, body: str) -> dict[str, float]:
@@ -42,30 +47,82 @@ def similar_thread_ids(
     body: str,
     limit: int,
     exclude_thread_id: int | None,
+    cap: int = SCAN_CAP,
 ) -> list[int]:
     """Threads of one kind and company above the coverage threshold, best first
-    (unchecked against the database: the caller filters by visibility)."""
+    (unchecked against the database: the caller filters by visibility).
+
+    One pass over the company's documents that share a word with the draft, newest
+    first, at most `cap` of them: the kind, the thread left out and the coverage are
+    read per match (the kind from its column), not intersected with postings lists as
+    long as the index.
+    """
     weights = _weighted_terms(searcher, title, body)
     total = sum(weights.values())
     if not weights or total <= 0:
         return []
-    text_query = wq.Or([wq.Term(name, term, boost=boost) for term in weights
-                        for name, boost in (("title", 2.0), ("body", 1.0))])
-    # Filters weigh next to nothing and are and-ed in rather than given as `filter=`,
-    # which would list every thread of the company first.
-    scoped: wq.Query = wq.And([text_query, *(
-        wq.Term(name, value, boost=FILTER_BOOST)
-        for name, value in (("doc_type", THREAD), ("company", str(company_id)),
-                            ("kind", kind)))])
-    if exclude_thread_id:
-        scoped = wq.AndNot(scoped, wq.Term("thread_id", str(exclude_thread_id)))
-    results = searcher.search(scoped, limit=limit, terms=True)
-    found = []
-    for hit in results:
-        matched = {_text(term) for name, term in hit.matched_terms() if name in TEXT_FIELDS}
-        if sum(weights[term] for term in matched if term in weights) / total >= MIN_COVERAGE:
-            found.append(int(hit["thread_id"]))
-    return found
+    # While a title is typed (no body yet) only titles are compared: a duplicate is told
+    # by its title, and the bodies' postings are many times longer to step through.
+    # Titles are only on threads' own documents; bodies are on replies' too.
+    fields = (("title", 2.0), ("body", 1.0)) if body.strip() else (("title", 1.0),)
+
+    def any_of(terms: list[str]) -> wq.Query:
+        return wq.Or([wq.Term(name, term, boost=boost) for term in terms
+                      for name, boost in fields])
+
+    # A document with none of the draft's rarer words cannot reach the threshold: only
+    # documents with one of them are stepped through, the commoner words add to their
+    # score and coverage where they are there too.
+    rare, common = _split_by_weight(weights, MIN_COVERAGE * total)
+    parts: list[wq.Query] = [any_of(rare),
+                             wq.Term("company", str(company_id), boost=FILTER_BOOST)]
+    if body.strip():
+        parts.append(wq.Term("doc_type", THREAD, boost=FILTER_BOOST))
+    # AndMaybe on top: inside an And it would be skipped to, and its `skip_to` moves the
+    # optional words to the target rather than to where the required ones landed.
+    scoped: wq.Query = wq.And(parts)
+    if common:
+        scoped = wq.AndMaybe(scoped, any_of(common))
+    wanted_kind, left_out = kind.encode(), str(exclude_thread_id or "").encode()
+    # needs_current: matchers that can say which words match the current document
+    context = searcher.context(needs_current=True, weighting=searcher.weighting)
+    best: list[tuple[float, int, int]] = []  # (score, -order, thread id), a min-heap
+    scanned = order = 0
+    for leaf, _offset in newest_first(searcher):
+        reader = leaf.reader()
+        kinds = segment_column(reader, "kind")
+        threads = segment_column(reader, "thread_id")
+        matcher = scoped.matcher(leaf, context)
+        while matcher.is_active() and not (cap and scanned >= cap):
+            docnum, scanned = matcher.id(), scanned + 1
+            if kinds[docnum] == wanted_kind and threads[docnum] != left_out:
+                score = matcher.score()
+                if len(best) < limit or score > best[0][0]:
+                    matched = {_text(term) for name, term in matcher.matching_terms()
+                               if name in TEXT_FIELDS}
+                    covered = sum(weights.get(term, 0.0) for term in matched)
+                    if covered / total >= MIN_COVERAGE:
+                        order += 1
+                        entry = (score, -order, int(threads[docnum]))
+                        if len(best) < limit:
+                            heapq.heappush(best, entry)
+                        else:
+                            heapq.heapreplace(best, entry)
+            matcher.next()
+    return [thread_id for _score, _order, thread_id in sorted(best, reverse=True)]
+
+
+def _split_by_weight(weights: dict[str, float], needed: float
+                     ) -> tuple[list[str], list[str]]:
+    """The draft's words in two: the commonest (lowest weight) whose weights add up to
+    less than `needed`, and the rest, of which a document must have one to reach it."""
+    common, weight_of_common = [], 0.0
+    for term, weight in sorted(weights.items(), key=lambda item: (item[1], item[0])):
+        if weight_of_common + weight >= needed:
+            break
+        common.append(term)
+        weight_of_common += weight
+    return [term for term in weights if term not in common], common
 
 
 def _text(term: bytes | str) -> str:

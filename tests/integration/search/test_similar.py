@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask import Flask
+
 from forum.companies.models import Company
+from forum.search.runtime import get_runtime
+from forum.search.similar import similar_thread_ids
+from forum.threads.models import Kind
 from tests.integration.search.helpers import Writer, similar_ideas
 
 
@@ -62,3 +67,25 @@ def test_scoped_to_one_company_and_excluding_the_idea_itself(
 def test_without_an_index_it_answers_empty_instead_of_failing(write: Writer) -> None:
     write.idea("Oat milk option", "Please add oat milk")
     assert similar_ideas(write.company.id, "Oat milk") == []
+
+
+def test_the_lookup_looks_at_no_more_than_its_cap(
+    write: Writer, index: Callable[[], int], app: Flask
+) -> None:
+    ideas = [write.idea(f"Oat milk option {number}", "Please") for number in range(6)]
+    index()
+    with get_runtime(app).searcher() as searcher:
+        def lookup(cap: int) -> list[int]:
+            return similar_thread_ids(searcher, write.company.id, Kind.IDEA, "Oat milk option",
+                                      "", limit=10, exclude_thread_id=None, cap=cap)
+        assert set(lookup(cap=0)) == {idea.id for idea in ideas}
+        assert set(lookup(cap=2)) <= {idea.id for idea in ideas}
+        assert len(lookup(cap=2)) == 2
+
+
+def test_a_title_typed_is_matched_on_titles_only(write: Writer, index: Callable[[], int]
+                                                ) -> None:
+    by_title = write.idea("Oat milk option", "Please")
+    write.idea("Soy drinks", "An oat milk option would be nice too")
+    index()
+    assert similar_ideas(write.company.id, "Oat milk option") == [by_title.id]
