@@ -18,8 +18,9 @@ from forum.extensions import db
 from forum.search import feed
 from forum.search.indexer import AlreadyRunning
 from forum.search.rebuild import RebuildRunning, count_threads, rebuild
-from forum.search.runtime import get_runtime
+from forum.search.runtime import STATS_DIRECTORY, get_runtime
 from forum.search.schema import POST, THREAD
+from forum.search.stats import gather
 from forum.search.store import IndexUnavailable
 
 search_cli = AppGroup("search", help="The search index: rebuild it, check it, keep it fed.")
@@ -53,7 +54,8 @@ def rebuild_with_progress() -> None:
 
 @search_cli.command("status")
 def status() -> None:
-    """Show the current index: documents, last applied event, backlog."""
+    """Show the current index: generation, documents, lag behind the event log, and what
+    the site's searches cost (cache hit rate, searches that hit the cap)."""
     store = get_runtime().store
     try:
         opened = store.open_current()
@@ -63,14 +65,26 @@ def status() -> None:
     with opened.index.searcher() as searcher:
         threads = len(searcher.search(wq.Term("doc_type", THREAD), limit=1))
         posts = len(searcher.search(wq.Term("doc_type", POST), limit=1))
+        generation = searcher.reader().generation()
     with Session(db.engine) as session:
         backlog = feed.backlog(session, opened.last_applied)
     path = store.root / opened.version
     click.echo(f"Index: {path}")
+    click.echo(f"Generation: {opened.version}:{generation} (changes with every commit)")
     click.echo(f"Documents: {threads + posts:,} ({threads:,} threads, {posts:,} posts)")
     click.echo(f"Last applied event: {opened.last_applied}")
-    click.echo(f"Backlog: {backlog:,} events")
+    click.echo(f"Lag behind the event log: {backlog:,} events")
     click.echo(f"Size on disk: {_size(path) / 1_048_576:.1f} MB")
+    totals = gather(store.root / STATS_DIRECTORY)
+    if totals.processes == 0:
+        click.echo("Searches: none reported in the last 10 minutes")
+        return
+    rate = "no lookups" if totals.hit_rate is None else f"{totals.hit_rate:.0%}"
+    click.echo(f"Searches (the {totals.processes} processes reporting in the last 10 "
+               f"minutes): {totals.searches:,}, {totals.capped:,} of them hit the cap "
+               "(each is logged with its words and time)")
+    click.echo(f"Result cache hit rate: {rate} of "
+               f"{totals.cache_hits + totals.cache_misses:,} lookups")
 
 
 @search_cli.command("worker")

@@ -25,6 +25,7 @@ from forum.search.bounded import ResultCache, SearchLimits
 from forum.search.indexer import AlreadyRunning, Indexer, IndexerSettings
 from forum.search.mapped import release_pages
 from forum.search.rebuild import RebuildRunning, rebuild_if_unusable
+from forum.search.stats import SearchStats
 from forum.search.store import IndexMissing, IndexStore, IndexUnavailable
 from forum.web import background_thread_wanted
 
@@ -33,6 +34,7 @@ log = logging.getLogger("forum.search")
 EXTENSION = "cocreate.search"
 REBUILD_RETRY = 60.0  # seconds before a failed automatic rebuild is tried again
 STANDBY = 5.0  # seconds between two tries for the indexer lock
+STATS_DIRECTORY = "stats"  # beside the index's versions: each process's search counts
 
 _runtimes: weakref.WeakSet[SearchRuntime] = weakref.WeakSet()
 
@@ -46,6 +48,7 @@ class SearchRuntime:
         self.settings = IndexerSettings.from_config(app.config)
         self.limits = SearchLimits.from_config(app.config)
         self.cache = ResultCache(self.limits.cache_size)
+        self.stats = SearchStats(self.store.root / STATS_DIRECTORY, self.cache)
         # Searchers not in use, each with the index version it reads. A Searcher reads
         # its files with seek + read, so two searches never share one; the lock guards
         # this list only, never a search.

@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from time import perf_counter
 from typing import Any
 
 from sqlalchemy import select
@@ -202,10 +203,18 @@ def _run(request: _Request, *, reopened: bool = False) -> _Found:
             key = (generation, runtime.limits, request)
             cached = runtime.cache.get(key)
             if cached is not None:
+                runtime.stats.record(capped=False)
                 return replace(cached, scanned=0)  # nothing was scored for this one
+            started = perf_counter()
             found = _search_page(searcher, request, runtime.limits)
             runtime.cache.put(key, found, weight=sum(
                 len(hit.title) + len(hit.body) for hit in found.stored) + 1)
+            runtime.stats.record(capped=found.capped)
+            if found.capped:
+                # Which words are costly: for operators (and a reason to tune the cap).
+                log.warning("Search hit its cap: %r, %d documents scored in %.0f ms",
+                            request.parsed.text, found.scanned,
+                            (perf_counter() - started) * 1000)
             return found
     except IndexUnavailable as problem:
         raise SearchUnavailable(problem.reason) from None

@@ -6,6 +6,7 @@ for, whether a page came from the cache. Timing is in bench/search_bench.py.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator
 
@@ -65,6 +66,17 @@ def test_a_common_word_scores_no_more_than_the_cap(descalers: None, capped: Flas
     # The best of what was scored comes first: the title match among the first ten.
     assert results.hits[0].title == "Which descaler for the espresso machine"
     assert len(results.hits) == CAP
+
+
+def test_a_search_that_hits_the_cap_is_logged_with_its_words_and_time(
+        descalers: None, capped: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="forum.search"):
+        visitor_search("descaler")
+        visitor_search("espresso")  # within the cap: not logged
+    logged = [record.getMessage() for record in caplog.records]
+    assert len(logged) == 1
+    assert re.fullmatch(r"Search hit its cap: 'descaler', 10 documents scored in \d+ ms",
+                        logged[0])
 
 
 def test_without_the_cap_every_match_is_counted(descalers: None, app: Flask) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import re
+import time
 from collections.abc import Callable
 
 from flask import Flask
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
 
 from forum.search.runtime import get_runtime
 from tests.integration.search.helpers import Writer, last_applied, newest_event
@@ -43,8 +46,34 @@ def test_status_reports_documents_last_id_and_backlog(
     assert result.exit_code == 0, result.output
     assert "Documents: 2 (1 threads, 1 posts)" in result.output
     assert f"Last applied event: {applied}" in result.output
-    assert "Backlog: 2 events" in result.output
+    assert "Lag behind the event log: 2 events" in result.output
     assert "Size on disk:" in result.output
+    version = get_runtime(app).store.current_version()
+    assert re.search(rf"Generation: {version}:\d+ ", result.output)
+    assert "Searches: none reported in the last 10 minutes" in result.output
+
+
+def test_status_adds_up_what_every_searching_process_reported(
+    app: Flask, runner: FlaskCliRunner, write: Writer, index: Callable[[], int],
+    client: FlaskClient,
+) -> None:
+    write.thread("Pour over", "Which kettle?")
+    index()
+    for _ in range(3):
+        assert client.get("/search?q=kettle").status_code == 200  # one miss, two hits
+    stats = get_runtime(app).stats
+    stats.write()
+    other = stats.directory / "other-host-4242.json"  # another worker, elsewhere
+    other.write_text('{"searches": 7, "capped": 2, "cache_hits": 1, "cache_misses": 6}')
+    gone = stats.directory / "old-host-1.json"  # a worker that stopped long ago
+    gone.write_text('{"searches": 100, "capped": 0, "cache_hits": 0, "cache_misses": 100}')
+    os.utime(gone, (time.time() - 3600, time.time() - 3600))
+    result = runner.invoke(args=["search", "status"])
+    assert result.exit_code == 0, result.output
+    assert ("Searches (the 2 processes reporting in the last 10 minutes): 10, 2 of them hit "
+            "the cap") in result.output
+    assert "Result cache hit rate: 30% of 10 lookups" in result.output
+    assert not gone.exists()
 
 
 def test_worker_once_applies_the_backlog(
