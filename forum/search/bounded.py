@@ -87,12 +87,12 @@ class ScanCap(collectors.WrappingCollector):
                     if new_block and child.minscore:
                         # The child's matcher: a union may become a cheaper matcher
                         matcher = child.matcher = matcher.replace(child.minscore)
-                        if matcher.is_active():
+                        if matcher.is_active() and matcher.supports_block_quality():
                             matcher.skip_to_quality(child.minscore)
                         if not matcher.is_active():
                             return
                 elif counter.full:
-                    pruning = self.prune
+                    pruning = self.prune and matcher.supports_block_quality()
                 if cap and scanned >= cap:
                     self.capped = True
                     return

@@ -17,6 +17,7 @@ from datetime import datetime
 from whoosh import query
 
 from forum.content import normalize_source
+from forum.search.conjunction import AllOf
 from forum.search.schema import ANALYZER, META, is_cjk
 
 # Filters are and-ed into the query with a weight too small to change any ranking, but
@@ -157,7 +158,7 @@ def to_whoosh(parsed: ParsedQuery, expand: PrefixExpander | None = None) -> quer
     present = [item for item in required if item is not None]
     if not present:
         return None
-    combined: query.Query = query.And(present) if len(present) > 1 else present[0]
+    combined: query.Query = AllOf(present) if len(present) > 1 else present[0]
     excluded = [item for item in map(_text_query, parsed.excluded) if item is not None]
     if excluded:
         combined = query.AndNot(combined, query.Or(excluded))
@@ -204,7 +205,7 @@ def filtered(text_query: query.Query | None, filters: Filters) -> query.Query:
     if text_query is None:  # the meta document matches Every() and no text, so only here
         text_query = query.AndNot(query.Every(), query.Term("doc_type", META))
     parts = filter_terms(filters)
-    return query.And([text_query, *parts]) if parts else text_query
+    return AllOf([text_query, *parts]) if parts else text_query
 
 
 def without_companies(whole: query.Query, company_ids: Iterable[int]) -> query.Query:
