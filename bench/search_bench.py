@@ -324,7 +324,8 @@ def compare_uncapped(path: Path, database_url: str, scan_cap: int | None = None)
     queries = json.loads(path.read_text())["queries"]
     capped = query_set_client(database_url, cache_size=0,
                               **({} if scan_cap is None else {"scan_cap": scan_cap}))
-    exhaustive = query_set_client(database_url, scan_cap=0, prefix_terms=0, cache_size=0)
+    exhaustive = query_set_client(database_url, scan_cap=0, prefix_terms=0, cache_size=0,
+                                  step_cap=0)
     agreement: dict[str, list[float]] = {}
     slow: list[tuple[float, str]] = []
     with progress_bar(len(queries), "Queries, capped and not") as bar:

@@ -1,10 +1,12 @@
 """What keeps a query's cost bounded whatever the size of the index.
 
-Three caps, each counted rather than timed so that tests can check them:
+Four caps, each counted rather than timed so that tests can check them:
 - a scan cap: a search steps over at most `scan_cap` matching documents, once, scoring
   each and counting its thread (a common word stops there and shows the best it found,
   saying there are more), the newest first: the index holds them newest first
   (rebuild.py) and its newer segments are read first;
+- a step cap: the steps taken before a document is a match (a conjunction aligning its
+  words, a phrase checking positions) spend from a budget of `step_cap` (steps.py);
 - a prefix cap: `wor*` searches the `prefix_terms` most frequent indexed words that start
   with `wor`, not the thousands there may be;
 - a result cache per process, keyed by the query, its filters, the private spaces left
@@ -26,9 +28,11 @@ from whoosh import query as wq
 from whoosh.reading import IndexReader
 from whoosh.searching import Results, Searcher
 
+from forum.search import steps
 from forum.search.counting import ThreadCount, ThreadCounter
 
 SCAN_CAP = 20_000  # documents scored per search
+STEP_CAP = 250_000  # steps before a match (alignments, phrase checks) per search
 PREFIX_TERMS = 64  # indexed words a prefix stands for
 CACHE_SIZE = 512  # result pages kept per process
 CACHE_BUDGET = 4_000_000  # characters of titles and bodies they may hold in all (a few MB)
@@ -42,12 +46,14 @@ class SearchLimits:
     scan_cap: int = SCAN_CAP
     prefix_terms: int = PREFIX_TERMS
     cache_size: int = CACHE_SIZE
+    step_cap: int = STEP_CAP
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> SearchLimits:
         return cls(int(config.get("SEARCH_SCAN_CAP", SCAN_CAP)),
                    int(config.get("SEARCH_PREFIX_TERMS", PREFIX_TERMS)),
-                   int(config.get("SEARCH_CACHE_SIZE", CACHE_SIZE)))
+                   int(config.get("SEARCH_CACHE_SIZE", CACHE_SIZE)),
+                   int(config.get("SEARCH_STEP_CAP", STEP_CAP)))
 
 
 class ScanCap(collectors.WrappingCollector):
@@ -59,22 +65,29 @@ class ScanCap(collectors.WrappingCollector):
     """
 
     def __init__(self, child: collectors.Collector, cap: int, counter: ThreadCounter,
-                 prune: bool) -> None:
+                 prune: bool, step_cap: int = 0) -> None:
         super().__init__(child)
         self.cap = cap
+        self.step_cap = step_cap
         self.counter = counter
         self.prune = prune
         self.scanned = 0
         self.capped = False
+        self.out_of_steps = False  # stopped by the budget of steps (steps.py)
+        self.budget: steps.StepBudget | None = None
 
     def run(self) -> None:
         try:
-            for subsearcher, offset in newest_first(self.top_searcher):
-                self.set_subsearcher(subsearcher, offset)
-                self.counter.set_reader(subsearcher.reader())
-                self.collect_matches()
-                if self.capped:
-                    break
+            with steps.budget(self.step_cap) as budget:
+                self.budget = budget
+                for subsearcher, offset in newest_first(self.top_searcher):
+                    self.set_subsearcher(subsearcher, offset)  # makes the matcher: it
+                    self.counter.set_reader(subsearcher.reader())  # may spend steps too
+                    self.collect_matches()
+                    if self.capped:
+                        break
+        except steps.OutOfSteps:
+            self.capped = self.out_of_steps = True
         finally:
             self.finish()
 
@@ -125,7 +138,7 @@ class Scan:
 
 
 def capped_search(searcher: Searcher, whole: wq.Query, *, limit: int, sortedby: Any,
-                  cap: int, count_up_to: int) -> Scan:
+                  cap: int, count_up_to: int, step_cap: int = 0) -> Scan:
     """The top `limit` documents among the first `cap` matching, and their threads
     counted up to `count_up_to`, in one pass over the matches.
 
@@ -139,7 +152,7 @@ def capped_search(searcher: Searcher, whole: wq.Query, *, limit: int, sortedby: 
     else:
         child = searcher.collector(limit=limit, sortedby=sortedby)
     prune = sortedby is None and sum(1 for _ in whole.leaves()) <= WIDE_QUERY
-    collector = ScanCap(child, cap, ThreadCounter(count_up_to), prune)
+    collector = ScanCap(child, cap, ThreadCounter(count_up_to), prune, step_cap)
     searcher.search_with_collector(whole, collector)
     stopped_early = collector.capped
     return Scan(collector.results(), collector.scanned, stopped_early,

@@ -17,7 +17,10 @@ from typing import Any
 from whoosh import matching
 from whoosh import query as wq
 from whoosh.matching import mcore
+from whoosh.query.spans import SpanNear2, SpanWrappingMatcher
 from whoosh.searching import Searcher
+
+from forum.search import steps
 
 CHECK_EVERY = 32  # documents between two looks at block qualities, at most
 
@@ -30,6 +33,7 @@ class AllOfMatcher(mcore.Matcher):
         self._followers = followers
         self._active = True
         self._steps = 0
+        self._budget = steps.current()  # the running search's, spent on each alignment
         self._align()
 
     def __repr__(self) -> str:
@@ -37,8 +41,10 @@ class AllOfMatcher(mcore.Matcher):
 
     def _align(self) -> None:
         """Move to the first document at or after the lead's that every part has."""
-        lead, followers = self._lead, self._followers
+        lead, followers, budget = self._lead, self._followers, self._budget
         while lead.is_active():
+            if budget is not None:
+                budget.spend()
             target = lead.id()
             for follower in followers:
                 if not follower.is_active():
@@ -160,4 +166,52 @@ class AllOf(wq.And):
                                                for sub in ordered])
         if self.boost != 1.0:
             matcher = matching.WrappingMatcher(matcher, self.boost)
+        return matcher
+
+
+class _PhraseMatcher(SpanNear2.SpanNear2Matcher):
+    """Whoosh's phrase check (its words at consecutive positions) over an AllOf of its
+    words, rarest first, instead of a tree of pairs in the phrase's order; each document
+    whose positions are checked spends a step of the search's budget."""
+
+    def __init__(self, ms: list[mcore.Matcher], sizes: list[int], slop: int = 1,
+                 ordered: bool = True, mindist: int = 1) -> None:
+        self.ms, self.sizes = ms, sizes  # `ms` in the phrase's order, for the positions
+        self.slop, self.ordered, self.mindist = slop, ordered, mindist
+        self._budget = steps.current()
+        by_size = [matcher for _size, _at, matcher in
+                   sorted(zip(sizes, range(len(ms)), ms, strict=True))]
+        SpanWrappingMatcher.__init__(self, AllOfMatcher(by_size))
+
+    def copy(self) -> _PhraseMatcher:
+        return _PhraseMatcher([matcher.copy() for matcher in self.ms], self.sizes,
+                              self.slop, self.ordered, self.mindist)
+
+    def _get_spans(self) -> list[Any]:
+        if self._budget is not None:
+            self._budget.spend()
+        return list(super()._get_spans())
+
+
+class Phrase(wq.Phrase):
+    """Whoosh's Phrase, matched by _PhraseMatcher."""
+
+    def matcher(self, searcher: Searcher, context: Any = None) -> mcore.Matcher:
+        if self.fieldname not in searcher.schema or len(self.words) < 2:
+            return super().matcher(searcher, context)
+        field = searcher.schema[self.fieldname]
+        reader = searcher.reader()
+        words: list[bytes] = []
+        for word in self.words:
+            try:
+                words.append(field.to_bytes(word))
+            except ValueError:
+                return mcore.NullMatcher()
+            if (self.fieldname, words[-1]) not in reader:
+                return mcore.NullMatcher()  # a word no document has
+        ms = [wq.Term(self.fieldname, word).matcher(searcher, context) for word in words]
+        sizes = [reader.doc_frequency(self.fieldname, word) for word in words]
+        matcher: mcore.Matcher = _PhraseMatcher(ms, sizes, slop=self.slop)
+        if self.boost != 1.0:
+            matcher = matching.WrappingMatcher(matcher, boost=self.boost)
         return matcher

@@ -17,7 +17,7 @@ from datetime import datetime
 from whoosh import query
 
 from forum.content import normalize_source
-from forum.search.conjunction import AllOf
+from forum.search.conjunction import AllOf, Phrase
 from forum.search.schema import ANALYZER, META, is_cjk
 
 # Filters are and-ed into the query with a weight too small to change any ranking, but
@@ -118,7 +118,7 @@ def _text_query(text: str) -> query.Query | None:
     alternatives: list[query.Query] = []
     for fieldname, boost in TEXT_FIELDS.items():
         if len(terms) > 1:
-            alternatives.append(query.Phrase(fieldname, terms, boost=boost))
+            alternatives.append(Phrase(fieldname, terms, boost=boost))
         elif is_cjk(terms[0]) and len(terms[0]) == 1:
             # Runs of CJK are indexed as pairs: a lone character matches the pairs it starts.
             alternatives.append(query.Prefix(fieldname, terms[0], boost=boost))

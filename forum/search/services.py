@@ -270,7 +270,7 @@ def _search_page(searcher: Searcher, request: _Request, limits: SearchLimits) ->
     while True:
         scan = capped_search(searcher, whole_query, limit=limit,
                              sortedby=_sorting(request.sort), cap=limits.scan_cap,
-                             count_up_to=MAX_PAGE * per_page)
+                             count_up_to=MAX_PAGE * per_page, step_cap=limits.step_cap)
         scanned += scan.scanned
         firsts: dict[int, Any] = {}
         for hit in scan.results:

@@ -85,6 +85,47 @@ def test_without_the_cap_every_match_is_counted(descalers: None, app: Flask) -> 
     assert results.total == 30 and results.scanned <= 30
 
 
+@pytest.fixture
+def few_steps(app_factory: Callable[..., Flask]) -> Iterator[Flask]:
+    """An app whose searches may take 40 steps before a match (alignments, phrase
+    checks) at most."""
+    stepped = app_factory(SEARCH_STEP_CAP=40)
+    with stepped.app_context():
+        yield stepped
+
+
+def test_a_phrase_stops_at_its_budget_of_position_checks(
+        write: Writer, index: Callable[[], int], app: Flask, few_steps: Flask) -> None:
+    """Its words in every document but never in a row: each is a position check for
+    nothing, and the search stops at the budget instead of checking all of them."""
+    write.thread("Oat milk at last", "we now have oat milk")  # the oldest: searched last
+    for number in range(120):
+        write.thread(f"Report {number}", "milk first, then the oat flakes")
+    index()
+    results = visitor_search('"oat milk"')
+    assert results.capped and results.more and not results.hits
+    html = few_steps.test_client().get("/search?q=%22oat+milk%22").get_data(as_text=True)
+    assert "No match found yet" in html and "More than 0" not in html
+    assert "Many documents were searched without a match so far." in html
+    with app.app_context():  # the default budget
+        found = visitor_search('"oat milk"')
+    assert [hit.title for hit in found.hits] == ["Oat milk at last"] and not found.capped
+
+
+def test_words_that_rarely_meet_stop_at_the_budget(
+        write: Writer, index: Callable[[], int], app: Flask, few_steps: Flask) -> None:
+    """Each document of the rarest word is a step, whether the others have it or not."""
+    for number in range(100):
+        write.thread(f"Report {number}", "kettle" if number % 2 else "descaler")
+    for number in range(3):
+        write.thread(f"Both {number}", "kettle and descaler")
+    index()
+    assert visitor_search("kettle descaler").capped
+    with app.app_context():
+        found = visitor_search("kettle descaler")
+    assert found.total == 3 and not found.capped
+
+
 def test_once_the_count_is_full_pruning_keeps_the_same_top_documents(
         write: Writer, index: Callable[[], int], app: Flask) -> None:
     """One pass scores and counts; past the count's limit it may skip blocks of documents
