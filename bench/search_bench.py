@@ -33,6 +33,7 @@ import re
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -208,12 +209,57 @@ def query_latencies(text: Text, repeat: int) -> dict[str, tuple[float, float]]:
     return results
 
 
-def commit_to_searchable(app: Flask, rounds: int) -> tuple[float, float]:
-    """Seconds from a reply's commit until search finds it, with the indexer thread on."""
+def background_writes(app: Flask, per_second: float, stop: threading.Event,
+                      written: list[int]) -> None:
+    """Replies to random threads at `per_second` until `stop` (another thread's load)."""
+    rng = random.Random(7)
+    with app.app_context():
+        threads = list(db.session.scalars(select(Thread.id).order_by(Thread.id.desc())
+                                          .limit(1_000)))
+        author = db.session.scalar(select(User))
+        number = 20_000
+        next_at = time.perf_counter()
+        while not stop.is_set():
+            thread = db.session.get(Thread, rng.choice(threads))
+            number += 1
+            with write_transaction():
+                post = Post(thread_id=thread.id, number=number, author_id=author.id,
+                            body_source="more load", body_html="<p>more load</p>")
+                db.session.add(post)
+                record(POST_CREATED, author, post, thread.company_id)
+            written.append(1)
+            next_at += 1 / per_second
+            stop.wait(max(0.0, next_at - time.perf_counter()))
+
+
+def commit_to_searchable(app: Flask, rounds: int, writes_per_second: float = 0
+                         ) -> tuple[float, float]:
+    """Seconds from a reply's commit until search finds it, with the indexer thread on
+    and, with `writes_per_second`, other replies arriving meanwhile."""
     runtime = get_runtime(app)
     runtime.start_indexer_thread()
     thread = db.session.scalar(select(Thread).order_by(Thread.id.desc()))
     author = db.session.scalar(select(User))
+    stop, written = threading.Event(), []
+    load = threading.Thread(target=background_writes,
+                            args=(app, writes_per_second, stop, written), daemon=True)
+    if writes_per_second:
+        load.start()
+    started_load = time.perf_counter()
+    try:
+        samples = _searchable_rounds(rounds, thread, author)
+    finally:
+        stop.set()
+        if load.is_alive():
+            load.join()
+    if writes_per_second:
+        rate = len(written) / (time.perf_counter() - started_load)
+        print(f"other replies written meanwhile: {len(written)}, {rate:.1f} per second")
+    runtime.stop_indexer_thread()
+    return statistics.median(samples), max(samples)
+
+
+def _searchable_rounds(rounds: int, thread: Thread, author: User) -> list[float]:
     samples = []
     for round_number in range(rounds):
         word = f"zzmarker{round_number}q"
@@ -227,8 +273,7 @@ def commit_to_searchable(app: Flask, rounds: int) -> tuple[float, float]:
             db.session.rollback()
             time.sleep(0.005)
         samples.append(time.perf_counter() - committed)
-    runtime.stop_indexer_thread()
-    return statistics.median(samples), max(samples)
+    return samples
 
 
 @contextmanager
@@ -382,6 +427,8 @@ def main() -> None:
                         help="an EMPTY database (it is migrated and filled)")
     parser.add_argument("--queries", type=int, default=200, help="per kind of query")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--writes-per-second", type=float, default=20,
+                        help="other replies written while commit-to-searchable is measured")
     parser.add_argument("--keep", metavar="DIR", help="build in DIR (new) and keep it")
     parser.add_argument("--query-set", type=Path, metavar="JSON",
                         help="run this query set (bench/queries.py) on --database-url, a "
@@ -430,9 +477,10 @@ def report(app: Flask, args: argparse.Namespace, text: Text, root: Path) -> None
     print(f"{'query (services.search, page 1)':34} {'p50 ms':>8} {'p95 ms':>8}")
     for name, (p50, p95) in query_latencies(text, args.queries).items():
         print(f"{name:34} {p50:8.1f} {p95:8.1f}")
-    median, worst = commit_to_searchable(app, rounds=20)
-    print(f"commit to searchable (indexer thread, poll 0.5s): median {median * 1000:.0f} ms, "
-          f"max {worst * 1000:.0f} ms")
+    median, worst = commit_to_searchable(app, rounds=20,
+                                         writes_per_second=args.writes_per_second)
+    print(f"commit to searchable (indexer thread, poll 0.5s, {args.writes_per_second:g} "
+          f"other writes/s): median {median * 1000:.0f} ms, max {worst * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
