@@ -65,9 +65,10 @@ class ScanCap(collectors.WrappingCollector):
     """
 
     def __init__(self, child: collectors.Collector, cap: int, counter: ThreadCounter,
-                 prune: bool, step_cap: int = 0) -> None:
+                 prune: bool, step_cap: int = 0, until_counted: bool = False) -> None:
         super().__init__(child)
         self.cap = cap
+        self.until_counted = until_counted  # stop once the counter is full
         self.step_cap = step_cap
         self.counter = counter
         self.prune = prune
@@ -106,7 +107,7 @@ class ScanCap(collectors.WrappingCollector):
                             return
                 elif counter.full:
                     pruning = self.prune and matcher.supports_block_quality()
-                if cap and scanned >= cap:
+                if (cap and scanned >= cap) or (counter.full and self.until_counted):
                     self.capped = True
                     return
                 sub_docnum = matcher.id()
@@ -138,9 +139,11 @@ class Scan:
 
 
 def capped_search(searcher: Searcher, whole: wq.Query, *, limit: int, sortedby: Any,
-                  cap: int, count_up_to: int, step_cap: int = 0) -> Scan:
+                  cap: int, count_up_to: int, step_cap: int = 0,
+                  until_counted: bool = False) -> Scan:
     """The top `limit` documents among the first `cap` matching, and their threads
-    counted up to `count_up_to`, in one pass over the matches.
+    counted up to `count_up_to`, in one pass over the matches; with `until_counted`, the
+    pass stops (as capped) once the count is full.
 
     Once the count is full, a search by relevance skips blocks of documents that cannot
     reach the top (Whoosh's block-quality pruning), unless it has many words (a prefix):
@@ -152,7 +155,8 @@ def capped_search(searcher: Searcher, whole: wq.Query, *, limit: int, sortedby: 
     else:
         child = searcher.collector(limit=limit, sortedby=sortedby)
     prune = sortedby is None and sum(1 for _ in whole.leaves()) <= WIDE_QUERY
-    collector = ScanCap(child, cap, ThreadCounter(count_up_to), prune, step_cap)
+    collector = ScanCap(child, cap, ThreadCounter(count_up_to), prune, step_cap,
+                        until_counted)
     searcher.search_with_collector(whole, collector)
     stopped_early = collector.capped
     return Scan(collector.results(), collector.scanned, stopped_early,

@@ -28,12 +28,13 @@ from forum.companies.models import Company
 from forum.errors import Invalid
 from forum.extensions import db
 from forum.search import querying
-from forum.search.bounded import SearchLimits, capped_search, frequent_terms
+from forum.search.bounded import Scan, SearchLimits, capped_search, frequent_terms
 from forum.search.documents import visible_threads
 from forum.search.hits import Facet, SearchHit, StoredHit, hydrate, label_facets
 from forum.search.runtime import get_runtime
 from forum.search.similar import similar_thread_ids
 from forum.search.store import IndexUnavailable
+from forum.search.voted import most_voted
 from forum.threads.models import Kind
 
 log = logging.getLogger("forum.search")
@@ -268,9 +269,7 @@ def _search_page(searcher: Searcher, request: _Request, limits: SearchLimits) ->
     wanted, limit = page * per_page, page * per_page * OVERFETCH
     scanned = 0
     while True:
-        scan = capped_search(searcher, whole_query, limit=limit,
-                             sortedby=_sorting(request.sort), cap=limits.scan_cap,
-                             count_up_to=MAX_PAGE * per_page, step_cap=limits.step_cap)
+        scan = _scan(searcher, whole_query, request, limits, limit)
         scanned += scan.scanned
         firsts: dict[int, Any] = {}
         for hit in scan.results:
@@ -291,6 +290,27 @@ def _search_page(searcher: Searcher, request: _Request, limits: SearchLimits) ->
                   if total < FEW_HITS else None)
     return _Found(stored, total, scan.threads.more, scan.capped, scanned, suggestion,
                   notices, scan.threads.facets)
+
+
+def _scan(searcher: Searcher, whole_query: wq.Query, request: _Request,
+          limits: SearchLimits, limit: int) -> Scan:
+    """The top `limit` documents and the threads counted, in one capped pass; sorted by
+    votes, a pass that only counts (stopping once the count is full), then the most voted
+    from the tiers of voted.py, exact where the capped pass would show the newest."""
+    sortedby, counting = _sorting(request.sort), MAX_PAGE * request.per_page
+    if request.sort == "votes" and limits.scan_cap:
+        counted = capped_search(searcher, whole_query, limit=limit, sortedby=sortedby,
+                                cap=limits.scan_cap, count_up_to=counting,
+                                step_cap=limits.step_cap, until_counted=True)
+        if not counted.capped:
+            return counted  # every match seen: exact already
+        top = most_voted(searcher, whole_query, limit=limit, sortedby=sortedby,
+                         wanted=request.page * request.per_page, cap=limits.scan_cap,
+                         step_cap=limits.step_cap)
+        if top is not None:
+            return Scan(top.results, counted.scanned + top.scanned, False, counted.threads)
+    return capped_search(searcher, whole_query, limit=limit, sortedby=sortedby,
+                         cap=limits.scan_cap, count_up_to=counting, step_cap=limits.step_cap)
 
 
 def suggest(searcher: Searcher, parsed: querying.ParsedQuery,
