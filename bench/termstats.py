@@ -23,7 +23,7 @@ from shared import index_dir
 from whoosh.searching import Searcher
 from words import DOMAINS, FEATURES, OBJECTS, PLACES, PROBLEMS, VERBS
 
-from forum.search.querying import TEXT_FIELDS, analyze
+from forum.search.querying import TEXT_FIELD, analyze
 from forum.search.schema import POST, THREAD
 from forum.search.store import IndexStore
 
@@ -56,14 +56,11 @@ def totals(searcher: Searcher) -> Totals:
 
 
 def bounds(searcher: Searcher) -> dict[str, int]:
-    """Every indexed word with the documents it is in, counted per field and added up: an
-    upper bound (a word in a thread's title and its opening post counts twice)."""
+    """Every indexed word with the documents it is in (a title or a body)."""
     found: dict[str, int] = {}
-    reader = searcher.reader()
-    for name in TEXT_FIELDS:
-        for term, info in reader.iter_field(name):
-            text = term.decode() if isinstance(term, bytes) else term
-            found[text] = found.get(text, 0) + info.doc_frequency()
+    for term, info in searcher.reader().iter_field(TEXT_FIELD):
+        text = term.decode() if isinstance(term, bytes) else term
+        found[text] = found.get(text, 0) + info.doc_frequency()
     return found
 
 
@@ -75,9 +72,8 @@ def exact(searcher: Searcher, term: str) -> tuple[int, int]:
         reader = leaf.reader()
         thread_of = reader.column_reader("thread_id")
         ids: set[int] = set()
-        for name in TEXT_FIELDS:
-            if (name, term) in reader:
-                ids.update(reader.postings(name, term).all_ids())
+        if (TEXT_FIELD, term) in reader:
+            ids.update(reader.postings(TEXT_FIELD, term).all_ids())
         documents.update(offset + doc for doc in ids)
         threads.update(thread_of[doc] for doc in ids)
     return len(documents), len(threads)

@@ -12,6 +12,7 @@ follows the rarest word's postings, as in Lucene's conjunctions.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from itertools import pairwise
 from typing import Any
 
 from whoosh import matching
@@ -194,7 +195,12 @@ class _PhraseMatcher(SpanNear2.SpanNear2Matcher):
 
 
 class Phrase(wq.Phrase):
-    """Whoosh's Phrase, matched by _PhraseMatcher."""
+    """Whoosh's Phrase, matched by _PhraseMatcher; where the index has its words in a row
+    as terms of PAIRS (schema.WordPairs: pairs with a common word), by those: a phrase of
+    two is then one term, and a longer one checks positions only where all its pairs
+    are."""
+
+    PAIRS = "pairs"
 
     def matcher(self, searcher: Searcher, context: Any = None) -> mcore.Matcher:
         if self.fieldname not in searcher.schema or len(self.words) < 2:
@@ -209,9 +215,26 @@ class Phrase(wq.Phrase):
                 return mcore.NullMatcher()
             if (self.fieldname, words[-1]) not in reader:
                 return mcore.NullMatcher()  # a word no document has
+        pairs = self._pairs(searcher)
+        if len(self.words) == 2 and pairs:
+            return pairs[0].matcher(searcher, context)
         ms = [wq.Term(self.fieldname, word).matcher(searcher, context) for word in words]
         sizes = [reader.doc_frequency(self.fieldname, word) for word in words]
         matcher: mcore.Matcher = _PhraseMatcher(ms, sizes, slop=self.slop)
+        if pairs:
+            by_size = sorted(pairs, key=lambda pair: pair.estimate_size(reader))
+            matcher = AllOfMatcher([*(pair.matcher(searcher, context) for pair in by_size),
+                                    matcher])
         if self.boost != 1.0:
             matcher = matching.WrappingMatcher(matcher, boost=self.boost)
         return matcher
+
+    def _pairs(self, searcher: Searcher) -> list[wq.Term]:
+        """Term queries for the phrase's words in a row that the index has as pairs."""
+        field = dict(searcher.schema.items()).get(self.PAIRS)
+        indexed = getattr(field, "indexed", None)
+        if indexed is None or self.slop != 1:
+            return []
+        found = [f"{first} {second}" for first, second in pairwise(self.words)
+                 if indexed(first, second)]
+        return [wq.Term(self.PAIRS, pair) for pair in dict.fromkeys(found)]

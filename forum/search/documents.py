@@ -173,11 +173,18 @@ def thread_document(
         "key": f"t:{thread.id}",
         "doc_type": THREAD,
         "post_id": opening.id if opening is not None and visible else 0,
-        "title": thread.title,
-        "body": plain_text(opening.body_html) if opening is not None and visible else "",
+        **searchable(thread.title,
+                     plain_text(opening.body_html) if opening is not None and visible else ""),
         "author": thread.author.lower(),
         "created": thread.created_at,
     }
+
+
+def searchable(title: str | None, body: str) -> dict[str, Any]:
+    """A document's title (a thread's only) and body, stored, and searched together."""
+    both = (title or "", body)  # one object: analyzed once for both fields (schema.py)
+    words = {"body": body, "text": both, "pairs": both}
+    return words if title is None else {"title": title, **words}
 
 
 def post_document(thread: ThreadRow, post: PostRow) -> dict[str, Any]:
@@ -187,7 +194,7 @@ def post_document(thread: ThreadRow, post: PostRow) -> dict[str, Any]:
         "key": f"p:{post.id}",
         "doc_type": POST,
         "post_id": post.id,
-        "body": plain_text(post.body_html),
+        **searchable(None, plain_text(post.body_html)),
         "author": post.author.lower(),
         "created": post.created_at,
     }

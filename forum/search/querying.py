@@ -26,7 +26,7 @@ FILTER_BOOST = 1e-6
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
 MIN_PREFIX = 2  # characters before a trailing "*"
-TEXT_FIELDS = {"title": 2.0, "body": 1.0}
+TEXT_FIELD = "text"  # titles and bodies (schema.TitledText)
 
 # -"a phrase" (closing quote optional), or a run of anything else up to a space.
 _LEX_RE = re.compile(r'(-*)"([^"]*)"?|(\S+)')
@@ -111,20 +111,22 @@ def analyze(text: str, *, stem: bool = True) -> list[str]:
 
 
 def _text_query(text: str) -> query.Query | None:
-    """`text` in the title (counting double) or the body; several terms form a phrase."""
+    """`text` in a title or body (TEXT_FIELD: a title's words weigh more); several terms
+    form a phrase."""
     terms = analyze(text)
     if not terms:
         return None
-    alternatives: list[query.Query] = []
-    for fieldname, boost in TEXT_FIELDS.items():
-        if len(terms) > 1:
-            alternatives.append(Phrase(fieldname, terms, boost=boost))
-        elif is_cjk(terms[0]) and len(terms[0]) == 1:
-            # Runs of CJK are indexed as pairs: a lone character matches the pairs it starts.
-            alternatives.append(query.Prefix(fieldname, terms[0], boost=boost))
-        else:
-            alternatives.append(query.Term(fieldname, terms[0], boost=boost))
-    return query.Or(alternatives)
+    if len(terms) > 1:
+        return phrase_query(terms)
+    if is_cjk(terms[0]) and len(terms[0]) == 1:
+        # Runs of CJK are indexed as pairs: a lone character matches the pairs it starts.
+        return query.Prefix(TEXT_FIELD, terms[0])
+    return query.Term(TEXT_FIELD, terms[0])
+
+
+def phrase_query(terms: list[str]) -> query.Query:
+    """Terms in a row (in the index's pairs where it has them: conjunction.Phrase)."""
+    return Phrase(TEXT_FIELD, terms)
 
 
 # (fieldname, prefix) -> the indexed words a prefix stands for, in a given index
@@ -136,15 +138,11 @@ def _prefix_query(text: str, expand: PrefixExpander | None = None) -> query.Quer
     if len(terms) != 1 or len(terms[0]) < MIN_PREFIX:
         return _text_query(text)
     if expand is None:
-        return query.Or([query.Prefix(name, terms[0], boost=boost)
-                         for name, boost in TEXT_FIELDS.items()])
-    alternatives: list[query.Query] = []
-    for name, boost in TEXT_FIELDS.items():
-        words = expand(name, terms[0])
-        if words:
-            alternatives.append(query.Or([query.Term(name, word) for word in words],
-                                         boost=boost))
-    return query.Or(alternatives) if alternatives else query.NullQuery
+        return query.Prefix(TEXT_FIELD, terms[0])
+    words = expand(TEXT_FIELD, terms[0])
+    if not words:
+        return query.NullQuery
+    return query.Or([query.Term(TEXT_FIELD, word) for word in words])
 
 
 def to_whoosh(parsed: ParsedQuery, expand: PrefixExpander | None = None) -> query.Query | None:

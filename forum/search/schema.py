@@ -8,7 +8,9 @@ SCHEMA_VERSION, which makes every process rebuild the index instead of misreadin
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,8 +24,13 @@ from whoosh.analysis import (
     Tokenizer,
 )
 from whoosh.support.charset import accent_map
+from whoosh.system import pack_uint
 
-SCHEMA_VERSION = 3  # 2: the cursor counts events, not outbox rows; 3: facet columns
+# 2: the cursor counts events, not outbox rows; 3: facet columns; 4: title and body
+# searched as one field (`text`), two words in a row with a common one as a term (`pairs`)
+SCHEMA_VERSION = 4
+TITLE_WEIGHT = 2.0  # in `text` and `pairs`, a title's word counts as this many
+PART_GAP = 100  # positions between a title and its body in `text`: no phrase spans them
 
 META_KEY = "__meta__"
 THREAD, POST, META = "thread", "post", "meta"
@@ -129,6 +136,106 @@ def make_analyzer() -> Any:
 ANALYZER = make_analyzer()
 
 
+Parts = tuple[str, str]  # (title, body): what `text` and `pairs` index
+
+
+class TitledText(fields.TEXT):
+    """A document's title and body as one searchable field, its value (title, body).
+
+    A search then steps through one list of postings per word instead of a title's and a
+    body's joined (a union costs as much again per document). A title's words weigh
+    TITLE_WEIGHT occurrences each, so a title match still ranks first, and the body's
+    positions start PART_GAP after the title's, so no phrase runs from one into the
+    other.
+    """
+
+    def __init__(self, analyzer: Any) -> None:
+        super().__init__(analyzer=analyzer, phrase=True)
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        positions: dict[str, list[int]] = defaultdict(list)
+        weights: dict[str, float] = defaultdict(float)
+        for text, position, weight in _terms(value, self.analyzer):
+            positions[text].append(position)
+            weights[text] += weight
+        for text, found in positions.items():
+            yield (text.encode("utf-8"), len(found), weights[text],
+                   self.format.encode(found))
+
+
+# The commonest English words past the stop words (as in Lucene's CommonGrams): a phrase
+# with one of them is slow to check by positions, as most documents have it, so each
+# pair with one of them is indexed as a term of its own. Pairs of two rarer words are
+# not (there would be as many as words): few documents have both, and their positions
+# are checked.
+COMMON_WORDS = """
+i me my mine myself our ours he him his she her hers they them their theirs its it's
+i'm i've i'd don't doesn't didn't can't won't isn't wasn't there here what which who
+whom whose why how where do does did done doing was were been being has had having
+would could should might must shall so but all any some no nor just also more most
+very too only then than now out up down about into over under after before again once
+other others same such each every both few own get got gets make made use used using
+new one two first last time times like need want see know think go goes going went
+way good great well much many still even back really please thanks thank help let
+""".split()  # noqa: SIM905 (a list of words, read as prose)
+
+
+class WordPairs(fields.TEXT):
+    """Every two words in a row in a title or a body, one of them common, as one term
+    "a b" (value: (title, body)): a phrase with a common word is then one list of
+    postings, not every document with both words checked for their positions."""
+
+    def __init__(self, analyzer: Any) -> None:
+        super().__init__(analyzer=analyzer, phrase=False)  # counts, no positions
+        # As indexed: a phrase is looked up here only for the pairs this index has.
+        self.common = frozenset(term for word in COMMON_WORDS
+                                for term in (token.text for token in analyzer(word)))
+
+    def indexed(self, first: str, second: str) -> bool:
+        return first in self.common or second in self.common
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        counts: dict[str, int] = defaultdict(int)
+        weights: dict[str, float] = defaultdict(float)
+        common = self.common
+        previous, at = "", -2
+        for text, position, weight in _terms(value, self.analyzer):
+            if position == at + 1 and (text in common or previous in common):
+                pair = f"{previous} {text}"
+                counts[pair] += 1
+                weights[pair] += weight
+            previous, at = text, position
+        for pair, count in counts.items():
+            yield pair.encode("utf-8"), count, weights[pair], pack_uint(count)
+
+
+_last = threading.local()  # the last value analyzed, as both fields index the same one
+
+
+def _terms(value: Any, analyzer: Any) -> list[tuple[str, int, float]]:
+    """(term, position, weight) of a (title, body) value: a title's terms first, weighing
+    TITLE_WEIGHT, then the body's from PART_GAP positions further. The same value is
+    indexed by `text` and `pairs` in turn: it is analyzed once."""
+    if getattr(_last, "value", None) is value:
+        return _last.terms  # type: ignore[no-any-return]
+    terms: list[tuple[str, int, float]] = []
+    start = 0
+    for part, weight in zip(_parts(value), (TITLE_WEIGHT, 1.0), strict=True):
+        last = start - 1
+        for token in analyzer(part, positions=True, mode="index", start_pos=start):
+            terms.append((token.text, token.pos, weight))
+            last = token.pos
+        start = last + 1 + PART_GAP
+    _last.value, _last.terms = value, terms
+    return terms
+
+
+def _parts(value: Any) -> Parts:
+    if isinstance(value, tuple) and len(value) == 2:
+        return str(value[0] or ""), str(value[1] or "")
+    return "", str(value or "")
+
+
 def make_schema(analyzer: Any = ANALYZER) -> fields.Schema:
     """One document per thread (title + opening post) and one per reply.
 
@@ -142,8 +249,11 @@ def make_schema(analyzer: Any = ANALYZER) -> fields.Schema:
         post_id=fields.STORED(),
         # Spelling suggestions come from title words (unstemmed, in `spell_title`): a
         # spelling field over bodies would halve indexing speed for little gain.
+        # The title alone: spelling suggestions and the similar-ideas lookup.
         title=fields.TEXT(analyzer=analyzer, stored=True, spelling=True),
-        body=fields.TEXT(analyzer=analyzer, stored=True),
+        body=fields.STORED(),  # searched as part of `text`
+        text=TitledText(analyzer),  # what the search box searches: (title, body)
+        pairs=WordPairs(analyzer),  # two-word phrases: (title, body)
         # Columns too, so the pass that counts threads also counts them per facet.
         company=fields.ID(sortable=True),  # the company's id, as text
         kind=fields.ID(sortable=True),

@@ -323,8 +323,7 @@ def suggest(searcher: Searcher, parsed: querying.ParsedQuery,
     text, changed = parsed.text, False
     for word in parsed.words:
         terms = querying.analyze(word)
-        if len(terms) != 1 or any(reader.doc_frequency(name, terms[0])
-                                  for name in querying.TEXT_FIELDS):
+        if len(terms) != 1 or reader.doc_frequency(querying.TEXT_FIELD, terms[0]):
             continue
         candidates = corrector.suggest(word.lower(), limit=1, maxdist=2, prefix=1)
         if candidates and candidates[0] != word.lower():

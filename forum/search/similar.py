@@ -16,7 +16,7 @@ from whoosh.searching import Searcher
 
 from forum.search.bounded import newest_first
 from forum.search.counting import segment_column
-from forum.search.querying import FILTER_BOOST, TEXT_FIELDS, analyze
+from forum.search.querying import FILTER_BOOST, TEXT_FIELD, analyze
 from forum.search.schema import THREAD
 
 MIN_COVERAGE = 0.4
@@ -24,6 +24,7 @@ BODY_TERMS = 8
 BODY_WEIGHT = 0.5
 MAX_TITLE_TERMS = 16
 MAX_TEXT = 5_000  # characters of the body considered
+MATCHED_FIELDS = {"title", TEXT_FIELD}
 SCAN_CAP = 5_000  # documents of the company with a word of the draft looked at, newest first
 
 
@@ -31,11 +32,11 @@ def _weighted_terms(searcher: Searcher, title: str, body: str) -> dict[str, floa
     """Each term of the title (full weight) and the body's key terms (half), times idf."""
     weights: dict[str, float] = {}
     for term in analyze(title[:MAX_TEXT])[:MAX_TITLE_TERMS]:
-        weights[term] = searcher.idf("body", term)
+        weights[term] = searcher.idf(TEXT_FIELD, term)
     if body.strip():
-        key_terms = searcher.key_terms_from_text("body", body[:MAX_TEXT], numterms=BODY_TERMS)
+        key_terms = searcher.key_terms_from_text(TEXT_FIELD, body[:MAX_TEXT], numterms=BODY_TERMS)
         for term, _score in key_terms:
-            weights.setdefault(term, searcher.idf("body", term) * BODY_WEIGHT)
+            weights.setdefault(term, searcher.idf(TEXT_FIELD, term) * BODY_WEIGHT)
     return weights
 
 
@@ -63,8 +64,9 @@ def similar_thread_ids(
         return []
     # While a title is typed (no body yet) only titles are compared: a duplicate is told
     # by its title, and the bodies' postings are many times longer to step through.
-    # Titles are only on threads' own documents; bodies are on replies' too.
-    fields = (("title", 2.0), ("body", 1.0)) if body.strip() else (("title", 1.0),)
+    # Titles are only on threads' own documents; bodies are on replies' too. The title
+    # and body together are TEXT_FIELD, where a title's words weigh more already.
+    fields = ((TEXT_FIELD, 1.0),) if body.strip() else (("title", 1.0),)
 
     def any_of(terms: list[str]) -> wq.Query:
         return wq.Or([wq.Term(name, term, boost=boost) for term in terms
@@ -99,7 +101,7 @@ def similar_thread_ids(
                 score = matcher.score()
                 if len(best) < limit or score > best[0][0]:
                     matched = {_text(term) for name, term in matcher.matching_terms()
-                               if name in TEXT_FIELDS}
+                               if name in MATCHED_FIELDS}
                     covered = sum(weights.get(term, 0.0) for term in matched)
                     if covered / total >= MIN_COVERAGE:
                         order += 1

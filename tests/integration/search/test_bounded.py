@@ -96,20 +96,23 @@ def few_steps(app_factory: Callable[..., Flask]) -> Iterator[Flask]:
 
 def test_a_phrase_stops_at_its_budget_of_position_checks(
         write: Writer, index: Callable[[], int], app: Flask, few_steps: Flask) -> None:
-    """Its words in every document but never in a row: each is a position check for
-    nothing, and the search stops at the budget instead of checking all of them."""
-    write.thread("Oat milk at last", "we now have oat milk")  # the oldest: searched last
+    """Each two of its words in a row in every document, but never all three: each is a
+    position check for nothing, and the search stops at the budget instead of checking
+    all of them. (A phrase of two words is one term, schema.WordPairs: no checks.)"""
+    write.thread("Oat milk now at last", "we have it")  # the oldest: searched last
     for number in range(120):
-        write.thread(f"Report {number}", "milk first, then the oat flakes")
+        write.thread(f"Report {number}", "oat milk first, then milk now")
     index()
-    results = visitor_search('"oat milk"')
+    results = visitor_search('"oat milk now"')
     assert results.capped and results.more and not results.hits
-    html = few_steps.test_client().get("/search?q=%22oat+milk%22").get_data(as_text=True)
+    html = few_steps.test_client().get("/search?q=%22oat+milk+now%22").get_data(as_text=True)
     assert "No match found yet" in html and "More than 0" not in html
     assert "Many documents were searched without a match so far." in html
     with app.app_context():  # the default budget
-        found = visitor_search('"oat milk"')
-    assert [hit.title for hit in found.hits] == ["Oat milk at last"] and not found.capped
+        found = visitor_search('"oat milk now"')
+        two = visitor_search('"milk now"')
+    assert [hit.title for hit in found.hits] == ["Oat milk now at last"] and not found.capped
+    assert two.total == 121 and not two.capped
 
 
 def test_words_that_rarely_meet_stop_at_the_budget(

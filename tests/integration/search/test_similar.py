@@ -47,9 +47,9 @@ def test_results_are_ordered_and_limited(write: Writer, index: Callable[[], int]
     second = write.idea("Invoices as CSV files", "invoices csv")
     write.idea("Export invoices", "pdf please")
     index()
-    found = similar_ideas(write.company.id, "Export my invoices to CSV", limit=2)
+    found = similar_ideas(write.company.id, "Export invoices to CSV", limit=2)
     assert len(found) == 2 and set(found) <= {first.id, second.id} | set(found)
-    assert similar_ideas(write.company.id, "Export my invoices to CSV", limit=1) == found[:1]
+    assert similar_ideas(write.company.id, "Export invoices to CSV", limit=1) == found[:1]
 
 
 def test_scoped_to_one_company_and_excluding_the_idea_itself(

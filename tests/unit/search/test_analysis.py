@@ -40,4 +40,8 @@ def test_version_numbers_stay_whole() -> None:
 
 def test_the_schema_survives_pickling_as_whoosh_stores_it() -> None:
     schema = pickle.loads(pickle.dumps(make_schema()))  # noqa: S301 (our own bytes)
-    assert [t.text for t in schema["body"].analyzer("東京")] == ["東京"]
+    assert [t.text for t in schema["text"].analyzer("東京")] == ["東京"]
+    pairs = schema["pairs"]
+    assert [term for term, *_ in pairs.index(("How do I", "export it, how?"))] == [
+        b"how do", b"do i", b"export how"]
+    assert pairs.indexed("do", "i") and not pairs.indexed("export", "csv")
