@@ -25,6 +25,7 @@ from forum.search.bounded import ResultCache, SearchLimits
 from forum.search.indexer import AlreadyRunning, Indexer, IndexerSettings
 from forum.search.mapped import release_pages
 from forum.search.rebuild import RebuildRunning, rebuild_if_unusable
+from forum.search.scoring import BM25F
 from forum.search.stats import SearchStats
 from forum.search.store import IndexMissing, IndexStore, IndexUnavailable
 from forum.web import background_thread_wanted
@@ -131,7 +132,7 @@ class SearchRuntime:
                 return searcher, version, epoch
             _close(searcher)
         opened = self.store.open_current()
-        return opened.index.searcher(), opened.version, epoch
+        return opened.index.searcher(weighting=BM25F()), opened.version, epoch
 
     # Automatic rebuild ---------------------------------------------------------------
 
