@@ -11,6 +11,7 @@ follows the rarest word's postings, as in Lucene's conjunctions.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator, Sequence
 from itertools import pairwise
 from typing import Any
@@ -165,6 +166,119 @@ class AllOf(wq.And):
         ordered = sorted(subs, key=lambda sub: sub.estimate_size(reader))
         matcher: mcore.Matcher = AllOfMatcher([sub.matcher(searcher, context)
                                                for sub in ordered])
+        if self.boost != 1.0:
+            matcher = matching.WrappingMatcher(matcher, self.boost)
+        return matcher
+
+
+class AnyOfMatcher(mcore.Matcher):
+    """Documents any sub-matcher has, from a heap of the sub-matchers by their current
+    document: each step costs the few parts on that document, where Whoosh's tree of
+    unions asks every level of the tree (a prefix standing for 64 words: six levels,
+    each asked its id and moved at every document). Scores add up."""
+
+    def __init__(self, matchers: Sequence[mcore.Matcher]) -> None:
+        self._parts = list(matchers)
+        self._heap = [(matcher.id(), at, matcher) for at, matcher in enumerate(self._parts)
+                      if matcher.is_active()]
+        heapq.heapify(self._heap)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._parts!r})"
+
+    def is_active(self) -> bool:
+        return bool(self._heap)
+
+    def id(self) -> int:
+        return int(self._heap[0][0])
+
+    def _current(self) -> list[mcore.Matcher]:
+        """The parts on the current document: the heap's top and its equals below it."""
+        heap, found = self._heap, []
+        target, pending = heap[0][0], [0]
+        while pending:
+            at = pending.pop()
+            if at < len(heap) and heap[at][0] == target:
+                found.append(heap[at][2])
+                pending += (2 * at + 1, 2 * at + 2)
+        return found
+
+    def next(self) -> bool:
+        heap = self._heap
+        if not heap:
+            raise mcore.ReadTooFar
+        target = heap[0][0]
+        while heap and heap[0][0] == target:
+            _id, at, matcher = heap[0]
+            matcher.next()
+            if matcher.is_active():
+                heapq.heapreplace(heap, (matcher.id(), at, matcher))
+            else:
+                heapq.heappop(heap)
+        return False
+
+    def skip_to(self, id: int) -> bool:
+        heap = self._heap
+        if not heap:
+            raise mcore.ReadTooFar
+        while heap and heap[0][0] < id:
+            _id, at, matcher = heap[0]
+            matcher.skip_to(id)
+            if matcher.is_active():
+                heapq.heapreplace(heap, (matcher.id(), at, matcher))
+            else:
+                heapq.heappop(heap)
+        return False
+
+    def children(self) -> list[mcore.Matcher]:
+        return [matcher for _id, _at, matcher in self._heap]
+
+    def copy(self) -> AnyOfMatcher:
+        return AnyOfMatcher([matcher.copy() for matcher in self._parts])
+
+    def reset(self) -> None:
+        for matcher in self._parts:
+            matcher.reset()
+        self.__init__(self._parts)  # type: ignore[misc]
+
+    def replace(self, minquality: float = 0) -> mcore.Matcher:
+        return self if self._heap else mcore.NullMatcher()
+
+    def supports(self, astype: str) -> bool:
+        return all(matcher.supports(astype) for matcher in self._parts)
+
+    def supports_block_quality(self) -> bool:
+        return False  # a search with many words is not pruned (bounded.WIDE_QUERY)
+
+    def max_quality(self) -> float:
+        return sum(matcher.max_quality() for matcher in self.children())
+
+    def weight(self) -> float:
+        return sum(matcher.weight() for matcher in self._current())
+
+    def score(self) -> float:
+        return sum(matcher.score() for matcher in self._current())
+
+    def spans(self) -> list[Any]:
+        return sorted({span for matcher in self._current() for span in matcher.spans()})
+
+    def value(self) -> Any:
+        return self._current()[0].value()
+
+    def value_as(self, astype: str) -> Any:
+        return self._current()[0].value_as(astype)
+
+
+class AnyOf(wq.Or):
+    """An Or matched by AnyOfMatcher (the words a prefix stands for)."""
+
+    def _matcher(self, subs: Sequence[wq.Query], searcher: Searcher, context: Any
+                 ) -> mcore.Matcher:
+        matchers = [sub.matcher(searcher, context) for sub in subs]
+        active = [matcher for matcher in matchers if matcher.is_active()]
+        if not active:
+            return mcore.NullMatcher()
+        matcher: mcore.Matcher = active[0] if len(active) == 1 else AnyOfMatcher(active)
         if self.boost != 1.0:
             matcher = matching.WrappingMatcher(matcher, self.boost)
         return matcher

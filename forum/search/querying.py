@@ -17,7 +17,7 @@ from datetime import datetime
 from whoosh import query
 
 from forum.content import normalize_source
-from forum.search.conjunction import AllOf, Phrase
+from forum.search.conjunction import AllOf, AnyOf, Phrase
 from forum.search.schema import ANALYZER, META, is_cjk
 
 # Filters are and-ed into the query with a weight too small to change any ranking, but
@@ -142,7 +142,7 @@ def _prefix_query(text: str, expand: PrefixExpander | None = None) -> query.Quer
     words = expand(TEXT_FIELD, terms[0])
     if not words:
         return query.NullQuery
-    return query.Or([query.Term(TEXT_FIELD, word) for word in words])
+    return AnyOf([query.Term(TEXT_FIELD, word) for word in words])
 
 
 def to_whoosh(parsed: ParsedQuery, expand: PrefixExpander | None = None) -> query.Query | None:

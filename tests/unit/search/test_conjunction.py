@@ -10,7 +10,7 @@ from whoosh import query as wq
 from whoosh.filedb.filestore import RamStorage
 from whoosh.searching import Searcher
 
-from forum.search.conjunction import AllOf, AllOfMatcher
+from forum.search.conjunction import AllOf, AllOfMatcher, AnyOf, AnyOfMatcher
 
 WORDS = ["alpha", "beta", "gamma", "delta", "rare"]
 
@@ -64,3 +64,33 @@ def test_skips_land_on_the_next_document_all_parts_have(searcher: Searcher) -> N
     assert {term for _name, term in
             AllOf([word("alpha"), word("rare")]).matcher(searcher, context)
             .matching_terms()} <= {b"alpha", b"rare"}
+
+
+def terms(words: list[str]) -> list[wq.Query]:
+    return [wq.Term("body", text) for text in words]
+
+
+@pytest.mark.parametrize("words", [["alpha", "beta"], ["rare", "delta", "gamma", "beta"],
+                                   ["rare"], ["rare", "absent"], [str(n) for n in range(40)]])
+def test_any_of_matches_and_scores_as_whooshs_or(searcher: Searcher, words: list[str]
+                                                 ) -> None:
+    ours = searcher.search(AnyOf(terms(words)), limit=None)
+    theirs = searcher.search(wq.Or(terms(words)), limit=None)
+    assert len(ours) == len(theirs) > 0
+    assert ({hit.docnum: round(hit.score, 9) for hit in ours}
+            == {hit.docnum: round(hit.score, 9) for hit in theirs})
+
+
+def test_any_of_skips_to_the_next_document_any_part_has(searcher: Searcher) -> None:
+    words = ["rare", "delta", "7", "1999"]
+    every = sorted(searcher.docs_for_query(wq.Or(terms(words))))
+    context = searcher.context(weighting=searcher.weighting)
+    matcher = AnyOf(terms(words)).matcher(searcher, context)
+    assert isinstance(matcher, AnyOfMatcher)
+    for target in sorted(random.Random(8).sample(range(2_000), 60)):
+        if not matcher.is_active():
+            break
+        matcher.skip_to(target)
+        after = [docnum for docnum in every if docnum >= target]
+        assert (matcher.id() if matcher.is_active() else None) == (after[0] if after else None)
+    assert AnyOf(terms(["absent", "nowhere"])).matcher(searcher, context).is_active() is False
