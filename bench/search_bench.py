@@ -362,34 +362,46 @@ def time_queries(path: Path, repeat: int, fetch: Fetch) -> None:
         print(f"known answer in the top 3, {category}: {sum(hits)} of {len(hits)}")
 
 
-def compare_uncapped(path: Path, database_url: str, scan_cap: int | None = None) -> None:
-    """Each query's first 10 threads with the caps as configured and with none (no scan
-    cap, every word of a prefix, no cache): how many of the exhaustive top 10 the capped
-    page shows, on average per category and over all queries without a known answer."""
+def compare_uncapped(path: Path, database_url: str, scan_caps: list[int | None]) -> None:
+    """Each query's first 10 threads with the caps as configured (or at each scan cap of
+    `scan_caps`) and with none (no scan cap, every word of a prefix, no cache): how many
+    of the exhaustive top 10 the capped page shows, on average per category and over all
+    queries without a known answer, and the capped pages' times."""
     queries = json.loads(path.read_text())["queries"]
-    capped = query_set_client(database_url, cache_size=0,
-                              **({} if scan_cap is None else {"scan_cap": scan_cap}))
+    capped = {cap: query_set_client(database_url, cache_size=0,
+                                    **({} if cap is None else {"scan_cap": cap}))
+              for cap in scan_caps}
     exhaustive = query_set_client(database_url, scan_cap=0, prefix_terms=0, cache_size=0,
                                   step_cap=0)
-    agreement: dict[str, list[float]] = {}
+    for query in queries[:WARM_UP]:
+        for client in capped.values():
+            search_page(client, query)
+    agreement: dict[int | None, dict[str, list[float]]] = {cap: {} for cap in scan_caps}
+    times: dict[int | None, list[float]] = {cap: [] for cap in scan_caps}
     slow: list[tuple[float, str]] = []
     with progress_bar(len(queries), "Queries, capped and not") as bar:
         for query in queries:
-            top = search_page(capped, query)[1][:10]
             seconds, best = search_page(exhaustive, query)
             best = best[:10]
-            share = len(set(top) & set(best)) / len(best) if best else 1.0
-            agreement.setdefault(query["category"], []).append(share)
             slow.append((seconds, query["q"]))
+            for cap, client in capped.items():
+                took, top = search_page(client, query)
+                share = len(set(top[:10]) & set(best)) / len(best) if best else 1.0
+                agreement[cap].setdefault(query["category"], []).append(share)
+                times[cap].append(took)
             bar.update(1)
-    print(f"{'category':18} {'queries':>7} {'top-10 agreement':>17} {'under 9/10':>10}")
-    for category, shares in agreement.items():
-        print(f"{category:18} {len(shares):7} {statistics.mean(shares) * 10:14.2f}/10 "
-              f"{sum(share < 0.9 for share in shares):10}")
-    others = [share for category, shares in agreement.items()
-              if not category.startswith("known") for share in shares]
-    print(f"{'all but known':18} {len(others):7} {statistics.mean(others) * 10:14.2f}/10 "
-          f"{sum(share < 0.9 for share in others):10}")
+    for cap in scan_caps:
+        print(f"scan cap {'as configured' if cap is None else f'{cap:,}'}: "
+              + " / ".join(f"{quantile(times[cap], q) * 1000:.0f}"
+                           for q in (0.5, 0.95, 0.99)) + " ms at p50 / p95 / p99")
+        print(f"{'category':18} {'queries':>7} {'top-10 agreement':>17} {'under 9/10':>10}")
+        for category, shares in agreement[cap].items():
+            print(f"{category:18} {len(shares):7} {statistics.mean(shares) * 10:14.2f}/10 "
+                  f"{sum(share < 0.9 for share in shares):10}")
+        others = [share for category, shares in agreement[cap].items()
+                  if not category.startswith("known") for share in shares]
+        print(f"{'all but known':18} {len(others):7} {statistics.mean(others) * 10:14.2f}/10 "
+              f"{sum(share < 0.9 for share in others):10}")
     print("slowest exhaustive: " + ", ".join(f"{q} {s * 1000:.0f} ms"
                                              for s, q in sorted(slow)[-5:]))
 
@@ -436,8 +448,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="with --query-set: runs of each")
     parser.add_argument("--no-cache", action="store_true",
                         help="with --query-set: turn the result cache off (SEARCH_CACHE_SIZE=0)")
-    parser.add_argument("--scan-cap", type=int, metavar="N",
-                        help="with --query-set: SEARCH_SCAN_CAP (default: the app's)")
+    parser.add_argument("--scan-cap", type=int, metavar="N", action="append",
+                        help="with --query-set: SEARCH_SCAN_CAP (default: the app's); "
+                        "with --compare-uncapped, once per cap to compare")
     parser.add_argument("--http", action="store_true",
                         help="with --query-set: through gunicorn (2 sync workers), not in process")
     parser.add_argument("--compare-uncapped", action="store_true",
@@ -446,11 +459,14 @@ def main() -> None:
     if args.query_set:
         if not args.database_url:
             parser.error("--query-set needs the --database-url of a generated data set")
+        caps: list[int | None] = list(args.scan_cap or [None])
         if args.compare_uncapped:
-            compare_uncapped(args.query_set, args.database_url, args.scan_cap)
+            compare_uncapped(args.query_set, args.database_url, caps)
         else:
+            if len(caps) > 1:
+                parser.error("one --scan-cap at a time, except with --compare-uncapped")
             run_query_set(args.query_set, args.database_url, args.repeat, not args.no_cache,
-                          args.http, args.scan_cap)
+                          args.http, caps[0])
         return
     text = Text(random.Random(args.seed))
     with workspace(args.database_url, args.keep) as (database_url, root):

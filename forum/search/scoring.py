@@ -11,6 +11,7 @@ so rankings are unchanged.
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from typing import Any
@@ -62,13 +63,19 @@ class LengthsScorer(scoring.BM25FScorer):
         super().__init__(searcher, fieldname, text, B, K1, qf=qf)
         self._lengths = lengths
         self._top = self.idf * (K1 + 1)
-        # Whoosh counts a length byte of 0 (no words) as a length of 1.
-        self._norm = [K1 * ((1 - B) + B * (byte_to_length(byte) if byte else 1) / self.avgfl)
-                      for byte in range(256)]
+        self._norm = _length_norms(B, K1, self.avgfl)
 
     def score(self, matcher: mcore.Matcher) -> float:
         weight = matcher.weight()
         return float(self._top * weight / (weight + self._norm[self._lengths[matcher.id()]]))
+
+
+@functools.lru_cache(maxsize=64)
+def _length_norms(B: float, K1: float, average: float) -> tuple[float, ...]:
+    """BM25's length part for each of the 256 length bytes (the same for every word of a
+    field until its average length changes). Whoosh counts a byte of 0 as a length of 1."""
+    return tuple(K1 * ((1 - B) + B * (byte_to_length(byte) if byte else 1) / average)
+                 for byte in range(256))
 
 
 class BM25F(scoring.BM25F):
