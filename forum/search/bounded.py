@@ -3,8 +3,9 @@
 Four caps, each counted rather than timed so that tests can check them:
 - a scan cap: a search steps over at most `scan_cap` matching documents, once, scoring
   each and counting its thread (a common word stops there and shows the best it found,
-  saying there are more), the newest first: the index holds them newest first
-  (rebuild.py) and its newer segments are read first;
+  saying there are more): the segments the indexer added since the last rebuild first,
+  then the rebuilt one, which holds the shortest documents first (rebuild.py), the ones
+  relevance ranks highest; sorted by votes or date, tiers.py finds the first of all;
 - a step cap: the steps taken before a document is a match (a conjunction aligning its
   words, a phrase checking positions) spend from a budget of `step_cap` (steps.py);
 - a prefix cap: `wor*` searches the `prefix_terms` most frequent indexed words that start
@@ -122,8 +123,8 @@ class ScanCap(collectors.WrappingCollector):
 
 def newest_first(searcher: Searcher) -> list[tuple[Searcher, int]]:
     """The index's segments, newest first: the indexer appends new documents in new
-    segments after the rebuilt one, which holds the newest threads first, so a scan
-    that stops at the cap has seen the most recent documents."""
+    segments after the rebuilt one (which holds the shortest first), so a scan that
+    stops at the cap has seen the documents added since the rebuild."""
     return list(reversed(list(searcher.leaf_searchers())))
 
 

@@ -6,8 +6,10 @@ import logging
 import os
 import signal
 import threading
+from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 from flask.cli import AppGroup
@@ -37,19 +39,46 @@ def reindex() -> None:
 
 
 def rebuild_with_progress() -> None:
-    """The rebuild with a progress bar and what it did (also run by `flask backup restore`)."""
+    """The rebuild with progress bars and what it did (also run by `flask backup restore`)."""
     store = get_runtime().store
-    total = count_threads(db.engine)
+    bars = _RebuildBars(count_threads(db.engine))
     try:
-        with click.progressbar(length=total, label="Indexing threads", show_pos=True,
-                               show_eta=True) as bar:
-            result = rebuild(store, db.engine, progress=bar.update)
+        with bars:
+            result = rebuild(store, db.engine, progress=bars.read, written=bars.written)
     except RebuildRunning as running:
         raise click.ClickException(f"Not rebuilding: {running}.") from None
     rate = result.documents / result.seconds if result.seconds > 0 else 0.0
     click.echo(f"Indexed {result.threads:,} threads as {result.documents:,} documents in "
                f"{result.seconds:.1f}s ({rate:,.0f} documents/s).")
     click.echo(f"Index {result.version} is now current, up to event {result.last_applied}.")
+
+
+class _RebuildBars:
+    """A bar for the threads read, then one for the documents written (shortest first,
+    so only once every thread is read: rebuild.py)."""
+
+    def __init__(self, threads: int) -> None:
+        self._stack = ExitStack()
+        self._reading = click.progressbar(length=threads, label="Reading threads",
+                                          show_pos=True, show_eta=True)
+        self._writing: Any = None
+
+    def __enter__(self) -> _RebuildBars:
+        self._stack.enter_context(self._reading)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stack.close()
+
+    def read(self, threads: int) -> None:
+        self._reading.update(threads)
+
+    def written(self, documents: int, total: int) -> None:
+        if self._writing is None:
+            self._stack.close()  # the reading bar ends its line
+            self._writing = self._stack.enter_context(click.progressbar(
+                length=total, label="Indexing documents", show_pos=True, show_eta=True))
+        self._writing.update(documents)
 
 
 @search_cli.command("status")

@@ -23,6 +23,8 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from forum.search.counting import whole_column
+
 _lengths: weakref.WeakKeyDictionary[IndexReader, dict[str, bytes | None]] = (
     weakref.WeakKeyDictionary())
 _lock = threading.Lock()
@@ -47,11 +49,8 @@ def _read_lengths(reader: IndexReader, fieldname: str) -> bytes | None:
     column = cached(f"_{fieldname}_len", LENGTHS_COLUMN)  # whoosh3's length column
     if column is None:
         return None
-    if not all(hasattr(column, name) for name in ("_dbfile", "_basepos", "_count")):
-        return None
-    count = reader.doc_count_all()
-    stored = min(column._count, count)  # trailing zeros are left out
-    return bytes(column._dbfile.get(column._basepos, stored)) + bytes(count - stored)
+    lengths = whole_column(column, reader.doc_count_all())
+    return None if lengths is None else lengths.tobytes()
 
 
 class LengthsScorer(scoring.BM25FScorer):

@@ -34,12 +34,13 @@ from forum.search.hits import Facet, SearchHit, StoredHit, hydrate, label_facets
 from forum.search.runtime import get_runtime
 from forum.search.similar import similar_thread_ids
 from forum.search.store import IndexUnavailable
-from forum.search.voted import most_voted
+from forum.search.tiers import first_by
 from forum.threads.models import Kind
 
 log = logging.getLogger("forum.search")
 
 SORTS = ("relevance", "newest", "votes")
+TIER_COLUMNS = {"votes": "votes", "newest": "created"}  # the column each sort leads with
 MAX_PAGE = 50  # deeper than this, people refine the search instead
 MAX_PER_PAGE = 50
 OVERFETCH = 4  # documents fetched per thread wanted, then four times more if short
@@ -295,18 +296,20 @@ def _search_page(searcher: Searcher, request: _Request, limits: SearchLimits) ->
 def _scan(searcher: Searcher, whole_query: wq.Query, request: _Request,
           limits: SearchLimits, limit: int) -> Scan:
     """The top `limit` documents and the threads counted, in one capped pass; sorted by
-    votes, a pass that only counts (stopping once the count is full), then the most voted
-    from the tiers of voted.py, exact where the capped pass would show the newest."""
+    votes or date, a pass that only counts (stopping once the count is full), then the
+    first from the tiers of tiers.py, exact where the capped pass would show the first
+    of the shortest documents."""
     sortedby, counting = _sorting(request.sort), MAX_PAGE * request.per_page
-    if request.sort == "votes" and limits.scan_cap:
+    column = TIER_COLUMNS.get(request.sort)
+    if column is not None and limits.scan_cap:
         counted = capped_search(searcher, whole_query, limit=limit, sortedby=sortedby,
                                 cap=limits.scan_cap, count_up_to=counting,
                                 step_cap=limits.step_cap, until_counted=True)
         if not counted.capped:
             return counted  # every match seen: exact already
-        top = most_voted(searcher, whole_query, limit=limit, sortedby=sortedby,
-                         wanted=request.page * request.per_page, cap=limits.scan_cap,
-                         step_cap=limits.step_cap)
+        top = first_by(searcher, column, whole_query, limit=limit, sortedby=sortedby,
+                       wanted=request.page * request.per_page, cap=limits.scan_cap,
+                       step_cap=limits.step_cap)
         if top is not None:
             return Scan(top.results, counted.scanned + top.scanned, False, counted.threads)
     return capped_search(searcher, whole_query, limit=limit, sortedby=sortedby,

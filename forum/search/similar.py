@@ -25,7 +25,7 @@ BODY_WEIGHT = 0.5
 MAX_TITLE_TERMS = 16
 MAX_TEXT = 5_000  # characters of the body considered
 MATCHED_FIELDS = {"title", TEXT_FIELD}
-SCAN_CAP = 5_000  # documents of the company with a word of the draft looked at, newest first
+SCAN_CAP = 5_000  # documents of the company with a word of the draft looked at (bounded.py's order)
 
 
 def _weighted_terms(searcher: Searcher, title: str, body: str) -> dict[str, float]:
@@ -53,8 +53,9 @@ def similar_thread_ids(
     """Threads of one kind and company above the coverage threshold, best first
     (unchecked against the database: the caller filters by visibility).
 
-    One pass over the company's documents that share a word with the draft, newest
-    first, at most `cap` of them: the kind, the thread left out and the coverage are
+    One pass over the company's documents that share a word with the draft, in the
+    order of a capped search (those added since the rebuild, then the shortest first),
+    at most `cap` of them: the kind, the thread left out and the coverage are
     read per match (the kind from its column), not intersected with postings lists as
     long as the index.
     """

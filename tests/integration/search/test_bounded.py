@@ -49,10 +49,11 @@ def hit_titles(html: str) -> list[str]:
 
 @pytest.fixture
 def descalers(write: Writer, index: Callable[[], int]) -> None:
-    """30 threads with "descaler" in their body, one of the newest ten in its title too."""
+    """30 threads with "descaler" in their body, one of the shortest in its title too (a
+    rebuilt index holds the shortest first: the first ten are scanned)."""
     for number in range(30):
         if number == 25:
-            write.thread("Which descaler for the espresso machine", "descaler tablets")
+            write.thread("Espresso descaler", "descaler tablets")
         else:
             write.thread(f"Cleaning day {number}", f"descaler tablets, round {number}")
     index()
@@ -64,8 +65,25 @@ def test_a_common_word_scores_no_more_than_the_cap(descalers: None, capped: Flas
     assert results.scanned == CAP
     assert results.total == CAP  # threads counted as far as the cap, "more than 10"
     # The best of what was scored comes first: the title match among the first ten.
-    assert results.hits[0].title == "Which descaler for the espresso machine"
+    assert results.hits[0].title == "Espresso descaler"
     assert len(results.hits) == CAP
+
+
+def test_a_capped_search_meets_the_short_best_match_first(
+        write: Writer, app: Flask, capped: Flask) -> None:
+    """The best match is the oldest thread, and short; 29 newer ones mention the word in
+    a long body. A rebuilt index holds the shortest documents first, so the scan that
+    stops at the cap has met it; the spilled files are gone."""
+    best = write.thread("Descaler", "descaler")
+    for number in range(29):
+        write.thread(f"Cleaning day {number}",
+                     "we used the descaler " + "and rinsed the water tank twice " * 5)
+    result = rebuild(get_runtime(app).store, db.engine)
+    results = visitor_search("descaler")
+    assert results.capped and results.scanned == CAP
+    assert results.hits[0].thread_id == best.id
+    version = get_runtime(app).store.root / result.version
+    assert not (version / "by-length").exists()
 
 
 def test_a_search_that_hits_the_cap_is_logged_with_its_words_and_time(

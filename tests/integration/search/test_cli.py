@@ -27,7 +27,7 @@ def test_reindex_builds_and_reports(app: Flask, runner: FlaskCliRunner, write: W
     write.idea("Pour over kit", "sell one")
     result = runner.invoke(args=["search", "reindex"])
     assert result.exit_code == 0, result.output
-    assert "Indexing threads" in result.output
+    assert "Reading threads" in result.output and "Indexing documents" in result.output
     assert "Indexed 2 threads as 3 documents" in result.output
     version = get_runtime(app).store.current_version()
     assert f"Index {version} is now current, up to event {newest_event()}." in result.output
