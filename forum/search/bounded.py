@@ -30,6 +30,7 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Results, Searcher
 
 from forum.search import steps
+from forum.search.conjunction import AnyOf
 from forum.search.counting import ThreadCount, ThreadCounter
 
 SCAN_CAP = 20_000  # documents scored per search
@@ -155,13 +156,21 @@ def capped_search(searcher: Searcher, whole: wq.Query, *, limit: int, sortedby: 
         child: collectors.Collector = collectors.TopCollector(limit)
     else:
         child = searcher.collector(limit=limit, sortedby=sortedby)
-    prune = sortedby is None and sum(1 for _ in whole.leaves()) <= WIDE_QUERY
+    prune = sortedby is None and _width(whole) <= WIDE_QUERY
     collector = ScanCap(child, cap, ThreadCounter(count_up_to), prune, step_cap,
                         until_counted)
     searcher.search_with_collector(whole, collector)
     stopped_early = collector.capped
     return Scan(collector.results(), collector.scanned, stopped_early,
                 collector.counter.result(stopped_early))
+
+
+def _width(whole: wq.Query) -> int:
+    """The query's words and filters, a prefix's words counting as one: AnyOf prunes
+    them itself (conjunction.py), where Whoosh's tree of unions cost seconds."""
+    if isinstance(whole, AnyOf) or whole.is_leaf():
+        return 1
+    return sum(_width(child) for child in whole.children())
 
 
 def frequent_terms(reader: IndexReader, fieldname: str, prefix: str, limit: int

@@ -10,7 +10,9 @@ from whoosh import query as wq
 from whoosh.filedb.filestore import RamStorage
 from whoosh.searching import Searcher
 
-from forum.search.conjunction import AllOf, AllOfMatcher, AnyOf, AnyOfMatcher
+from forum.search.bounded import capped_search
+from forum.search.conjunction import AllOf, AllOfMatcher, AnyOf, AnyOfMatcher, Phrase
+from forum.search.counting import FACETS
 
 WORDS = ["alpha", "beta", "gamma", "delta", "rare"]
 
@@ -94,3 +96,79 @@ def test_any_of_skips_to_the_next_document_any_part_has(searcher: Searcher) -> N
         after = [docnum for docnum in every if docnum >= target]
         assert (matcher.id() if matcher.is_active() else None) == (after[0] if after else None)
     assert AnyOf(terms(["absent", "nowhere"])).matcher(searcher, context).is_active() is False
+
+
+@pytest.fixture(scope="module")
+def phrases() -> Searcher:
+    """3,000 documents of filler words with "alpha" and "beta" once each, in a row in
+    half of them, apart in the others; the shortest first, as a rebuilt index holds
+    them, so that later blocks score less and can be skipped, then 300 short ones again
+    (as if added since), where a skip lands."""
+    rng = random.Random(11)
+    index = RamStorage().create_index(fields.Schema(body=fields.TEXT(phrase=True)))
+    writer = index.writer()
+    lengths = sorted(rng.randint(4, 60) for _number in range(3_000))
+    for length in lengths + [rng.randint(4, 8) for _number in range(300)]:
+        words = [rng.choice(["gamma", "delta", "epsilon", "zeta"]) for _ in range(length)]
+        at = rng.randrange(length - 2)
+        words[at] = "alpha"
+        words[at + 1 if rng.random() < 0.5 else rng.randrange(at + 2, length)] = "beta"
+        writer.add_document(body=" ".join(words))
+    writer.commit()
+    return index.searcher()
+
+
+@pytest.mark.parametrize("share", [0.5, 0.7, 0.9])
+def test_a_phrase_skipping_by_quality_stops_only_on_the_phrase(phrases: Searcher,
+                                                              share: float) -> None:
+    """Pruning (bounded.py) skips the blocks that cannot reach a score: the phrase lands
+    on a document that has it, never on one that has its words apart, and loses none
+    that could reach the score."""
+    query = Phrase("body", ["alpha", "beta"])
+    everyone = {hit.docnum: hit.score for hit in phrases.search(query, limit=None)}
+    context = phrases.context(weighting=phrases.weighting)
+    matcher = query.matcher(phrases, context)
+    assert matcher.supports_block_quality()
+    minquality = share * max(everyone.values())
+    landed: list[int] = []
+    while matcher.is_active():
+        matcher.skip_to_quality(minquality)
+        if not matcher.is_active():
+            break
+        landed.append(matcher.id())
+        matcher.next()
+    assert set(landed) <= set(everyone)
+    assert len(landed) < len(everyone)  # some were skipped
+    assert {docnum for docnum, score in everyone.items() if score > minquality} <= set(landed)
+
+
+@pytest.fixture(scope="module")
+def prefixed() -> Searcher:
+    """4,000 documents of 30 words that share a prefix, from very common to rare (as the
+    words a prefix stands for), among filler."""
+    rng = random.Random(17)
+    facets = {name: fields.ID(sortable=True) for name in ("thread_id", *FACETS)}
+    index = RamStorage().create_index(fields.Schema(body=fields.TEXT, **facets))
+    writer = index.writer()
+    words = [f"work{number}" for number in range(30)]
+    weights = [1 / (rank + 1) ** 1.2 for rank in range(30)]
+    for _number in range(4_000):
+        chosen = rng.choices(words, weights, k=rng.randint(1, 4))
+        filler = ["plain"] * rng.randint(2, 40)
+        writer.add_document(body=" ".join(chosen + filler), thread_id=str(_number),
+                            company="1", kind="idea", status="open")
+    writer.commit()
+    return index.searcher()
+
+
+@pytest.mark.parametrize("limit", [1, 10, 50])
+def test_a_pruned_prefix_finds_the_same_top_documents(prefixed: Searcher, limit: int) -> None:
+    """Once its count is full the search prunes (MaxScore): the commonest words leave the
+    heap, fewer documents are stepped through, and the top is the exhaustive one."""
+    words = AnyOf([wq.Term("body", f"work{number}") for number in range(30)])
+    exhaustive = prefixed.search(wq.Or(list(words.subqueries)), limit=limit)
+    pruned = capped_search(prefixed, words, limit=limit, sortedby=None, cap=0,
+                           count_up_to=1)
+    assert ([(hit.docnum, round(hit.score, 9)) for hit in pruned.results]
+            == [(hit.docnum, round(hit.score, 9)) for hit in exhaustive])
+    assert pruned.scanned < len(prefixed.search(words, limit=None))
