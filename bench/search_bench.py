@@ -20,35 +20,29 @@ a new connection each, and reports the workers' resident memory after the set.
 `--no-cache` measures the capped searches themselves (SEARCH_CACHE_SIZE=0: with the
 cache on, the repeats of `--repeat` come from it); `--compare-uncapped` runs each query
 with the caps and without any (no scan cap, every word of a prefix) and reports how many
-of the exhaustive top 10 the capped page shows.
+of the exhaustive top 10 the capped page shows (those runs are in query_set.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
-import re
 import statistics
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import click
 from flask import Flask
-from flask.testing import FlaskClient
 from flask_login import AnonymousUserMixin
 from flask_migrate import upgrade
-from load import Server
-from shared import ROOT, app_env, index_dir, sqlalchemy_url
+from query_set import compare_uncapped, run_query_set
+from shared import progress_bar
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -108,10 +102,6 @@ def make_app(database_url: str, index_dir: Path) -> Flask:
     config.SEARCH_INDEX_DIR = str(index_dir)
     config.SEARCH_INDEXER_THREAD = False
     return create_app(config, plugins=[ideas.init_app])
-
-
-def progress_bar(length: int, label: str) -> Any:
-    return click.progressbar(length=length, label=label, show_pos=True, file=sys.stderr)
 
 
 def fill(documents: int, text: Text) -> int:
@@ -289,149 +279,6 @@ def workspace(database_url: str | None, keep: str | None) -> Iterator[tuple[str,
         yield database_url or f"sqlite:///{root / 'bench.db'}", root
 
 
-_HIT_RE = re.compile(r'class="search-hit-title"><a href="[^"]*/(\d+)-')
-WARM_UP = 5  # queries run first and not counted: the first request builds the searcher
-
-
-def query_set_client(database_url: str, **limits: int) -> FlaskClient:
-    """A test client of the app on a generated data set; `limits` as SEARCH_* settings."""
-    config = Config(secret_key="bench")  # noqa: S106 (read-only: nothing is signed)
-    config.SQLALCHEMY_DATABASE_URI = sqlalchemy_url(database_url)
-    config.SEARCH_INDEX_DIR = str(index_dir(database_url))
-    config.SEARCH_INDEXER_THREAD = False
-    config.RATELIMIT_ENABLED = False
-    for name, value in limits.items():
-        setattr(config, f"SEARCH_{name.upper()}", value)
-    return create_app(config, plugins=[ideas.init_app]).test_client()
-
-
-Fetch = Callable[[dict[str, Any]], tuple[float, list[int]]]
-
-
-def run_query_set(path: Path, database_url: str, repeat: int, cache: bool = True,
-                  http: bool = False, scan_cap: int | None = None) -> None:
-    """Every query of a query set through GET /search, as a signed-out visitor: in
-    process (Flask's test client), or over HTTP from gunicorn with 2 workers."""
-    limits = {} if cache else {"cache_size": 0}
-    if scan_cap is not None:
-        limits["scan_cap"] = scan_cap
-    if not http:
-        client = query_set_client(database_url, **limits)
-        time_queries(path, repeat, lambda query: search_page(client, query))
-        return
-    env = app_env(database_url, **{f"SEARCH_{name.upper()}": str(value)
-                                   for name, value in limits.items()})
-    server = Server("wsgi:app", ROOT, env, health="/healthz", workers=2)
-    server.start()
-    try:
-        time_queries(path, repeat, lambda query: search_over_http(server.base, query))
-        rss = server.rss_mb()
-    finally:
-        server.stop()
-    print("workers' resident memory after the query set: " + ", ".join(
-        f"{mb:.0f} MB" for mb in sorted(rss.values())))
-
-
-def time_queries(path: Path, repeat: int, fetch: Fetch) -> None:
-    """p50/p95/p99/max per category, one query at a time, and known answers in the top 3."""
-    queries = json.loads(path.read_text())["queries"]
-    for query in queries[:WARM_UP]:
-        fetch(query)
-    samples: dict[str, list[float]] = {}
-    found: dict[str, list[bool]] = {}
-    with progress_bar(len(queries) * repeat, "Queries") as bar:
-        for query in queries:
-            for _ in range(repeat):
-                seconds, threads = fetch(query)
-                samples.setdefault(query["category"], []).append(seconds)
-                bar.update(1)
-            if query["expected_thread_id"] is not None:
-                found.setdefault(query["category"], []).append(
-                    query["expected_thread_id"] in threads[:3])
-    print(f"{'category':18} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-          f"{'max ms':>8}")
-    for category, times in samples.items():
-        p50, p95, p99 = (quantile(times, q) * 1000 for q in (0.5, 0.95, 0.99))
-        print(f"{category:18} {len(times) // repeat:7} {p50:8.0f} {p95:8.0f} {p99:8.0f} "
-              f"{max(times) * 1000:8.0f}")
-    everything = [t for times in samples.values() for t in times]
-    print(f"{'all':18} {len(everything) // repeat:7} {quantile(everything, 0.5) * 1000:8.0f} "
-          f"{quantile(everything, 0.95) * 1000:8.0f} {quantile(everything, 0.99) * 1000:8.0f} "
-          f"{max(everything) * 1000:8.0f}")
-    for category, hits in found.items():
-        print(f"known answer in the top 3, {category}: {sum(hits)} of {len(hits)}")
-
-
-def compare_uncapped(path: Path, database_url: str, scan_caps: list[int | None]) -> None:
-    """Each query's first 10 threads with the caps as configured (or at each scan cap of
-    `scan_caps`) and with none (no scan cap, every word of a prefix, no cache): how many
-    of the exhaustive top 10 the capped page shows, on average per category and over all
-    queries without a known answer, and the capped pages' times."""
-    queries = json.loads(path.read_text())["queries"]
-    capped = {cap: query_set_client(database_url, cache_size=0,
-                                    **({} if cap is None else {"scan_cap": cap}))
-              for cap in scan_caps}
-    exhaustive = query_set_client(database_url, scan_cap=0, prefix_terms=0, cache_size=0,
-                                  step_cap=0)
-    for query in queries[:WARM_UP]:
-        for client in capped.values():
-            search_page(client, query)
-    agreement: dict[int | None, dict[str, list[float]]] = {cap: {} for cap in scan_caps}
-    times: dict[int | None, list[float]] = {cap: [] for cap in scan_caps}
-    slow: list[tuple[float, str]] = []
-    with progress_bar(len(queries), "Queries, capped and not") as bar:
-        for query in queries:
-            seconds, best = search_page(exhaustive, query)
-            best = best[:10]
-            slow.append((seconds, query["q"]))
-            for cap, client in capped.items():
-                took, top = search_page(client, query)
-                share = len(set(top[:10]) & set(best)) / len(best) if best else 1.0
-                agreement[cap].setdefault(query["category"], []).append(share)
-                times[cap].append(took)
-            bar.update(1)
-    for cap in scan_caps:
-        print(f"scan cap {'as configured' if cap is None else f'{cap:,}'}: "
-              + " / ".join(f"{quantile(times[cap], q) * 1000:.0f}"
-                           for q in (0.5, 0.95, 0.99)) + " ms at p50 / p95 / p99")
-        print(f"{'category':18} {'queries':>7} {'top-10 agreement':>17} {'under 9/10':>10}")
-        for category, shares in agreement[cap].items():
-            print(f"{category:18} {len(shares):7} {statistics.mean(shares) * 10:14.2f}/10 "
-                  f"{sum(share < 0.9 for share in shares):10}")
-        others = [share for category, shares in agreement[cap].items()
-                  if not category.startswith("known") for share in shares]
-        print(f"{'all but known':18} {len(others):7} {statistics.mean(others) * 10:14.2f}/10 "
-              f"{sum(share < 0.9 for share in others):10}")
-    print("slowest exhaustive: " + ", ".join(f"{q} {s * 1000:.0f} ms"
-                                             for s, q in sorted(slow)[-5:]))
-
-
-def search_page(client: FlaskClient, query: dict[str, Any]) -> tuple[float, list[int]]:
-    """Seconds for one search page, and the thread ids it lists, in order."""
-    started = time.perf_counter()
-    response = client.get("/search", query_string={"q": query["q"], **query["params"]})
-    seconds = time.perf_counter() - started
-    if response.status_code != 200:
-        raise SystemExit(f"/search answered {response.status_code} to {query}")
-    return seconds, [int(found) for found in _HIT_RE.findall(response.get_data(as_text=True))]
-
-
-def search_over_http(base: str, query: dict[str, Any]) -> tuple[float, list[int]]:
-    """Seconds for one search page from the server at `base` (a new connection each, as
-    gunicorn's sync workers close them), and the thread ids it lists, in order."""
-    url = f"{base}/search?" + urllib.parse.urlencode({"q": query["q"], **query["params"]})
-    started = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=60) as answer:  # noqa: S310 (our own server)
-        page = answer.read().decode()
-    seconds = time.perf_counter() - started
-    return seconds, [int(found) for found in _HIT_RE.findall(page)]
-
-
-def quantile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--documents", type=int, default=100_000)
@@ -481,7 +328,7 @@ def report(app: Flask, args: argparse.Namespace, text: Text, root: Path) -> None
     fill(args.documents, text)
     print(f"database filled in {time.perf_counter() - started:.1f}s")
     store = get_runtime(app).store
-    with progress_bar(count_threads(db.engine), "Reindexing (threads)") as bar:
+    with progress_bar(count_threads(db.engine), "Reindexing: threads read") as bar:
         result = rebuild(store, db.engine, progress=bar.update)
     print(f"reindex: {result.documents:,} documents from {result.threads:,} threads in "
           f"{result.seconds:.1f}s = {result.documents / result.seconds:,.0f} documents/s")

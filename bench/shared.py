@@ -8,6 +8,9 @@ import re
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
+
+import click
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
@@ -75,3 +78,7 @@ def venv_bin(name: str) -> str:
     """A tool from the venv running this script (flask, gunicorn), else from PATH."""
     candidate = Path(sys.executable).parent / name
     return str(candidate) if candidate.exists() else name
+
+
+def progress_bar(length: int, label: str) -> Any:
+    return click.progressbar(length=length, label=label, show_pos=True, file=sys.stderr)

@@ -25,8 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from load import Server
-from search_bench import progress_bar, quantile, query_set_client
-from shared import ROOT, app_env, sqlalchemy_url
+from query_set import quantile, query_set_client
+from shared import ROOT, app_env, progress_bar, sqlalchemy_url
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
