@@ -175,6 +175,7 @@ def thread_document(
         "post_id": opening.id if opening is not None and visible else 0,
         **searchable(thread.title,
                      plain_text(opening.body_html) if opening is not None and visible else ""),
+        "scoped_title": (thread.company_id, thread.kind, thread.title),
         "author": thread.author.lower(),
         "created": thread.created_at,
     }

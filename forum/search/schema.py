@@ -27,8 +27,9 @@ from whoosh.support.charset import accent_map
 from whoosh.system import pack_uint
 
 # 2: the cursor counts events, not outbox rows; 3: facet columns; 4: title and body
-# searched as one field (`text`), two words in a row with a common one as a term (`pairs`)
-SCHEMA_VERSION = 4
+# searched as one field (`text`), two words in a row with a common one as a term (`pairs`);
+# 5: a thread's title words by company and kind (`scoped_title`), for similar ideas
+SCHEMA_VERSION = 5
 TITLE_WEIGHT = 2.0  # in `text` and `pairs`, a title's word counts as this many
 PART_GAP = 100  # positions between a title and its body in `text`: no phrase spans them
 
@@ -209,6 +210,29 @@ class WordPairs(fields.TEXT):
             yield pair.encode("utf-8"), count, weights[pair], pack_uint(count)
 
 
+def scoped_term(company_id: int | str, kind: str, term: str) -> str:
+    """A title's word as `scoped_title` indexes it: "12 idea invoic"."""
+    return f"{company_id} {kind} {term}"
+
+
+class ScopedTitle(fields.TEXT):
+    """A thread's title words, each with its company and kind (value: (company id, kind,
+    title)): the similar-ideas lookup steps through one company's ideas that have a
+    word of the draft, not every thread of every company that has it."""
+
+    def __init__(self, analyzer: Any) -> None:
+        super().__init__(analyzer=analyzer, phrase=False)  # counts, no positions
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        company_id, kind, title = value
+        counts: dict[str, int] = defaultdict(int)
+        for token in self.analyzer(str(title or ""), mode="index"):
+            counts[token.text] += 1
+        for text, count in counts.items():
+            yield (scoped_term(company_id, kind, text).encode("utf-8"), count, float(count),
+                   pack_uint(count))
+
+
 _last = threading.local()  # the last value analyzed, as both fields index the same one
 
 
@@ -249,8 +273,9 @@ def make_schema(analyzer: Any = ANALYZER) -> fields.Schema:
         post_id=fields.STORED(),
         # Spelling suggestions come from title words (unstemmed, in `spell_title`): a
         # spelling field over bodies would halve indexing speed for little gain.
-        # The title alone: spelling suggestions and the similar-ideas lookup.
+        # The title alone, indexed for spelling suggestions.
         title=fields.TEXT(analyzer=analyzer, stored=True, spelling=True),
+        scoped_title=ScopedTitle(analyzer),  # title words by company and kind
         body=fields.STORED(),  # searched as part of `text`
         text=TitledText(analyzer),  # what the search box searches: (title, body)
         pairs=WordPairs(analyzer),  # two-word phrases: (title, body)

@@ -12,19 +12,21 @@ from __future__ import annotations
 import heapq
 
 from whoosh import query as wq
+from whoosh.matching import mcore
 from whoosh.searching import Searcher
 
 from forum.search.bounded import newest_first
+from forum.search.conjunction import AllOfMatcher, AnyOfMatcher
 from forum.search.counting import segment_column
 from forum.search.querying import FILTER_BOOST, TEXT_FIELD, analyze
-from forum.search.schema import THREAD
+from forum.search.schema import THREAD, scoped_term
 
 MIN_COVERAGE = 0.4
 BODY_TERMS = 8
 BODY_WEIGHT = 0.5
 MAX_TITLE_TERMS = 16
 MAX_TEXT = 5_000  # characters of the body considered
-MATCHED_FIELDS = {"title", TEXT_FIELD}
+SCOPED_FIELD = "scoped_title"
 SCAN_CAP = 5_000  # documents of the company with a word of the draft looked at (bounded.py's order)
 
 
@@ -63,46 +65,58 @@ def similar_thread_ids(
     total = sum(weights.values())
     if not weights or total <= 0:
         return []
-    # While a title is typed (no body yet) only titles are compared: a duplicate is told
-    # by its title, and the bodies' postings are many times longer to step through.
-    # Titles are only on threads' own documents; bodies are on replies' too. The title
-    # and body together are TEXT_FIELD, where a title's words weigh more already.
-    fields = ((TEXT_FIELD, 1.0),) if body.strip() else (("title", 1.0),)
-
-    def any_of(terms: list[str]) -> wq.Query:
-        return wq.Or([wq.Term(name, term, boost=boost) for term in terms
-                      for name, boost in fields])
+    # While a title is typed (no body yet) only titles are compared, the company's ideas'
+    # (`scoped_title`): a duplicate is told by its title, and the bodies' postings are
+    # many times longer to step through. With a body, title and body together
+    # (TEXT_FIELD, where a title's words weigh more already), on threads' own documents.
+    if body.strip():
+        name = TEXT_FIELD
+        filters = [wq.Term("company", str(company_id), boost=FILTER_BOOST),
+                   wq.Term("doc_type", THREAD, boost=FILTER_BOOST)]
+        indexed = {term: term for term in weights}
+    else:
+        name, filters = SCOPED_FIELD, []
+        indexed = {scoped_term(company_id, kind, term): term for term in weights}
+    word_of = {term.encode("utf-8"): word for term, word in indexed.items()}
+    term_of = {word: term for term, word in indexed.items()}
 
     # A document with none of the draft's rarer words cannot reach the threshold: only
-    # documents with one of them are stepped through, the commoner words add to their
-    # score and coverage where they are there too.
+    # documents with one of them are stepped through; the commoner words add to their
+    # score and coverage where they are there too (optional parts of the union).
     rare, common = _split_by_weight(weights, MIN_COVERAGE * total)
-    parts: list[wq.Query] = [any_of(rare),
-                             wq.Term("company", str(company_id), boost=FILTER_BOOST)]
-    if body.strip():
-        parts.append(wq.Term("doc_type", THREAD, boost=FILTER_BOOST))
-    # AndMaybe on top: inside an And it would be skipped to, and its `skip_to` moves the
-    # optional words to the target rather than to where the required ones landed.
-    scoped: wq.Query = wq.And(parts)
-    if common:
-        scoped = wq.AndMaybe(scoped, any_of(common))
     wanted_kind, left_out = kind.encode(), str(exclude_thread_id or "").encode()
     # needs_current: matchers that can say which words match the current document
     context = searcher.context(needs_current=True, weighting=searcher.weighting)
+
+    def words(leaf: Searcher, terms: list[str]) -> list[mcore.Matcher]:
+        found = (wq.Term(name, term_of[term]).matcher(leaf, context) for term in terms)
+        return [matcher for matcher in found if matcher.is_active()]
+
+    def matcher_of(leaf: Searcher) -> mcore.Matcher:
+        """The draft's rarer words, the commoner ones optional, within the filters
+        (the union leads: it is rarer than a company's documents)."""
+        required = words(leaf, rare)
+        if not required:
+            return mcore.NullMatcher()
+        union = AnyOfMatcher(required, words(leaf, common))
+        if not filters:
+            return union
+        return AllOfMatcher([union, *(query.matcher(leaf, context) for query in filters)])
+
     best: list[tuple[float, int, int]] = []  # (score, -order, thread id), a min-heap
     scanned = order = 0
     for leaf, _offset in newest_first(searcher):
         reader = leaf.reader()
         kinds = segment_column(reader, "kind")
         threads = segment_column(reader, "thread_id")
-        matcher = scoped.matcher(leaf, context)
+        matcher = matcher_of(leaf)
         while matcher.is_active() and not (cap and scanned >= cap):
             docnum, scanned = matcher.id(), scanned + 1
             if kinds[docnum] == wanted_kind and threads[docnum] != left_out:
                 score = matcher.score()
                 if len(best) < limit or score > best[0][0]:
-                    matched = {_text(term) for name, term in matcher.matching_terms()
-                               if name in MATCHED_FIELDS}
+                    matched = {word_of[term] for field, term in matcher.matching_terms()
+                               if field == name and term in word_of}
                     covered = sum(weights.get(term, 0.0) for term in matched)
                     if covered / total >= MIN_COVERAGE:
                         order += 1
@@ -126,7 +140,3 @@ def _split_by_weight(weights: dict[str, float], needed: float
         common.append(term)
         weight_of_common += weight
     return [term for term in weights if term not in common], common
-
-
-def _text(term: bytes | str) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else term

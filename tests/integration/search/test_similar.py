@@ -89,3 +89,21 @@ def test_a_title_typed_is_matched_on_titles_only(write: Writer, index: Callable[
     write.idea("Soy drinks", "An oat milk option would be nice too")
     index()
     assert similar_ideas(write.company.id, "Oat milk option") == [by_title.id]
+
+
+def test_a_title_typed_steps_through_its_own_companys_ideas_only(
+    write: Writer, index: Callable[[], int], app: Flask, make_company: Callable[..., Company]
+) -> None:
+    """Another company's ideas and this company's questions with the same words are not
+    stepped through (`scoped_title`): a lookup that may look at 2 documents finds this
+    company's two ideas, whatever else has the words."""
+    other = make_company("globex")
+    mine = [write.idea(f"Oat milk option for us {number}", "Please") for number in range(2)]
+    for number in range(20):  # newer, as long: searched first
+        write.idea(f"Oat milk option {number}", "Please", company=other)
+        write.thread(f"Oat milk option question {number}", "Is there?", kind="question")
+    index()
+    with get_runtime(app).searcher() as searcher:
+        found = similar_thread_ids(searcher, write.company.id, Kind.IDEA, "Oat milk option",
+                                   "", limit=10, exclude_thread_id=None, cap=2)
+    assert sorted(found) == sorted(idea.id for idea in mine)
