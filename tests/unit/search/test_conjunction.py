@@ -172,3 +172,14 @@ def test_a_pruned_prefix_finds_the_same_top_documents(prefixed: Searcher, limit:
     assert ([(hit.docnum, round(hit.score, 9)) for hit in pruned.results]
             == [(hit.docnum, round(hit.score, 9)) for hit in exhaustive])
     assert pruned.scanned < len(prefixed.search(words, limit=None))
+
+
+@pytest.mark.parametrize("words", [["alpha", "beta"], ["gamma", "alpha", "beta"],
+                                   ["delta", "gamma"], ["zeta", "delta", "zeta"]])
+def test_a_phrase_matches_and_scores_as_whooshs(phrases: Searcher, words: list[str]) -> None:
+    """Positions intersected as sets find the documents Whoosh's spans find."""
+    ours = phrases.search(Phrase("body", words), limit=None)
+    theirs = phrases.search(wq.Phrase("body", words), limit=None)
+    assert len(ours) == len(theirs) > 0
+    assert ({hit.docnum: round(hit.score, 9) for hit in ours}
+            == {hit.docnum: round(hit.score, 9) for hit in theirs})
