@@ -101,7 +101,7 @@ class Config:
         self.SEARCH_WRITER_TIMEOUT = float(os.environ.get("SEARCH_WRITER_TIMEOUT", "30"))
         # The caps on a query's work (forum/search/bounded.py); 0 turns one off.
         self.SEARCH_SCAN_CAP = int(os.environ.get("SEARCH_SCAN_CAP", "20000"))
-        self.SEARCH_PREFIX_TERMS = int(os.environ.get("SEARCH_PREFIX_TERMS", "64"))
+        self.SEARCH_PREFIX_TERMS = int(os.environ.get("SEARCH_PREFIX_TERMS", "256"))
         self.SEARCH_CACHE_SIZE = int(os.environ.get("SEARCH_CACHE_SIZE", "512"))
         # How long each process keeps a company's 90-day responsiveness figures.
         self.RESPONSIVENESS_CACHE_SECONDS = float(
