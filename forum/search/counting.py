@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import struct
 import sys
-import threading
-import weakref
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh.reading import IndexReader
+
+from forum.search.kept import kept
 
 FACETS = ("company", "kind", "status")
 
@@ -68,20 +68,12 @@ class ThreadCounter:
         return ThreadCount(len(self._seen), self.full or stopped_early, self._facets)
 
 
-_columns: weakref.WeakKeyDictionary[IndexReader, dict[str, Any]] = (
-    weakref.WeakKeyDictionary())
-_columns_lock = threading.Lock()
-
-
 def segment_column(reader: IndexReader, name: str) -> Any:
     """The reader of a segment's column `name`, as stored (bytes), kept as long as the
-    segment's reader: opening one reads the offsets of every document's value (at scale L
-    megabytes a column), which every search of a pooled searcher would otherwise repeat."""
-    with _columns_lock:
-        columns = _columns.setdefault(reader, {})
-        if name not in columns:
-            columns[name] = reader.column_reader(name, translate=False)
-        return columns[name]
+    segment (kept.py): opening one reads the offsets of every document's value (at scale
+    L megabytes a column), which every search of a new searcher would otherwise repeat."""
+    return kept(reader, ("column", name),
+                lambda: reader.column_reader(name, translate=False))
 
 
 def whole_column(column: Any, count: int) -> array[int] | None:

@@ -109,14 +109,17 @@ class MappedFile(ViewFile):
             self._mapped.close()                # when the last view of it goes
 
 
-_open_maps: weakref.WeakSet[MappedFile] = weakref.WeakSet()
+# The maps themselves, not their files: a map outlives its file while a part of it is
+# still read (a column kept across index commits, kept.py), and its pages count too.
+_open_maps: weakref.WeakSet[mmap.mmap] = weakref.WeakSet()
 
 
 def release_pages() -> None:
     """Give back the pages of every segment this process has mapped (after a search):
     they stay in the page cache, shared, and count no more in this process's memory."""
-    for file in list(_open_maps):
-        file.release()
+    for mapped in list(_open_maps):
+        with contextlib.suppress(ValueError):  # closed meanwhile
+            mapped.madvise(mmap.MADV_DONTNEED)
 
 
 class MappedStorage(FileStorage):
@@ -132,6 +135,5 @@ class MappedStorage(FileStorage):
             if os.fstat(handle.fileno()).st_size == 0:
                 return super().open_file(name)
             mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        opened = MappedFile(mapped, name)
-        _open_maps.add(opened)
-        return opened
+        _open_maps.add(mapped)
+        return MappedFile(mapped, name)

@@ -23,6 +23,7 @@ from forum.database import check_database
 from forum.extensions import db
 from forum.search.bounded import ResultCache, SearchLimits
 from forum.search.indexer import AlreadyRunning, Indexer, IndexerSettings
+from forum.search.kept import keep_only
 from forum.search.mapped import release_pages
 from forum.search.rebuild import RebuildRunning, rebuild_if_unusable
 from forum.search.scoring import BM25F
@@ -132,7 +133,9 @@ class SearchRuntime:
                 return searcher, version, epoch
             _close(searcher)
         opened = self.store.open_current()
-        return opened.index.searcher(weighting=BM25F()), opened.version, epoch
+        searcher = opened.index.searcher(weighting=BM25F())
+        keep_only(searcher.reader())  # what was kept of segments merged or rebuilt away
+        return searcher, opened.version, epoch
 
     # Automatic rebuild ---------------------------------------------------------------
 

@@ -3,8 +3,8 @@
 Whoosh's scorer asks the segment for a document's field length at each score: a chain of
 calls down to one byte of the lengths column, for every word of the query and every
 document scored (a fifth of a two-word search's time at scale S). Here a segment's
-lengths are read as one string of bytes the first time and kept as long as its reader
-(like the columns of counting.py), and each score is the same BM25 with its per-length
+lengths are read as one string of bytes the first time and kept as long as the segment
+(kept.py), and each score is the same BM25 with its per-length
 part looked up in a table of the 256 lengths a byte can stand for: the same numbers,
 so rankings are unchanged.
 """
@@ -12,8 +12,6 @@ so rankings are unchanged.
 from __future__ import annotations
 
 import functools
-import threading
-import weakref
 from typing import Any
 
 from whoosh import scoring
@@ -24,21 +22,14 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from forum.search.counting import whole_column
-
-_lengths: weakref.WeakKeyDictionary[IndexReader, dict[str, bytes | None]] = (
-    weakref.WeakKeyDictionary())
-_lock = threading.Lock()
+from forum.search.kept import kept
 
 
 def field_lengths(reader: IndexReader, fieldname: str) -> bytes | None:
-    """Each document's length byte for `fieldname` in this segment, or None when the
-    segment does not keep them as Whoosh 2.7's fixed-width column (the caller then asks
-    Whoosh document by document)."""
-    with _lock:
-        known = _lengths.setdefault(reader, {})
-        if fieldname not in known:
-            known[fieldname] = _read_lengths(reader, fieldname)
-        return known[fieldname]
+    """Each document's length byte for `fieldname` in this segment (kept as long as the
+    segment: kept.py), or None when the segment does not keep them as Whoosh 2.7's
+    fixed-width column (the caller then asks Whoosh document by document)."""
+    return kept(reader, ("lengths", fieldname), lambda: _read_lengths(reader, fieldname))
 
 
 def _read_lengths(reader: IndexReader, fieldname: str) -> bytes | None:

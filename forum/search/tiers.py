@@ -9,15 +9,13 @@ threads. Every document outside a tier comes after every one inside in that orde
 once a tier holds the page's threads that page is the uncapped search's page, and its
 cost follows the tier's size, not the number of matches.
 
-The tiers are each segment's documents by its column, read once per segment reader and
-kept as long as it (like the columns of counting.py).
+The tiers are each segment's documents by its column, read once per segment and kept as
+long as it (kept.py).
 """
 
 from __future__ import annotations
 
 import bisect
-import threading
-import weakref
 from array import array
 from itertools import compress
 from typing import Any
@@ -30,6 +28,7 @@ from whoosh.searching import Searcher
 from forum.search.bounded import Scan, capped_search
 from forum.search.conjunction import AllOf
 from forum.search.counting import segment_column, whole_column
+from forum.search.kept import kept
 
 # Each tier's documents, roughly (ties join a tier), in scan caps: no tier has more
 # matches than the cap. At scale L a word frequent enough to reach the cap has hundreds
@@ -73,20 +72,8 @@ class _Segment:
         return found
 
 
-_segments: weakref.WeakKeyDictionary[IndexReader, dict[str, _Segment]] = (
-    weakref.WeakKeyDictionary())
-_thresholds: weakref.WeakKeyDictionary[IndexReader, dict[tuple[str, int], list[int]]] = (
-    weakref.WeakKeyDictionary())
-_lock = threading.Lock()
-
-
 def _segment(reader: IndexReader, column: str) -> _Segment:
-    with _lock:
-        known = _segments.setdefault(reader, {})
-        segment = known.get(column)
-        if segment is None:
-            segment = known[column] = _Segment(reader, column)
-        return segment
+    return kept(reader, ("tiers", column), lambda: _Segment(reader, column))
 
 
 def column_values(reader: IndexReader, name: str) -> array[int]:
@@ -107,13 +94,8 @@ def thresholds(searcher: Searcher, column: str, cap: int) -> list[int]:
     from the index's largest segment (the rebuilt one; the others hold new documents)."""
     largest = max((leaf.reader() for leaf, _offset in searcher.leaf_searchers()),
                   key=lambda reader: reader.doc_count_all())
-    with _lock:
-        found = _thresholds.get(largest, {}).get((column, cap))
-    if found is None:
-        found = _segment(largest, column).thresholds(cap, NO_TIER_UNDER.get(column, 0))
-        with _lock:
-            _thresholds.setdefault(largest, {})[(column, cap)] = found
-    return found
+    return kept(largest, ("thresholds", column, cap), lambda: _segment(largest, column)
+                .thresholds(cap, NO_TIER_UNDER.get(column, 0)))
 
 
 class _DocnumMatcher(mcore.ListMatcher):
