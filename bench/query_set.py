@@ -6,25 +6,38 @@ search. Run through search_bench.py's `--query-set`; similar_bench.py borrows it
 from __future__ import annotations
 
 import json
+import random
 import re
+import signal
 import statistics
+import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 from load import Server
-from shared import ROOT, app_env, index_dir, progress_bar, sqlalchemy_url
+from shared import ROOT, app_env, index_dir, progress_bar, sqlalchemy_url, venv_bin
+from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import ideas
 from forum import create_app
+from forum.accounts.models import User
 from forum.config import Config
+from forum.database import write_transaction
+from forum.events.log import record
+from forum.events.types import POST_CREATED
+from forum.extensions import db
+from forum.threads.models import Post, Thread
 
 _HIT_RE = re.compile(r'class="search-hit-title"><a href="[^"]*/(\d+)-')
 WARM_UP = 5  # queries run first and not counted: the first request builds the searcher
@@ -46,9 +59,12 @@ Fetch = Callable[[dict[str, Any]], tuple[float, list[int]]]
 
 
 def run_query_set(path: Path, database_url: str, repeat: int, cache: bool = True,
-                  http: bool = False, scan_cap: int | None = None) -> None:
+                  http: bool = False, scan_cap: int | None = None,
+                  writes_per_second: float = 0) -> None:
     """Every query of a query set through GET /search, as a signed-out visitor: in
-    process (Flask's test client), or over HTTP from gunicorn with 2 workers."""
+    process (Flask's test client), or over HTTP from gunicorn with 2 workers; then with
+    `writes_per_second` replies written meanwhile and `flask search worker` indexing
+    them (each of its commits makes the workers open the index again)."""
     limits = {} if cache else {"cache_size": 0}
     if scan_cap is not None:
         limits["scan_cap"] = scan_cap
@@ -61,7 +77,8 @@ def run_query_set(path: Path, database_url: str, repeat: int, cache: bool = True
     server = Server("wsgi:app", ROOT, env, health="/healthz", workers=2)
     server.start()
     try:
-        time_queries(path, repeat, lambda query: search_over_http(server.base, query))
+        with writes_meanwhile(database_url, env, writes_per_second):
+            time_queries(path, repeat, lambda query: search_over_http(server.base, query))
         rss = server.rss_mb()
     finally:
         server.stop()
@@ -167,3 +184,54 @@ def search_over_http(base: str, query: dict[str, Any]) -> tuple[float, list[int]
 def quantile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+@contextmanager
+def writes_meanwhile(database_url: str, env: dict[str, str], per_second: float
+                     ) -> Iterator[None]:
+    """Replies at `per_second` to the newest threads and `flask search worker` indexing
+    them, for the duration of the block (nothing when 0); says how many were written."""
+    if not per_second:
+        yield
+        return
+    indexer = subprocess.Popen([venv_bin("flask"), "search", "worker"], cwd=ROOT, env=env,  # noqa: S603
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    app = query_set_client(database_url).application
+    stop, written = threading.Event(), []
+    load = threading.Thread(target=background_writes, args=(app, per_second, stop, written),
+                            daemon=True)
+    started = time.perf_counter()
+    load.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        load.join()
+        indexer.send_signal(signal.SIGTERM)
+        indexer.wait(timeout=60)
+    seconds = time.perf_counter() - started
+    print(f"replies written while the queries ran: {len(written):,}, "
+          f"{len(written) / seconds:.1f} per second, indexed by `flask search worker`")
+
+
+def background_writes(app: Flask, per_second: float, stop: threading.Event,
+                      written: list[int]) -> None:
+    """Replies to random threads at `per_second` until `stop` (another thread's load)."""
+    rng = random.Random(7)
+    with app.app_context():
+        threads = list(db.session.scalars(select(Thread.id).order_by(Thread.id.desc())
+                                          .limit(1_000)))
+        author = db.session.scalar(select(User))
+        number = 20_000
+        next_at = time.perf_counter()
+        while not stop.is_set():
+            thread = db.session.get(Thread, rng.choice(threads))
+            number += 1
+            with write_transaction():
+                post = Post(thread_id=thread.id, number=number, author_id=author.id,
+                            body_source="more load", body_html="<p>more load</p>")
+                db.session.add(post)
+                record(POST_CREATED, author, post, thread.company_id)
+            written.append(1)
+            next_at += 1 / per_second
+            stop.wait(max(0.0, next_at - time.perf_counter()))

@@ -15,7 +15,9 @@ page, in process: p50/p95/p99 per category and the known answers found in the to
           --database-url sqlite:////tmp/cocreate-bench-S.db
 
 `--http` sends them to gunicorn (2 sync workers, gunicorn.conf.py) one at a time instead,
-a new connection each, and reports the workers' resident memory after the set.
+a new connection each, and reports the workers' resident memory after the set; with
+`--writes-per-second N` as well, replies arrive meanwhile and `flask search worker`
+indexes them (each commit makes the workers open the index again).
 
 `--no-cache` measures the capped searches themselves (SEARCH_CACHE_SIZE=0: with the
 cache on, the repeats of `--repeat` come from it); `--compare-uncapped` runs each query
@@ -41,7 +43,7 @@ from typing import Any
 from flask import Flask
 from flask_login import AnonymousUserMixin
 from flask_migrate import upgrade
-from query_set import compare_uncapped, run_query_set
+from query_set import background_writes, compare_uncapped, run_query_set
 from shared import progress_bar
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -199,29 +201,6 @@ def query_latencies(text: Text, repeat: int) -> dict[str, tuple[float, float]]:
     return results
 
 
-def background_writes(app: Flask, per_second: float, stop: threading.Event,
-                      written: list[int]) -> None:
-    """Replies to random threads at `per_second` until `stop` (another thread's load)."""
-    rng = random.Random(7)
-    with app.app_context():
-        threads = list(db.session.scalars(select(Thread.id).order_by(Thread.id.desc())
-                                          .limit(1_000)))
-        author = db.session.scalar(select(User))
-        number = 20_000
-        next_at = time.perf_counter()
-        while not stop.is_set():
-            thread = db.session.get(Thread, rng.choice(threads))
-            number += 1
-            with write_transaction():
-                post = Post(thread_id=thread.id, number=number, author_id=author.id,
-                            body_source="more load", body_html="<p>more load</p>")
-                db.session.add(post)
-                record(POST_CREATED, author, post, thread.company_id)
-            written.append(1)
-            next_at += 1 / per_second
-            stop.wait(max(0.0, next_at - time.perf_counter()))
-
-
 def commit_to_searchable(app: Flask, rounds: int, writes_per_second: float = 0
                          ) -> tuple[float, float]:
     """Seconds from a reply's commit until search finds it, with the indexer thread on
@@ -286,8 +265,10 @@ def main() -> None:
                         help="an EMPTY database (it is migrated and filled)")
     parser.add_argument("--queries", type=int, default=200, help="per kind of query")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--writes-per-second", type=float, default=20,
-                        help="other replies written while commit-to-searchable is measured")
+    parser.add_argument("--writes-per-second", type=float, default=None,
+                        help="other replies written while commit-to-searchable is measured "
+                        "(default 20); with --query-set --http, replies written while the "
+                        "queries run, with `flask search worker` indexing them (default 0)")
     parser.add_argument("--keep", metavar="DIR", help="build in DIR (new) and keep it")
     parser.add_argument("--query-set", type=Path, metavar="JSON",
                         help="run this query set (bench/queries.py) on --database-url, a "
@@ -312,8 +293,11 @@ def main() -> None:
         else:
             if len(caps) > 1:
                 parser.error("one --scan-cap at a time, except with --compare-uncapped")
+            if args.writes_per_second and not args.http:
+                parser.error("--writes-per-second with --query-set needs --http (the "
+                             "indexer runs as its own process beside gunicorn)")
             run_query_set(args.query_set, args.database_url, args.repeat, not args.no_cache,
-                          args.http, caps[0])
+                          args.http, caps[0], args.writes_per_second or 0)
         return
     text = Text(random.Random(args.seed))
     with workspace(args.database_url, args.keep) as (database_url, root):
@@ -340,9 +324,9 @@ def report(app: Flask, args: argparse.Namespace, text: Text, root: Path) -> None
     print(f"{'query (services.search, page 1)':34} {'p50 ms':>8} {'p95 ms':>8}")
     for name, (p50, p95) in query_latencies(text, args.queries).items():
         print(f"{name:34} {p50:8.1f} {p95:8.1f}")
-    median, worst = commit_to_searchable(app, rounds=20,
-                                         writes_per_second=args.writes_per_second)
-    print(f"commit to searchable (indexer thread, poll 0.5s, {args.writes_per_second:g} "
+    per_second = 20 if args.writes_per_second is None else args.writes_per_second
+    median, worst = commit_to_searchable(app, rounds=20, writes_per_second=per_second)
+    print(f"commit to searchable (indexer thread, poll 0.5s, {per_second:g} "
           f"other writes/s): median {median * 1000:.0f} ms, max {worst * 1000:.0f} ms")
 
 
