@@ -5,8 +5,9 @@ reader for every segment, the large rebuilt one included, although a segment's f
 never change once written (its deleted documents are listed beside them). What searches
 read from a segment and keep (column readers with their offsets, field lengths, votes
 and dates, tiers) is therefore kept here by the segment's identity (its directory and
-id), not by its reader: at scale L the first search after each commit took 50-100 ms
-more than the next, rereading the rebuilt segment's columns. The runtime drops the
+id), not by its reader: at scale L a search on a freshly opened index took 40 ms where
+the same search again took 25 (by relevance), and 168 against 40 sorted by newest,
+rereading the rebuilt segment's columns and tiers. The runtime drops the
 entries of segments no longer in the index each time it opens it (`keep_only`).
 
 A reader that is not a segment's (an empty index) keeps nothing: its values are read

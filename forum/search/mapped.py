@@ -94,12 +94,6 @@ class MappedFile(ViewFile):
         super().__init__(memoryview(mapped), name)
         self._mapped = mapped
 
-    def release(self) -> None:
-        """Give back the pages this process touched: they stay in the page cache, and
-        the next read of them maps them again."""
-        if not self.is_closed:
-            self._mapped.madvise(mmap.MADV_DONTNEED)
-
     def close(self) -> None:
         if self.is_closed:
             return
@@ -116,7 +110,8 @@ _open_maps: weakref.WeakSet[mmap.mmap] = weakref.WeakSet()
 
 def release_pages() -> None:
     """Give back the pages of every segment this process has mapped (after a search):
-    they stay in the page cache, shared, and count no more in this process's memory."""
+    they stay in the page cache, shared, and count no more in this process's memory;
+    the next read of them maps them again."""
     for mapped in list(_open_maps):
         with contextlib.suppress(ValueError):  # closed meanwhile
             mapped.madvise(mmap.MADV_DONTNEED)

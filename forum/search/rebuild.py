@@ -210,7 +210,7 @@ class ByLength:
         step = length_step(document)
         spill = self._files.get(step)
         if spill is None:
-            spill = self._files[step] = (self.directory / f"{step:03d}").open("wb")
+            spill = self._files[step] = self._path(step).open("wb")
         pickle.dump(document, spill, protocol=pickle.HIGHEST_PROTOCOL)
         self.count += 1
 
@@ -218,7 +218,7 @@ class ByLength:
         try:
             for step in sorted(self._files):
                 self._files[step].close()
-                path = self.directory / f"{step:03d}"
+                path = self._path(step)
                 with path.open("rb") as spill:
                     while True:
                         try:
@@ -228,6 +228,9 @@ class ByLength:
                 path.unlink()
         finally:
             self.close()
+
+    def _path(self, step: int) -> Path:
+        return self.directory / f"{step:03d}"
 
     def close(self) -> None:
         """Close and delete every file left."""

@@ -73,12 +73,11 @@ def similar_thread_ids(
         name = TEXT_FIELD
         filters = [wq.Term("company", str(company_id), boost=FILTER_BOOST),
                    wq.Term("doc_type", THREAD, boost=FILTER_BOOST)]
-        indexed = {term: term for term in weights}
+        term_of = {word: word for word in weights}
     else:
         name, filters = SCOPED_FIELD, []
-        indexed = {scoped_term(company_id, kind, term): term for term in weights}
-    word_of = {term.encode("utf-8"): word for term, word in indexed.items()}
-    term_of = {word: term for term, word in indexed.items()}
+        term_of = {word: scoped_term(company_id, kind, word) for word in weights}
+    word_of = {term.encode("utf-8"): word for word, term in term_of.items()}
 
     # A document with none of the draft's rarer words cannot reach the threshold: only
     # documents with one of them are stepped through; the commoner words add to their
