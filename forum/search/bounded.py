@@ -30,8 +30,8 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Results, Searcher
 
 from forum.search import steps
-from forum.search.conjunction import AnyOf
 from forum.search.counting import ThreadCount, ThreadCounter
+from forum.search.union import AnyOf
 
 SCAN_CAP = 20_000  # documents scored per search
 STEP_CAP = 250_000  # steps before a match (alignments, phrase checks) per search
@@ -167,7 +167,7 @@ def capped_search(searcher: Searcher, whole: wq.Query, *, limit: int, sortedby: 
 
 def _width(whole: wq.Query) -> int:
     """The query's words and filters, a prefix's words counting as one: AnyOf prunes
-    them itself (conjunction.py), where Whoosh's tree of unions cost seconds."""
+    them itself (union.py), where Whoosh's tree of unions cost seconds."""
     if isinstance(whole, AnyOf) or whole.is_leaf():
         return 1
     return sum(_width(child) for child in whole.children())

@@ -17,8 +17,10 @@ from datetime import datetime
 from whoosh import query
 
 from forum.content import normalize_source
-from forum.search.conjunction import AllOf, AnyOf, Phrase
+from forum.search.conjunction import AllOf
+from forum.search.phrases import Phrase
 from forum.search.schema import ANALYZER, META, is_cjk
+from forum.search.union import AnyOf
 
 # Filters are and-ed into the query with a weight too small to change any ranking, but
 # not zero: Whoosh prunes sub-queries whose best possible score is 0 from unions.
@@ -125,7 +127,7 @@ def _text_query(text: str) -> query.Query | None:
 
 
 def phrase_query(terms: list[str]) -> query.Query:
-    """Terms in a row (in the index's pairs where it has them: conjunction.Phrase)."""
+    """Terms in a row (in the index's pairs where it has them: phrases.Phrase)."""
     return Phrase(TEXT_FIELD, terms)
 
 

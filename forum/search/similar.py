@@ -16,10 +16,11 @@ from whoosh.matching import mcore
 from whoosh.searching import Searcher
 
 from forum.search.bounded import newest_first
-from forum.search.conjunction import AllOfMatcher, AnyOfMatcher
+from forum.search.conjunction import AllOfMatcher
 from forum.search.counting import segment_column
 from forum.search.querying import FILTER_BOOST, TEXT_FIELD, analyze
 from forum.search.schema import THREAD, scoped_term
+from forum.search.union import AnyOfMatcher
 
 MIN_COVERAGE = 0.4
 BODY_TERMS = 8

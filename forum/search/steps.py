@@ -2,7 +2,7 @@
 
 The scan cap counts the documents a search scores. Some work happens before a document
 is a match: a conjunction (conjunction.py) aligning its words on documents that have
-some of them but not all, and a phrase checking the positions of documents that have
+some of them but not all, and a phrase (phrases.py) checking the positions of documents that have
 all its words but not in a row ("how do i" at scale L: 1.4 s for 20,000 matches). Each of
 those steps spends from the search's budget; when it runs out the search stops where it
 is, as at the scan cap: the best found so far, and "more exist".

@@ -11,8 +11,10 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.searching import Searcher
 
 from forum.search.bounded import capped_search
-from forum.search.conjunction import AllOf, AllOfMatcher, AnyOf, AnyOfMatcher, Phrase
+from forum.search.conjunction import AllOf, AllOfMatcher
 from forum.search.counting import FACETS
+from forum.search.phrases import Phrase
+from forum.search.union import AnyOf, AnyOfMatcher
 
 WORDS = ["alpha", "beta", "gamma", "delta", "rare"]
 

@@ -7,7 +7,7 @@ import random
 import pytest
 from whoosh import query as wq
 
-from forum.search.conjunction import Phrase
+from forum.search.phrases import Phrase
 from forum.search.querying import MAX_QUERY_CHARS, MAX_TERMS, parse, to_whoosh
 
 

@@ -1,0 +1,213 @@
+"""Any word of a query: the words a prefix stands for, or a draft's words (similar.py).
+
+Whoosh builds an Or of many words as a tree of unions; here one heap of the parts, and
+the MaxScore pruning that lets a prefix stand for hundreds of words at little cost.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from whoosh import matching
+from whoosh import query as wq
+from whoosh.matching import mcore
+from whoosh.searching import Searcher
+
+
+class AnyOfMatcher(mcore.Matcher):
+    """Documents any sub-matcher has, from a heap of the sub-matchers by their current
+    document: each step costs the few parts on that document, where Whoosh's tree of
+    unions asks every level of the tree (a prefix standing for 64 words: six levels,
+    each asked its id and moved at every document). Scores add up.
+
+    Pruned as MaxScore does (Turtle and Flood, 1995), exactly: once the search knows the
+    lowest score on its page (`replace(minquality)`), the words whose best scores add up
+    to no more than that cannot bring a document onto the page by themselves. They leave
+    the heap as they reach its top, and are asked only for a document the others found,
+    and only when they could lift it onto the page. The commonest words of a prefix
+    score least, so a pruned prefix steps through its rarer words' documents only.
+    """
+
+    def __init__(self, matchers: Sequence[mcore.Matcher],
+                 optional: Sequence[mcore.Matcher] = ()) -> None:
+        """`optional`: parts that only add to the score of a document the others have
+        (as in Whoosh's AndMaybe), optional from the start."""
+        self._parts = list(matchers)
+        self._extra = list(optional)
+        self._heap = [(matcher.id(), at, matcher) for at, matcher in enumerate(self._parts)
+                      if matcher.is_active()]
+        heapq.heapify(self._heap)
+        self._floor = 0.0  # the page's lowest score, as last told
+        self._leaving: set[int] = set()  # parts (by position) to leave the heap
+        self._optional = [matcher for matcher in self._extra if matcher.is_active()]
+        self._optional_best = sum(matcher.max_quality() for matcher in self._optional)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._parts!r})"
+
+    def is_active(self) -> bool:
+        return bool(self._heap)
+
+    def id(self) -> int:
+        return int(self._heap[0][0])
+
+    def _in_heap(self) -> list[mcore.Matcher]:
+        """The heap's parts on the current document: its top and its equals below it."""
+        heap, found = self._heap, []
+        target, pending = heap[0][0], [0]
+        while pending:
+            at = pending.pop()
+            if at < len(heap) and heap[at][0] == target:
+                found.append(heap[at][2])
+                pending += (2 * at + 1, 2 * at + 2)
+        return found
+
+    def _optional_here(self) -> list[mcore.Matcher]:
+        """The optional parts on the current document (moved there when behind it)."""
+        target, found = self._heap[0][0], []
+        for matcher in self._optional:
+            if matcher.is_active() and matcher.id() < target:
+                matcher.skip_to(target)
+            if matcher.is_active() and matcher.id() == target:
+                found.append(matcher)
+        return found
+
+    def _current(self) -> list[mcore.Matcher]:
+        return self._in_heap() + self._optional_here() if self._optional else self._in_heap()
+
+    def _settle(self) -> None:
+        """Parts that are to leave the heap leave it when they reach its top."""
+        heap, leaving = self._heap, self._leaving
+        while heap and heap[0][1] in leaving:
+            self._optional.append(heapq.heappop(heap)[2])
+
+    def next(self) -> bool:
+        """Move to the next document; True when one of the parts moved entered a new
+        block (the moment to look at the page's lowest score again)."""
+        heap = self._heap
+        if not heap:
+            raise mcore.ReadTooFar
+        target, new_block = heap[0][0], False
+        while heap and heap[0][0] == target:
+            _id, at, matcher = heap[0]
+            if at in self._leaving:
+                self._optional.append(heapq.heappop(heap)[2])
+                continue
+            new_block = bool(matcher.next()) or new_block
+            if matcher.is_active():
+                heapq.heapreplace(heap, (matcher.id(), at, matcher))
+            else:
+                heapq.heappop(heap)
+        self._settle()
+        return new_block
+
+    def skip_to(self, id: int) -> bool:
+        heap = self._heap
+        if not heap:
+            raise mcore.ReadTooFar
+        while heap and heap[0][0] < id:
+            _id, at, matcher = heap[0]
+            if at in self._leaving:
+                self._optional.append(heapq.heappop(heap)[2])
+                continue
+            matcher.skip_to(id)
+            if matcher.is_active():
+                heapq.heapreplace(heap, (matcher.id(), at, matcher))
+            else:
+                heapq.heappop(heap)
+        self._settle()
+        return False
+
+    def children(self) -> list[mcore.Matcher]:
+        return [matcher for _id, _at, matcher in self._heap] + self._optional
+
+    def copy(self) -> AnyOfMatcher:
+        return AnyOfMatcher([matcher.copy() for matcher in self._parts],
+                            [matcher.copy() for matcher in self._extra])
+
+    def reset(self) -> None:
+        for matcher in (*self._parts, *self._extra):
+            matcher.reset()
+        self.__init__(self._parts, self._extra)  # type: ignore[misc]
+
+    def replace(self, minquality: float = 0) -> mcore.Matcher:
+        """Parts whose best scores, with the optional ones', add up to no more than
+        `minquality` become optional. The current document stays (a parent such as
+        AndNot counts on it); nothing at all when no part could reach it."""
+        if not self._heap:
+            return mcore.NullMatcher()
+        if minquality <= self._floor:
+            return self
+        self._floor = minquality
+        staying = sorted((matcher.max_quality(), at) for _id, at, matcher in self._heap
+                         if at not in self._leaving and matcher.is_active())
+        for best, at in staying:
+            if self._optional_best + best > minquality:
+                break
+            self._leaving.add(at)
+            self._optional_best += best
+        if all(at in self._leaving for _best, at in staying):
+            return mcore.NullMatcher()  # no document can reach the page any more
+        return self
+
+    def supports(self, astype: str) -> bool:
+        return all(matcher.supports(astype) for matcher in self._parts)
+
+    # For block-quality pruning (bounded.py) the bound is the parts' best scores added
+    # up, everywhere: the blocks of a union's parts do not line up.
+
+    def supports_block_quality(self) -> bool:
+        return True
+
+    def max_quality(self) -> float:
+        return sum(matcher.max_quality() for matcher in self.children()
+                   if matcher.is_active())
+
+    def block_quality(self) -> float:
+        return self.max_quality()
+
+    def skip_to_quality(self, minquality: float) -> int:
+        if self.max_quality() <= minquality:
+            self._heap, self._optional = [], []  # no document could reach the page
+        return 0
+
+    def weight(self) -> float:
+        return sum(matcher.weight() for matcher in self._current())
+
+    def score(self) -> float:
+        """The parts' scores added up; the optional parts' only when they could lift
+        the document onto the page (else it stays under the page's lowest score)."""
+        total = sum(matcher.score() for matcher in self._in_heap())
+        if self._optional and total + self._optional_best > self._floor:
+            total += sum(matcher.score() for matcher in self._optional_here())
+        return total
+
+    def spans(self) -> list[Any]:
+        return sorted({span for matcher in self._current() for span in matcher.spans()})
+
+    def term_matchers(self) -> Iterator[mcore.Matcher]:
+        for matcher in self._current():
+            yield from matcher.term_matchers()
+
+    def value(self) -> Any:
+        return self._current()[0].value()
+
+    def value_as(self, astype: str) -> Any:
+        return self._current()[0].value_as(astype)
+
+
+class AnyOf(wq.Or):
+    """An Or matched by AnyOfMatcher (the words a prefix stands for)."""
+
+    def _matcher(self, subs: Sequence[wq.Query], searcher: Searcher, context: Any
+                 ) -> mcore.Matcher:
+        matchers = [sub.matcher(searcher, context) for sub in subs]
+        active = [matcher for matcher in matchers if matcher.is_active()]
+        if not active:
+            return mcore.NullMatcher()
+        matcher: mcore.Matcher = active[0] if len(active) == 1 else AnyOfMatcher(active)
+        if self.boost != 1.0:
+            matcher = matching.WrappingMatcher(matcher, self.boost)
+        return matcher
