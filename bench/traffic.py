@@ -25,6 +25,8 @@ import http.client
 import json
 import os
 import random
+import signal
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,7 +36,7 @@ from typing import Any
 
 from load import Server, echo, run_workers
 from pages import USER_AGENT, machine, scale_of, sign_in
-from shared import BENCH_DIR, DEFAULT_OUT, ROOT, app_env, dialect_of, sqlalchemy_url
+from shared import BENCH_DIR, DEFAULT_OUT, ROOT, app_env, dialect_of, sqlalchemy_url, venv_bin
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from traffic_report import write_traffic_report
@@ -109,8 +111,10 @@ class Traffic:
     or, with `only`, one kind of page signed in ("idea", "thread"), or only writes."""
 
     def __init__(self, population: Population, customers: list[Customer],
-                 signed_in: float, writes: float, only: str = "") -> None:
+                 signed_in: float, writes: float, only: str = "",
+                 shares: dict[str, float] = KIND_SHARES) -> None:
         self.population = population
+        self.shares = shares
         self.customers = customers
         self.signed_in = signed_in
         self.write_every = max(1, round(1 / writes)) if writes else 0
@@ -124,7 +128,7 @@ class Traffic:
         if self.only:
             return Request(self.only, True, self.population.pages[self.only].draw(rng),
                            headers=self.session(rng.choice(self.customers)))
-        kind = rng.choices(list(KIND_SHARES), weights=list(KIND_SHARES.values()))[0]
+        kind = rng.choices(list(self.shares), weights=list(self.shares.values()))[0]
         if rng.random() >= self.signed_in:
             return Request(kind, False, self.population.pages[kind].draw(rng),
                            headers={"User-Agent": USER_AGENT})
@@ -250,6 +254,18 @@ def sign_in_customers(base: str, names: list[str]) -> list[Customer]:
     return [Customer(name, *sign_in(base, name)) for name in names]
 
 
+def kind_shares(args: argparse.Namespace) -> dict[str, float]:
+    """The mix's kinds of page and their shares, searches added when asked for."""
+    return {**KIND_SHARES, "search": args.search_share} if args.search_share else KIND_SHARES
+
+
+def search_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`flask search worker` beside the app: the mix's votes and replies reach the index,
+    and each of its commits makes the workers open the index again, as on a live site."""
+    return subprocess.Popen([venv_bin("flask"), "search", "worker"], cwd=ROOT, env=env,  # noqa: S603
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def measure(args: argparse.Namespace, candidate: Candidate, env: dict[str, str],
             population: Population, customers: list[Customer]) -> dict[str, Any]:
     """The hello app, then the app with the mix and the idle-reuse probe beside it."""
@@ -266,10 +282,12 @@ def measure(args: argparse.Namespace, candidate: Candidate, env: dict[str, str],
         SharedPages(args.page_cache_url, sqlalchemy_url(args.database_url)).clear()
     server = candidate.server("wsgi:app", ROOT, env, "/healthz")
     server.start()
+    indexer = search_worker(env) if args.search_share else None
     try:
         if not customers:
             customers.extend(sign_in_customers(server.base, population.customers))
-        mix = Traffic(population, customers, args.signed_in, args.writes)
+        mix = Traffic(population, customers, args.signed_in, args.writes,
+                      shares=kind_shares(args))
         run_load(server.base, mix, args.concurrency, args.warm_up, args.seed + 1)
         rss_before = server.rss_mb()
         probes: list[dict[str, Any]] = []
@@ -290,6 +308,9 @@ def measure(args: argparse.Namespace, candidate: Candidate, env: dict[str, str],
         command = server.command()
     finally:
         server.stop()
+        if indexer is not None:
+            indexer.send_signal(signal.SIGTERM)
+            indexer.wait(timeout=60)
     # At --log-level warning, gunicorn logs a worker only when it died abnormally.
     crashes = [line for line in server.log.read_text().splitlines()
                if "] Worker (pid:" in line and "[INFO]" not in line]
@@ -331,6 +352,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ideas", type=int, default=4000, help="distinct idea pages")
     parser.add_argument("--threads", type=int, default=3000, help="distinct thread pages")
     parser.add_argument("--skew", type=float, default=1.0, help="Zipf exponent")
+    parser.add_argument("--search-share", type=float, default=0.0,
+                        help="share of page views that are searches, beside the others' "
+                        "(0: none, as issue 20's runs); with any, `flask search worker` "
+                        "runs beside the app and indexes the mix's writes")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--candidates", default="sync:2",
                         help="gunicorn setups, comma-separated: "
@@ -366,8 +391,8 @@ def main(argv: list[str] | None = None) -> None:
             "duration", "hello_duration", "warm_up", "focus_duration", "concurrency",
             "signed_in",
             "writes",
-            "customers", "skew", "seed", "page_cache_url")},
-        "kind_shares": KIND_SHARES, "idle_gaps": IDLE_GAPS, "candidates": results,
+            "customers", "skew", "seed", "page_cache_url", "search_share")},
+        "kind_shares": kind_shares(args), "idle_gaps": IDLE_GAPS, "candidates": results,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"traffic-{label}.json"

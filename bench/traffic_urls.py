@@ -3,6 +3,8 @@
 Each kind of page (idea, thread, board, forum, roadmap, profile, home) is a list from
 most to least visited; a request picks a kind by its share of traffic, then a page of
 that kind with weight 1 / rank**skew, so a few pages are hot and most are rarely seen.
+Searches (`--search-share`, none by default) are the first two or three words of the
+most visited ideas' titles, as a customer looking for an idea types them.
 """
 
 # ruff: noqa: S608 (SQL is built from this file's own constants, never from input)
@@ -11,6 +13,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import random
+import urllib.parse
 from dataclasses import dataclass, field
 
 from generate import make_app
@@ -76,6 +79,9 @@ def read_population(url: str, ideas: int, threads: int, customers: int,
         idea_rows = connection.execute(text(popular.format(
             join="JOIN ideas i ON i.thread_id = t.id", where="AND i.merged_into_id IS NULL")),
             {"n": ideas}).all()
+        titles = list(connection.scalars(text(
+            "SELECT t.title FROM threads t JOIN ideas i ON i.thread_id = t.id "
+            f"WHERE {VISIBLE} ORDER BY t.reply_count DESC, t.id LIMIT :n"), {"n": ideas}))
         thread_rows = connection.execute(text(popular.format(
             join="", where="AND t.kind != 'idea'")), {"n": threads}).all()
         votable = connection.execute(text(popular.format(
@@ -112,6 +118,7 @@ def read_population(url: str, ideas: int, threads: int, customers: int,
             "roadmap": [company_page("ideas.roadmap", slug) for slug in companies],
             "profile": [path_for("accounts.profile", {"username": name}) for name in profiles],
             "home": [path_for("companies.home", {})],
+            "search": searches(titles),
         }
         home_signed_in = path_for("notifications.home", {})
         vote_paths = [company_page("ideas.vote", row.company, thread_id=row.id)
@@ -121,3 +128,11 @@ def read_population(url: str, ideas: int, threads: int, customers: int,
     return Population({kind: Skewed(paths, skew) for kind, paths in pages.items()},
                       Skewed(vote_paths, skew), Skewed(reply_paths, skew), names,
                       home_signed_in)
+
+
+def searches(titles: list[str]) -> list[str]:
+    """/search paths for the first two, then three words of each title (as they are
+    typed), each query once, the most visited ideas' first."""
+    queries = dict.fromkeys(" ".join(title.lower().split()[:count])
+                            for title in titles for count in (2, 3))
+    return ["/search?" + urllib.parse.urlencode({"q": query}) for query in queries if query]
