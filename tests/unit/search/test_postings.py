@@ -17,14 +17,15 @@ from forum.search import postings
 
 @pytest.fixture(scope="module")
 def searcher() -> Searcher:
-    """1,000 documents; "common" in most, "rare" in a few, spread over many blocks."""
+    """1,000 documents; "common" in most (twice in some), "rare" in a few, spread over
+    many blocks."""
     rng = random.Random(7)
     index = RamStorage().create_index(fields.Schema(text=fields.TEXT))
     writer = index.writer()
     for number in range(1_000):
         words = ["filler"]
         if rng.random() < 0.7:
-            words.append("common")
+            words.extend(["common"] * rng.choice([1, 1, 2]))
         if rng.random() < 0.03:
             words.append("rare")
         writer.add_document(text=f"{' '.join(words)} {number}")
@@ -62,3 +63,50 @@ def test_skips_land_where_whoosh_lands(searcher: Searcher, word: str, seed: int)
         postings.install()
     assert ours == theirs
     assert any(position is not None for position in ours)
+
+
+def every_posting(matcher: Matcher) -> list[tuple[int, float, bytes]]:
+    """Each posting's document, weight and positions, reading the number first (as a
+    follower in a conjunction does), then the rest."""
+    postings_read = []
+    while matcher.is_active():
+        number = matcher.id()
+        postings_read.append((number, matcher.weight(), matcher.value()))
+        matcher.next()
+    return postings_read
+
+
+@pytest.mark.parametrize("word", ["common", "rare", "filler"])
+def test_numbers_read_alone_agree_with_the_whole_block(searcher: Searcher, word: str) -> None:
+    matcher = searcher.postings("text", word)
+    matcher.id()
+    matcher.weight()
+    assert matcher._block[0] == matcher._dataoffset  # numbers and weights read alone,
+    assert matcher._data is None  # without the positions
+    ours = every_posting(matcher)
+    postings.uninstall()
+    try:
+        theirs = every_posting(searcher.postings("text", word))
+    finally:
+        postings.install()
+    assert ours == theirs
+    assert len({weight for _number, weight, _value in ours}) > 1 or word != "common"
+
+
+def test_numbers_of_every_size_read_alone() -> None:
+    """Differences of one, two and four bytes in one block, one weight for all (2), and
+    a block of two."""
+    index = RamStorage().create_index(fields.Schema(text=fields.TEXT))
+    writer = index.writer()
+    numbers = [0, 1, 300, 70_000, 70_001, 70_300]
+    for number in range(numbers[-1] + 1):
+        writer.add_document(text="wide wide" if number in numbers else "gap")
+    writer.add_document(text="few")
+    writer.add_document(text="few")
+    writer.commit()
+    with index.searcher() as wide:
+        assert [(number, weight) for number, weight, _value
+                in every_posting(wide.postings("text", "wide"))] == [(n, 2.0) for n in numbers]
+        few = wide.postings("text", "few")
+        assert [number for number, *_rest in every_posting(few)] == [70_301, 70_302]
+        assert getattr(few, "_block", None) is None  # a short tuple: Whoosh's own read
