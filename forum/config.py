@@ -103,6 +103,9 @@ class Config:
         self.SEARCH_SCAN_CAP = int(os.environ.get("SEARCH_SCAN_CAP", "20000"))
         self.SEARCH_PREFIX_TERMS = int(os.environ.get("SEARCH_PREFIX_TERMS", "256"))
         self.SEARCH_CACHE_SIZE = int(os.environ.get("SEARCH_CACHE_SIZE", "512"))
+        # Read each new segment's lengths, columns and tiers when the index is opened
+        # (forum/search/warm.py), not in the first searches that need them.
+        self.SEARCH_WARM = _bool("SEARCH_WARM", True)
         # How long each process keeps a company's 90-day responsiveness figures.
         self.RESPONSIVENESS_CACHE_SECONDS = float(
             os.environ.get("RESPONSIVENESS_CACHE_SECONDS", "300"))

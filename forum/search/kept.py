@@ -58,6 +58,13 @@ def kept(reader: IndexReader, key: Hashable, make: Callable[[], T]) -> T:
         return _kept.setdefault(found, {}).setdefault(key, value)  # type: ignore[no-any-return]
 
 
+def has_kept(reader: IndexReader) -> bool:
+    """Whether anything is kept for this reader's segment (a reader of no segment: no)."""
+    found = identity(reader)
+    with _lock:
+        return found is not None and found in _kept
+
+
 def keep_only(reader: IndexReader) -> None:
     """Forget every segment but those `reader` (a newly opened index) reads."""
     live = {found for leaf, _offset in reader.leaf_readers()

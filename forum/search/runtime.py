@@ -29,6 +29,7 @@ from forum.search.rebuild import RebuildRunning, rebuild_if_unusable
 from forum.search.scoring import BM25F
 from forum.search.stats import SearchStats
 from forum.search.store import IndexMissing, IndexStore, IndexUnavailable
+from forum.search.warm import warm
 from forum.web import background_thread_wanted
 
 log = logging.getLogger("forum.search")
@@ -50,6 +51,7 @@ class SearchRuntime:
         self.settings = IndexerSettings.from_config(app.config)
         self.limits = SearchLimits.from_config(app.config)
         self.cache = ResultCache(self.limits.cache_size)
+        self.warm_segments = app.config.get("SEARCH_WARM", True)  # warm.py
         self.stats = SearchStats(self.store.root / STATS_DIRECTORY, self.cache)
         # Searchers not in use, each with the index version it reads. A Searcher reads
         # its files with seek + read, so two searches never share one; the lock guards
@@ -135,6 +137,8 @@ class SearchRuntime:
         opened = self.store.open_current()
         searcher = opened.index.searcher(weighting=BM25F())
         keep_only(searcher.reader())  # what was kept of segments merged or rebuilt away
+        if self.warm_segments:
+            warm(searcher, self.limits.scan_cap)
         return searcher, opened.version, epoch
 
     # Automatic rebuild ---------------------------------------------------------------

@@ -34,13 +34,12 @@ from forum.search.hits import Facet, SearchHit, StoredHit, hydrate, label_facets
 from forum.search.runtime import get_runtime
 from forum.search.similar import similar_thread_ids
 from forum.search.store import IndexUnavailable
-from forum.search.tiers import first_by
+from forum.search.tiers import TIER_COLUMNS, first_by
 from forum.threads.models import Kind
 
 log = logging.getLogger("forum.search")
 
 SORTS = ("relevance", "newest", "votes")
-TIER_COLUMNS = {"votes": "votes", "newest": "created"}  # the column each sort leads with
 MAX_PAGE = 50  # deeper than this, people refine the search instead
 MAX_PER_PAGE = 50
 OVERFETCH = 4  # documents fetched per thread wanted, then four times more if short

@@ -35,6 +35,7 @@ from forum.search.kept import kept
 # of matches in the largest tier, and a very common one a page's worth in the first.
 TIERS = (1 / 8, 1 / 2, 1)
 SAMPLE = 100_000  # values a segment's thresholds are read from
+TIER_COLUMNS = {"votes": "votes", "newest": "created"}  # the column each sort leads with
 NO_TIER_UNDER = {"votes": 1}  # votes: a tier of 0 votes would be nearly every document
 
 
@@ -72,7 +73,8 @@ class _Segment:
         return found
 
 
-def _segment(reader: IndexReader, column: str) -> _Segment:
+def segment_tiers(reader: IndexReader, column: str) -> _Segment:
+    """This segment's values of `column` and its tiers, kept as long as the segment."""
     return kept(reader, ("tiers", column), lambda: _Segment(reader, column))
 
 
@@ -94,7 +96,7 @@ def thresholds(searcher: Searcher, column: str, cap: int) -> list[int]:
     from the index's largest segment (the rebuilt one; the others hold new documents)."""
     largest = max((leaf.reader() for leaf, _offset in searcher.leaf_searchers()),
                   key=lambda reader: reader.doc_count_all())
-    return kept(largest, ("thresholds", column, cap), lambda: _segment(largest, column)
+    return kept(largest, ("thresholds", column, cap), lambda: segment_tiers(largest, column)
                 .thresholds(cap, NO_TIER_UNDER.get(column, 0)))
 
 
@@ -129,11 +131,11 @@ class AtLeast(wq.Query):
         return f"{type(self).__name__}({self.column!r}, {self.threshold})"
 
     def estimate_size(self, ixreader: IndexReader) -> int:
-        return sum(len(_segment(reader, self.column).at_least(self.threshold))
+        return sum(len(segment_tiers(reader, self.column).at_least(self.threshold))
                    for reader, _offset in ixreader.leaf_readers())
 
     def matcher(self, searcher: Searcher, context: Any = None) -> mcore.Matcher:
-        found = _segment(searcher.reader(), self.column).at_least(self.threshold)
+        found = segment_tiers(searcher.reader(), self.column).at_least(self.threshold)
         return _DocnumMatcher(found, all_weights=0.0) if found else mcore.NullMatcher()
 
 
