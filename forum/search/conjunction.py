@@ -11,7 +11,7 @@ follows the rarest word's postings, as in Lucene's conjunctions.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from whoosh import matching
@@ -20,12 +20,13 @@ from whoosh.matching import mcore
 from whoosh.searching import Searcher
 
 from forum.search import steps
+from forum.search.parts import PartsMatcher
 from forum.search.union import AnyOfMatcher
 
 CHECK_EVERY = 32  # documents between two looks at block qualities, at most
 
 
-class AllOfMatcher(mcore.Matcher):
+class AllOfMatcher(PartsMatcher):
     """Documents every sub-matcher has; the first (the rarest) leads. Scores add up."""
 
     def __init__(self, matchers: Sequence[mcore.Matcher]) -> None:
@@ -91,6 +92,8 @@ class AllOfMatcher(mcore.Matcher):
     def children(self) -> list[mcore.Matcher]:
         return [self._lead, *self._followers]
 
+    _here = children  # every part is on the current document
+
     def copy(self) -> AllOfMatcher:
         return AllOfMatcher([matcher.copy() for matcher in self.children()])
 
@@ -148,18 +151,9 @@ class AllOfMatcher(mcore.Matcher):
             self._align()
         return skipped
 
-    def weight(self) -> float:
-        return sum(matcher.weight() for matcher in self.children())
-
     def score(self) -> float:
         return sum(matcher.score() for matcher in self.children())
 
-    def spans(self) -> list[Any]:
-        return sorted({span for matcher in self.children() for span in matcher.spans()})
-
-    def term_matchers(self) -> Iterator[mcore.Matcher]:
-        for matcher in self.children():
-            yield from matcher.term_matchers()
 
 
 class AllOf(wq.And):

@@ -7,7 +7,7 @@ the MaxScore pruning that lets a prefix stand for hundreds of words at little co
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from whoosh import matching
@@ -15,8 +15,10 @@ from whoosh import query as wq
 from whoosh.matching import mcore
 from whoosh.searching import Searcher
 
+from forum.search.parts import PartsMatcher
 
-class AnyOfMatcher(mcore.Matcher):
+
+class AnyOfMatcher(PartsMatcher):
     """Documents any sub-matcher has, from a heap of the sub-matchers by their current
     document: each step costs the few parts on that document, where Whoosh's tree of
     unions asks every level of the tree (a prefix standing for 64 words: six levels,
@@ -74,7 +76,7 @@ class AnyOfMatcher(mcore.Matcher):
                 found.append(matcher)
         return found
 
-    def _current(self) -> list[mcore.Matcher]:
+    def _here(self) -> list[mcore.Matcher]:
         return self._in_heap() + self._optional_here() if self._optional else self._in_heap()
 
     def _settle(self) -> None:
@@ -173,9 +175,6 @@ class AnyOfMatcher(mcore.Matcher):
             self._heap, self._optional = [], []  # no document could reach the page
         return 0
 
-    def weight(self) -> float:
-        return sum(matcher.weight() for matcher in self._current())
-
     def score(self) -> float:
         """The parts' scores added up; the optional parts' only when they could lift
         the document onto the page (else it stays under the page's lowest score)."""
@@ -184,18 +183,11 @@ class AnyOfMatcher(mcore.Matcher):
             total += sum(matcher.score() for matcher in self._optional_here())
         return total
 
-    def spans(self) -> list[Any]:
-        return sorted({span for matcher in self._current() for span in matcher.spans()})
-
-    def term_matchers(self) -> Iterator[mcore.Matcher]:
-        for matcher in self._current():
-            yield from matcher.term_matchers()
-
     def value(self) -> Any:
-        return self._current()[0].value()
+        return self._here()[0].value()
 
     def value_as(self, astype: str) -> Any:
-        return self._current()[0].value_as(astype)
+        return self._here()[0].value_as(astype)
 
 
 class AnyOf(wq.Or):
