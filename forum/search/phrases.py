@@ -4,6 +4,7 @@ word's postings, checked by positions only where every pair is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -19,21 +20,31 @@ from forum.search.conjunction import AllOfMatcher
 
 class _PhraseMatcher(SpanNear2.SpanNear2Matcher):
     """Whoosh's phrase check (its words at consecutive positions) over an AllOf of its
-    words, rarest first, instead of a tree of pairs in the phrase's order; each document
-    whose positions are checked spends a step of the search's budget."""
+    words and of its indexed pairs, rarest first, instead of a tree of pairs in the
+    phrase's order; each document whose positions are checked spends a step of the
+    search's budget.
+
+    The pairs are parts of the same AllOf, not of one around the phrase: there, when a
+    document with the pairs failed the check, the phrase looked for its next match by
+    itself, checking the positions of every document with its words (common ones, at
+    scale L tens of thousands) whether or not it had the pairs."""
 
     def __init__(self, ms: list[mcore.Matcher], sizes: list[int], slop: int = 1,
-                 ordered: bool = True, mindist: int = 1) -> None:
+                 ordered: bool = True, mindist: int = 1,
+                 pairs: Sequence[tuple[int, mcore.Matcher]] = ()) -> None:
         self.ms, self.sizes = ms, sizes  # `ms` in the phrase's order, for the positions
         self.slop, self.ordered, self.mindist = slop, ordered, mindist
+        self.pairs = list(pairs)  # (size, matcher) of the phrase's indexed pairs
         self._budget = steps.current()
-        by_size = [matcher for _size, _at, matcher in
-                   sorted(zip(sizes, range(len(ms)), ms, strict=True))]
+        parts = [(size, at, matcher) for at, (size, matcher) in
+                 enumerate([*zip(sizes, ms, strict=True), *self.pairs])]
+        by_size = [matcher for _size, _at, matcher in sorted(parts, key=lambda p: p[:2])]
         SpanWrappingMatcher.__init__(self, AllOfMatcher(by_size))
 
     def copy(self) -> _PhraseMatcher:
         return _PhraseMatcher([matcher.copy() for matcher in self.ms], self.sizes,
-                              self.slop, self.ordered, self.mindist)
+                              self.slop, self.ordered, self.mindist,
+                              [(size, matcher.copy()) for size, matcher in self.pairs])
 
     def _get_spans(self) -> list[Any]:
         """Where the words stand in a row. An exact phrase (slop 1: each word right
@@ -97,11 +108,10 @@ class Phrase(wq.Phrase):
             return pairs[0].matcher(searcher, context)
         ms = [wq.Term(self.fieldname, word).matcher(searcher, context) for word in words]
         sizes = [reader.doc_frequency(self.fieldname, word) for word in words]
-        matcher: mcore.Matcher = _PhraseMatcher(ms, sizes, slop=self.slop)
-        if pairs:
-            by_size = sorted(pairs, key=lambda pair: pair.estimate_size(reader))
-            matcher = AllOfMatcher([*(pair.matcher(searcher, context) for pair in by_size),
-                                    matcher])
+        matcher: mcore.Matcher = _PhraseMatcher(
+            ms, sizes, slop=self.slop,
+            pairs=[(pair.estimate_size(reader), pair.matcher(searcher, context))
+                   for pair in pairs])
         if self.boost != 1.0:
             matcher = matching.WrappingMatcher(matcher, boost=self.boost)
         return matcher

@@ -19,8 +19,12 @@ def test_a_phrase_with_a_common_word_matches_only_those_words_in_a_row(
     in_body = write.thread("Exports", "Tell me how do I export them")
     write.thread("Apart", "How would I do an export")  # both words, not in a row
     write.thread("Across the two parts, how", "do I export")  # title's end, body's start
+    # Both pairs of "how do i", not in a row: the pairs find it, its positions do not.
+    pairs_apart = write.thread("Pairs apart", "How do we know what to do I wonder")
     index()
-    assert {hit.thread_id for hit in find('"how do"').hits} == {in_title.id, in_body.id}
+    assert {hit.thread_id for hit in find('"how do i"').hits} == {in_title.id, in_body.id}
+    assert {hit.thread_id for hit in find('"how do"').hits} == {
+        in_title.id, in_body.id, pairs_apart.id}
     assert {hit.thread_id for hit in find('"how do i export"').hits} == {
         in_title.id, in_body.id}
     assert find('"how do"').hits[0].thread_id == in_title.id  # a title counts more
