@@ -185,3 +185,18 @@ def test_a_phrase_matches_and_scores_as_whooshs(phrases: Searcher, words: list[s
     assert len(ours) == len(theirs) > 0
     assert ({hit.docnum: round(hit.score, 9) for hit in ours}
             == {hit.docnum: round(hit.score, 9) for hit in theirs})
+
+
+def test_a_phrase_past_the_256th_word_or_with_a_word_twice_is_found() -> None:
+    """A lone position under 256 is read from its byte; others are unpickled."""
+    index = RamStorage().create_index(fields.Schema(body=fields.TEXT(phrase=True)))
+    writer = index.writer()
+    writer.add_document(body="gamma " * 300 + "alpha beta")  # positions 300, 301
+    writer.add_document(body="alpha beta gamma alpha beta")  # each word twice
+    writer.add_document(body="alpha gamma beta " + "gamma " * 300 + "beta alpha")
+    writer.commit()
+    with index.searcher() as searcher:
+        ours = searcher.search(Phrase("body", ["alpha", "beta"]), limit=None)
+        theirs = searcher.search(wq.Phrase("body", ["alpha", "beta"]), limit=None)
+        assert sorted(hit.docnum for hit in ours) == sorted(
+            hit.docnum for hit in theirs) == [0, 1]
