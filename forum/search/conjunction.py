@@ -11,11 +11,13 @@ follows the rarest word's postings, as in Lucene's conjunctions.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
 from whoosh import matching
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import mcore
 from whoosh.searching import Searcher
 
@@ -27,7 +29,15 @@ CHECK_EVERY = 32  # documents between two looks at block qualities, at most
 
 
 class AllOfMatcher(PartsMatcher):
-    """Documents every sub-matcher has; the first (the rarest) leads. Scores add up."""
+    """Documents every sub-matcher has; the first (the rarest) leads. Scores add up.
+
+    When every part is a word's posting list, the documents they share are found a
+    window at a time: from the lead's document to the end of the first of the parts'
+    current blocks, each part's decoded numbers there are intersected as sets (in C),
+    and the parts then step only to the documents found. Asking each follower about
+    each of the lead's documents cost a few Python calls each: at scale L most of a
+    query of common words' time, for documents that mostly had not all the words.
+    """
 
     def __init__(self, matchers: Sequence[mcore.Matcher]) -> None:
         self._lead, *followers = matchers
@@ -35,6 +45,9 @@ class AllOfMatcher(PartsMatcher):
         self._active = True
         self._steps = 0
         self._budget = steps.current()  # the running search's, spent on each alignment
+        self._by_window = bool(followers) and all(
+            type(matcher) is W3LeafMatcher for matcher in matchers)
+        self._ahead: list[int] = []  # the window's other shared documents, nearest last
         self._align()
 
     def __repr__(self) -> str:
@@ -42,6 +55,9 @@ class AllOfMatcher(PartsMatcher):
 
     def _align(self) -> None:
         """Move to the first document at or after the lead's that every part has."""
+        if self._by_window:
+            self._align_by_window()
+            return
         lead, followers, budget = self._lead, self._followers, self._budget
         while lead.is_active():
             if budget is not None:
@@ -64,6 +80,47 @@ class AllOfMatcher(PartsMatcher):
                 return
         self._active = False
 
+    def _align_by_window(self) -> None:
+        """_align, a window at a time (see the class): the window's first shared
+        document, the others kept in `_ahead` for `next`."""
+        lead, followers, budget = self._lead, self._followers, self._budget
+        self._ahead = []
+        while lead.is_active():
+            low = lead.id()
+            high = lead._maxid
+            for follower in followers:
+                if follower.is_active() and follower.id() < low:
+                    follower.skip_to(low)
+                if not follower.is_active():
+                    self._active = False
+                    return
+                high = min(high, follower._maxid)
+            start = max(follower.id() for follower in followers)
+            if start > high:  # a follower's next document is past the window
+                lead.skip_to(start)
+                continue
+            ids, at = lead._ids, lead._i
+            shared = set(ids[at:bisect_right(ids, high, at)])
+            if budget is not None:
+                budget.spend(len(shared))
+            for follower in followers:
+                ids, at = follower._ids, follower._i
+                shared.intersection_update(ids[at:bisect_right(ids, high, at)])
+                if not shared:
+                    break
+            if shared:
+                self._ahead = sorted(shared, reverse=True)
+                self._move_to(self._ahead.pop())
+                return
+            lead.skip_to(high + 1)
+        self._active = False
+
+    def _move_to(self, target: int) -> None:
+        """Every part to `target`, a document of the window they all have."""
+        self._lead.skip_to(target)
+        for follower in self._followers:
+            follower.skip_to(target)
+
     def is_active(self) -> bool:
         return self._active
 
@@ -76,9 +133,12 @@ class AllOfMatcher(PartsMatcher):
         moment to look at block qualities again."""
         if not self._active:
             raise mcore.ReadTooFar
+        self._steps += 1
+        if self._ahead:
+            self._move_to(self._ahead.pop())
+            return self._steps % CHECK_EVERY == 0
         new_block = bool(self._lead.next())
         self._align()
-        self._steps += 1
         return new_block or self._steps % CHECK_EVERY == 0
 
     def skip_to(self, id: int) -> bool:

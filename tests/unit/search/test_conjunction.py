@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import pytest
 from whoosh import fields
@@ -37,10 +38,19 @@ def word(text: str) -> wq.Query:
     return wq.Or([wq.Term("title", text, boost=2.0), wq.Term("body", text)])
 
 
+def body_word(text: str) -> wq.Query:
+    """A word of one field: its posting list itself, aligned a window at a time."""
+    return wq.Term("body", text)
+
+
 @pytest.mark.parametrize("words", [["alpha", "beta"], ["alpha", "beta", "gamma", "delta"],
                                    ["rare", "alpha", "gamma"], ["delta", "rare"]])
-def test_the_same_documents_with_the_same_scores(searcher: Searcher, words: list[str]
-                                                 ) -> None:
+@pytest.mark.parametrize("word", [word, body_word])
+def test_the_same_documents_with_the_same_scores(searcher: Searcher, words: list[str],
+                                                 word: Callable[[str], wq.Query]) -> None:
+    context = searcher.context(weighting=searcher.weighting)
+    matcher = AllOf([word(text) for text in words]).matcher(searcher, context)
+    assert matcher._by_window is (word is body_word)
     ours = searcher.search(AllOf([word(text) for text in words]), limit=None)
     theirs = searcher.search(wq.And([word(text) for text in words]), limit=None)
     assert len(ours) == len(theirs) > 0
@@ -48,7 +58,9 @@ def test_the_same_documents_with_the_same_scores(searcher: Searcher, words: list
             == {hit.docnum: round(hit.score, 9) for hit in theirs})
 
 
-def test_skips_land_on_the_next_document_all_parts_have(searcher: Searcher) -> None:
+@pytest.mark.parametrize("word", [word, body_word])
+def test_skips_land_on_the_next_document_all_parts_have(
+        searcher: Searcher, word: Callable[[str], wq.Query]) -> None:
     words = ["alpha", "gamma", "rare"]
     every = sorted(searcher.docs_for_query(wq.And([word(text) for text in words])))
     context = searcher.context(weighting=searcher.weighting)
