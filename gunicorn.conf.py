@@ -63,3 +63,19 @@ def post_fork(server: Any, worker: Any) -> None:
             engine.dispose(close=False)
     server.log.info("Worker %s disposed of %d database engine(s) inherited from the master",
                     worker.pid, len(engines))
+
+
+def post_worker_init(worker: Any) -> None:
+    """Open the search index and read what searches keep of it (forum/search/warm.py)
+    before the worker's first request, which would otherwise wait for it: at scale L
+    half a second, once per worker."""
+    app = worker.wsgi
+    extension = getattr(app, "extensions", {}).get("cocreate.search")
+    if extension is None:  # not Cocreate (bench/hello_app.py)
+        return
+    segments = extension.warm_up()
+    if segments is None:
+        worker.log.info("Worker %s found no search index to read yet", worker.pid)
+    else:
+        worker.log.info("Worker %s read %d search index segment(s) before its first "
+                        "request", worker.pid, segments)

@@ -103,11 +103,32 @@ class SearchRuntime:
             raise
         finally:
             release_pages()  # what it read stays in the page cache, not in this process
+        self._give_back(searcher, version, epoch)
+
+    def _give_back(self, searcher: Searcher, version: str, epoch: int) -> None:
+        """A searcher done with goes back to the idle ones, unless forgotten meanwhile."""
         with self._pool_lock:
             if epoch == self._epoch:
                 self._idle.append((searcher, version))
                 return
         _close(searcher)
+
+    def warm_up(self) -> int | None:
+        """Open the index now and read what searches keep of its segments (warm.py), as a
+        server worker starts; how many segments were read, or None when there is no
+        readable index yet (the first search then starts its rebuild) or SEARCH_WARM is
+        off."""
+        if not self.warm_segments:
+            return None
+        try:
+            searcher, version, epoch = self._checkout()
+        except IndexUnavailable:
+            return None
+        try:
+            return len(list(searcher.leaf_searchers()))
+        finally:
+            release_pages()
+            self._give_back(searcher, version, epoch)
 
     def forget_searcher(self) -> None:
         """Close the idle searchers, and those in use once they are done, so the next

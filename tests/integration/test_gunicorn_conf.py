@@ -1,6 +1,7 @@
 """gunicorn.conf.py under a real gunicorn: a connection a client reuses after an idle gap
-longer than gunicorn's default keep-alive (2 s) still gets its answer, and each worker
-disposes of the database engines it inherited from the preloading master."""
+longer than gunicorn's default keep-alive (2 s) still gets its answer, each worker
+disposes of the database engines it inherited from the preloading master, and reads the
+search index before its first request."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,15 +36,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(params=["sync", "gthread"])
-def gunicorn(request: pytest.FixtureRequest, database_uri: str,
-             tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[str]]]:
-    """The app under `gunicorn -c gunicorn.conf.py`, one worker of each class the file
-    allows, on a loopback port."""
+def app_env(database_uri: str, tmp_path: Path, **extra: str) -> dict[str, str]:
+    return dict(os.environ, DATABASE_URL=database_uri, SECRET_KEY="test-secret",
+                SEARCH_INDEXER_THREAD="0", COCREATE_INSTANCE_DIR=str(tmp_path / "instance"),
+                SEARCH_INDEX_DIR=str(tmp_path / "search"), **extra)
+
+
+@contextmanager
+def running(env: dict[str, str]) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+    """The app under `gunicorn -c gunicorn.conf.py`, one worker, on a loopback port."""
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=database_uri, SECRET_KEY="test-secret",
-               SEARCH_INDEXER_THREAD="0", COCREATE_INSTANCE_DIR=str(tmp_path / "instance"),
-               GUNICORN_WORKER_CLASS=request.param)
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", str(CONF), "--workers", "1",
          "--bind", f"127.0.0.1:{port}", "--log-level", "info", "--no-control-socket"],
@@ -61,6 +64,20 @@ def gunicorn(request: pytest.FixtureRequest, database_uri: str,
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+def stopped_log(process: subprocess.Popen[str]) -> str:
+    os.killpg(process.pid, signal.SIGTERM)
+    return process.communicate(timeout=30)[0]
+
+
+@pytest.fixture(params=["sync", "gthread"])
+def gunicorn(request: pytest.FixtureRequest, database_uri: str,
+             tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+    """The app under gunicorn, one worker of each class the file allows, no index yet."""
+    with running(app_env(database_uri, tmp_path, GUNICORN_WORKER_CLASS=request.param)
+                 ) as served:
+        yield served
 
 
 def test_the_settings_keep_idle_connections_and_preload():
@@ -97,10 +114,25 @@ def test_a_connection_reused_after_an_idle_gap_gets_its_answer(gunicorn):
         assert connection.sock is kept  # the same connection, not a new one
     connection.close()
 
-    os.killpg(process.pid, signal.SIGTERM)
-    log = process.communicate(timeout=30)[0]
+    log = stopped_log(process)
     booted = re.findall(r"Booting worker with pid: (\d+)", log)
     disposed = re.findall(r"Worker (\d+) disposed of (\d+) database engine", log)
     assert booted
     assert [pid for pid, _count in disposed] == booted
     assert all(int(count) >= 1 for _pid, count in disposed)
+    assert re.findall(r"Worker (\d+) found no search index to read yet", log) == booted
+
+
+def test_each_worker_reads_the_search_index_before_its_first_request(
+        database_uri: str, tmp_path: Path) -> None:
+    env = app_env(database_uri, tmp_path)
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "search", "reindex"],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    with running(env) as (port, process):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/search?q=anything")
+        assert connection.getresponse().status == 200
+        log = stopped_log(process)
+    booted = re.findall(r"Booting worker with pid: (\d+)", log)
+    read = re.findall(r"Worker (\d+) read (\d+) search index segment\(s\) before", log)
+    assert booted and [pid for pid, _segments in read] == booted
