@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from whoosh import matching
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import mcore
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
 from forum.search import steps
@@ -34,9 +36,9 @@ class AllOfMatcher(PartsMatcher):
     When every part is a word's posting list, the documents they share are found a
     window at a time: from the lead's document to the end of the first of the parts'
     current blocks, each part's decoded numbers there are intersected as sets (in C),
-    and the parts then step only to the documents found. Asking each follower about
-    each of the lead's documents cost a few Python calls each: at scale L most of a
-    query of common words' time, for documents that mostly had not all the words.
+    and the parts then step only to the documents found (less the segment's deleted
+    ones). Asking each follower about each of the lead's documents cost a few Python
+    calls each, for documents that mostly had not all the words.
     """
 
     def __init__(self, matchers: Sequence[mcore.Matcher]) -> None:
@@ -45,8 +47,11 @@ class AllOfMatcher(PartsMatcher):
         self._active = True
         self._steps = 0
         self._budget = steps.current()  # the running search's, spent on each alignment
-        self._by_window = bool(followers) and all(
-            type(matcher) is W3LeafMatcher for matcher in matchers)
+        lists = [_posting_list(matcher) for matcher in matchers]
+        self._by_window = bool(followers) and all(found is not None for found in lists)
+        if self._by_window:
+            self._leaves = [leaf for leaf, _deleted in lists]  # type: ignore[misc]
+            self._deleted = next((gone for _leaf, gone in lists if gone), None)  # type: ignore[misc]
         self._ahead: list[int] = []  # the window's other shared documents, nearest last
         self._align()
 
@@ -84,30 +89,33 @@ class AllOfMatcher(PartsMatcher):
         """_align, a window at a time (see the class): the window's first shared
         document, the others kept in `_ahead` for `next`."""
         lead, followers, budget = self._lead, self._followers, self._budget
+        lead_list, *follower_lists = self._leaves
         self._ahead = []
         while lead.is_active():
             low = lead.id()
-            high = lead._maxid
-            for follower in followers:
+            high = lead_list._maxid
+            for follower, leaf in zip(followers, follower_lists, strict=True):
                 if follower.is_active() and follower.id() < low:
                     follower.skip_to(low)
                 if not follower.is_active():
                     self._active = False
                     return
-                high = min(high, follower._maxid)
+                high = min(high, leaf._maxid)
             start = max(follower.id() for follower in followers)
             if start > high:  # a follower's next document is past the window
                 lead.skip_to(start)
                 continue
-            ids, at = lead._ids, lead._i
+            ids, at = lead_list._ids, lead_list._i
             shared = set(ids[at:bisect_right(ids, high, at)])
             if budget is not None:
                 budget.spend(len(shared))
-            for follower in followers:
-                ids, at = follower._ids, follower._i
+            for leaf in follower_lists:
+                ids, at = leaf._ids, leaf._i
                 shared.intersection_update(ids[at:bisect_right(ids, high, at)])
                 if not shared:
                     break
+            if shared and self._deleted:
+                shared = shared.difference(self._deleted)
             if shared:
                 self._ahead = sorted(shared, reverse=True)
                 self._move_to(self._ahead.pop())
@@ -214,6 +222,19 @@ class AllOfMatcher(PartsMatcher):
     def score(self) -> float:
         return sum(matcher.score() for matcher in self.children())
 
+
+
+def _posting_list(matcher: mcore.Matcher) -> tuple[W3LeafMatcher, AbstractSet[int] | None
+                                                    ] | None:
+    """The word's posting list a matcher steps through, with the segment's deleted
+    documents it leaves out (Whoosh wraps the lists of a segment that has some); None
+    for any other matcher."""
+    if type(matcher) is W3LeafMatcher:
+        return matcher, None
+    if (type(matcher) is FilterMatcher and matcher._exclude
+            and type(matcher.child) is W3LeafMatcher):
+        return matcher.child, matcher._ids
+    return None
 
 
 class AllOf(wq.And):

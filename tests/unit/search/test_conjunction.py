@@ -212,3 +212,30 @@ def test_a_phrase_past_the_256th_word_or_with_a_word_twice_is_found() -> None:
         theirs = searcher.search(wq.Phrase("body", ["alpha", "beta"]), limit=None)
         assert sorted(hit.docnum for hit in ours) == sorted(
             hit.docnum for hit in theirs) == [0, 1]
+
+
+def test_words_of_a_segment_with_deleted_documents_leave_those_out() -> None:
+    """Whoosh wraps the posting lists of a segment with deletions; a window leaves the
+    deleted documents out as the wrapper would."""
+    rng = random.Random(23)
+    index = RamStorage().create_index(fields.Schema(body=fields.TEXT))
+    writer = index.writer()
+    for number in range(1_500):
+        words = [word for word, share in (("alpha", 0.6), ("beta", 0.5), ("gamma", 0.1))
+                 if rng.random() < share]
+        writer.add_document(body=f"{' '.join(words)} filler{number}")
+    writer.commit()
+    writer = index.writer()
+    for docnum in rng.sample(range(1_500), 400):
+        writer.delete_document(docnum)
+    writer.commit(merge=False)
+    with index.searcher() as searcher:
+        context = searcher.context(weighting=searcher.weighting)
+        for words in (["gamma", "alpha"], ["alpha", "beta"], ["gamma", "alpha", "beta"]):
+            matcher = AllOf(terms(words)).matcher(searcher, context)
+            assert matcher._by_window and matcher._deleted
+            ours = searcher.search(AllOf(terms(words)), limit=None)
+            theirs = searcher.search(wq.And(terms(words)), limit=None)
+            assert len(ours) == len(theirs) > 0
+            assert ({hit.docnum: round(hit.score, 9) for hit in ours}
+                    == {hit.docnum: round(hit.score, 9) for hit in theirs})
