@@ -25,7 +25,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from load import Server
 from shared import ROOT, app_env, index_dir, progress_bar, sqlalchemy_url, venv_bin
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -41,6 +41,7 @@ from forum.threads.models import Post, Thread
 
 _HIT_RE = re.compile(r'class="search-hit-title"><a href="[^"]*/(\d+)-')
 WARM_UP = 5  # queries run first and not counted: the first request builds the searcher
+SETTLE_SECONDS = 5.0  # with writes: after the indexer and the writer start, before queries
 
 
 def query_set_client(database_url: str, **limits: int) -> FlaskClient:
@@ -202,6 +203,9 @@ def writes_meanwhile(database_url: str, env: dict[str, str], per_second: float
                             daemon=True)
     started = time.perf_counter()
     load.start()
+    # A site's indexer runs for days; this one has just started (importing the app,
+    # opening the index) on the same CPUs: the queries wait until it is steady.
+    time.sleep(SETTLE_SECONDS)
     try:
         yield
     finally:
@@ -222,7 +226,8 @@ def background_writes(app: Flask, per_second: float, stop: threading.Event,
         threads = list(db.session.scalars(select(Thread.id).order_by(Thread.id.desc())
                                           .limit(1_000)))
         author = db.session.scalar(select(User))
-        number = 20_000
+        # Past every post number there is, this run's and earlier runs' replies included.
+        number = max(20_000, db.session.scalar(select(func.max(Post.number))) or 0)
         next_at = time.perf_counter()
         while not stop.is_set():
             thread = db.session.get(Thread, rng.choice(threads))
