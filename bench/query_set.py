@@ -8,9 +8,7 @@ from __future__ import annotations
 import json
 import random
 import re
-import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -24,7 +22,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 from load import Server
-from shared import ROOT, app_env, index_dir, progress_bar, sqlalchemy_url, venv_bin
+from shared import ROOT, app_env, index_dir, progress_bar, search_worker, sqlalchemy_url
 from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -195,24 +193,21 @@ def writes_meanwhile(database_url: str, env: dict[str, str], per_second: float
     if not per_second:
         yield
         return
-    indexer = subprocess.Popen([venv_bin("flask"), "search", "worker"], cwd=ROOT, env=env,  # noqa: S603
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    app = query_set_client(database_url).application
-    stop, written = threading.Event(), []
-    load = threading.Thread(target=background_writes, args=(app, per_second, stop, written),
-                            daemon=True)
-    started = time.perf_counter()
-    load.start()
-    # A site's indexer runs for days; this one has just started (importing the app,
-    # opening the index) on the same CPUs: the queries wait until it is steady.
-    time.sleep(SETTLE_SECONDS)
-    try:
-        yield
-    finally:
-        stop.set()
-        load.join()
-        indexer.send_signal(signal.SIGTERM)
-        indexer.wait(timeout=60)
+    with search_worker(env):
+        app = query_set_client(database_url).application
+        stop, written = threading.Event(), []
+        load = threading.Thread(target=background_writes,
+                                args=(app, per_second, stop, written), daemon=True)
+        started = time.perf_counter()
+        load.start()
+        # A site's indexer runs for days; this one has just started (importing the app,
+        # opening the index) on the same CPUs: the queries wait until it is steady.
+        time.sleep(SETTLE_SECONDS)
+        try:
+            yield
+        finally:
+            stop.set()
+            load.join()
     seconds = time.perf_counter() - started
     print(f"replies written while the queries ran: {len(written):,}, "
           f"{len(written) / seconds:.1f} per second, indexed by `flask search worker`")

@@ -5,8 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import signal
+import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +82,20 @@ def venv_bin(name: str) -> str:
     """A tool from the venv running this script (flask, gunicorn), else from PATH."""
     candidate = Path(sys.executable).parent / name
     return str(candidate) if candidate.exists() else name
+
+
+@contextmanager
+def search_worker(env: dict[str, str]) -> Iterator[None]:
+    """`flask search worker` beside the app for the block, stopped as a service manager
+    stops it (SIGTERM: it finishes its batch): writes reach the index, and each of its
+    commits makes the app's workers open the index again, as on a live site."""
+    indexer = subprocess.Popen([venv_bin("flask"), "search", "worker"], cwd=ROOT, env=env,  # noqa: S603
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        indexer.send_signal(signal.SIGTERM)
+        indexer.wait(timeout=60)
 
 
 def progress_bar(length: int, label: str) -> Any:

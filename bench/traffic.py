@@ -21,12 +21,11 @@ share kept pages in that Redis (PAGE_CACHE_URL), emptied before each candidate.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
 import random
-import signal
-import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from typing import Any
 
 from load import Server, echo, run_workers
 from pages import USER_AGENT, machine, scale_of, sign_in
-from shared import BENCH_DIR, DEFAULT_OUT, ROOT, app_env, dialect_of, sqlalchemy_url, venv_bin
+from shared import BENCH_DIR, DEFAULT_OUT, ROOT, app_env, dialect_of, search_worker, sqlalchemy_url
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from traffic_report import write_traffic_report
@@ -259,13 +258,6 @@ def kind_shares(args: argparse.Namespace) -> dict[str, float]:
     return {**KIND_SHARES, "search": args.search_share} if args.search_share else KIND_SHARES
 
 
-def search_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """`flask search worker` beside the app: the mix's votes and replies reach the index,
-    and each of its commits makes the workers open the index again, as on a live site."""
-    return subprocess.Popen([venv_bin("flask"), "search", "worker"], cwd=ROOT, env=env,  # noqa: S603
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
 def measure(args: argparse.Namespace, candidate: Candidate, env: dict[str, str],
             population: Population, customers: list[Customer]) -> dict[str, Any]:
     """The hello app, then the app with the mix and the idle-reuse probe beside it."""
@@ -282,35 +274,33 @@ def measure(args: argparse.Namespace, candidate: Candidate, env: dict[str, str],
         SharedPages(args.page_cache_url, sqlalchemy_url(args.database_url)).clear()
     server = candidate.server("wsgi:app", ROOT, env, "/healthz")
     server.start()
-    indexer = search_worker(env) if args.search_share else None
-    try:
-        if not customers:
-            customers.extend(sign_in_customers(server.base, population.customers))
-        mix = Traffic(population, customers, args.signed_in, args.writes,
-                      shares=kind_shares(args))
-        run_load(server.base, mix, args.concurrency, args.warm_up, args.seed + 1)
-        rss_before = server.rss_mb()
-        probes: list[dict[str, Any]] = []
-        prober = threading.Thread(target=lambda: probes.extend(
-            probe_idle_reuse(server.base, "/", IDLE_GAPS)))
-        prober.start()
-        samples, seconds = run_load(server.base, mix, args.concurrency, args.duration,
-                                    args.seed + 2)
-        prober.join()
-        rss_after = server.rss_mb()
-        focused = {}
-        for only in FOCUSED if args.focus_duration > 0 else ():
-            alone = Traffic(population, customers, 1.0, 0, only)
-            found, spent = run_load(server.base, alone, args.concurrency,
-                                    args.focus_duration, args.seed + 3)
-            focused[only] = summarize(found, spent)
-        peak = server.peak_rss_mb()
-        command = server.command()
-    finally:
-        server.stop()
-        if indexer is not None:
-            indexer.send_signal(signal.SIGTERM)
-            indexer.wait(timeout=60)
+    indexing = search_worker(env) if args.search_share else contextlib.nullcontext()
+    with indexing:
+        try:
+            if not customers:
+                customers.extend(sign_in_customers(server.base, population.customers))
+            mix = Traffic(population, customers, args.signed_in, args.writes,
+                          shares=kind_shares(args))
+            run_load(server.base, mix, args.concurrency, args.warm_up, args.seed + 1)
+            rss_before = server.rss_mb()
+            probes: list[dict[str, Any]] = []
+            prober = threading.Thread(target=lambda: probes.extend(
+                probe_idle_reuse(server.base, "/", IDLE_GAPS)))
+            prober.start()
+            samples, seconds = run_load(server.base, mix, args.concurrency, args.duration,
+                                        args.seed + 2)
+            prober.join()
+            rss_after = server.rss_mb()
+            focused = {}
+            for only in FOCUSED if args.focus_duration > 0 else ():
+                alone = Traffic(population, customers, 1.0, 0, only)
+                found, spent = run_load(server.base, alone, args.concurrency,
+                                        args.focus_duration, args.seed + 3)
+                focused[only] = summarize(found, spent)
+            peak = server.peak_rss_mb()
+            command = server.command()
+        finally:
+            server.stop()
     # At --log-level warning, gunicorn logs a worker only when it died abnormally.
     crashes = [line for line in server.log.read_text().splitlines()
                if "] Worker (pid:" in line and "[INFO]" not in line]
