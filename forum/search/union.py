@@ -93,15 +93,10 @@ class AnyOfMatcher(PartsMatcher):
             raise mcore.ReadTooFar
         target, new_block = heap[0][0], False
         while heap and heap[0][0] == target:
-            _id, at, matcher = heap[0]
-            if at in self._leaving:
-                self._optional.append(heapq.heappop(heap)[2])
-                continue
-            new_block = bool(matcher.next()) or new_block
-            if matcher.is_active():
-                heapq.heapreplace(heap, (matcher.id(), at, matcher))
-            else:
-                heapq.heappop(heap)
+            matcher = self._staying_top()
+            if matcher is not None:
+                new_block = bool(matcher.next()) or new_block
+                self._reheap_top()
         self._settle()
         return new_block
 
@@ -110,17 +105,28 @@ class AnyOfMatcher(PartsMatcher):
         if not heap:
             raise mcore.ReadTooFar
         while heap and heap[0][0] < id:
-            _id, at, matcher = heap[0]
-            if at in self._leaving:
-                self._optional.append(heapq.heappop(heap)[2])
-                continue
-            matcher.skip_to(id)
-            if matcher.is_active():
-                heapq.heapreplace(heap, (matcher.id(), at, matcher))
-            else:
-                heapq.heappop(heap)
+            matcher = self._staying_top()
+            if matcher is not None:
+                matcher.skip_to(id)
+                self._reheap_top()
         self._settle()
         return False
+
+    def _staying_top(self) -> mcore.Matcher | None:
+        """The heap's top part to move, or None when it was to leave (it has left)."""
+        _id, at, matcher = self._heap[0]
+        if at in self._leaving:
+            self._optional.append(heapq.heappop(self._heap)[2])
+            return None
+        return matcher
+
+    def _reheap_top(self) -> None:
+        """The top part has moved: back into the heap at its document, or out if done."""
+        _id, at, matcher = self._heap[0]
+        if matcher.is_active():
+            heapq.heapreplace(self._heap, (matcher.id(), at, matcher))
+        else:
+            heapq.heappop(self._heap)
 
     def children(self) -> list[mcore.Matcher]:
         return [matcher for _id, _at, matcher in self._heap] + self._optional
