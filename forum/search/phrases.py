@@ -16,6 +16,7 @@ from whoosh.searching import Searcher
 
 from forum.search import steps
 from forum.search.conjunction import AllOfMatcher
+from forum.search.positions import positions
 
 
 class _PhraseMatcher(SpanNear2.SpanNear2Matcher):
@@ -56,9 +57,9 @@ class _PhraseMatcher(SpanNear2.SpanNear2Matcher):
         if self.slop != 1 or not self.ordered or self.mindist != 1:
             return list(super()._get_spans())
         first, *others = self.ms
-        starts = set(_positions(first))
+        starts = set(positions(first))
         for offset, matcher in enumerate(others, 1):
-            starts.intersection_update([at - offset for at in _positions(matcher)])
+            starts.intersection_update([at - offset for at in positions(matcher)])
             if not starts:
                 return []
         return [Span(start, start + len(others)) for start in sorted(starts)]
@@ -80,22 +81,6 @@ class _PhraseMatcher(SpanNear2.SpanNear2Matcher):
         if not self.is_active() or (minquality and self.max_quality() < minquality):
             return mcore.NullMatcher()
         return self  # Whoosh's would rebuild it with the wrong arguments
-
-
-# A word's positions in a document as Whoosh stores them: their count (4 bytes), then a
-# pickled list of differences. Most words stand once in a document, at a position under
-# 256: the list is then `]q\x00K<position>a.` after the pickle's header.
-ONCE_LENGTH, BININT1, APPEND = 13, 0x4B, 0x61
-
-
-def _positions(matcher: mcore.Matcher) -> Sequence[int]:
-    """The positions of the matcher's word in its current document; a lone small one
-    read straight from its byte, without unpickling."""
-    value = matcher.value()
-    if (isinstance(value, bytes) and len(value) == ONCE_LENGTH and value[9] == BININT1
-            and value[11] == APPEND):
-        return (value[10],)
-    return matcher.value_as("positions")  # type: ignore[no-any-return]
 
 
 class Phrase(wq.Phrase):

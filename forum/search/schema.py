@@ -26,10 +26,13 @@ from whoosh.analysis import (
 from whoosh.support.charset import accent_map
 from whoosh.system import pack_uint
 
+from forum.search.positions import PackedPositions
+
 # 2: the cursor counts events, not outbox rows; 3: facet columns; 4: title and body
 # searched as one field (`text`), two words in a row with a common one as a term (`pairs`);
-# 5: a thread's title words by company and kind (`scoped_title`), for similar ideas
-SCHEMA_VERSION = 5
+# 5: a thread's title words by company and kind (`scoped_title`), for similar ideas;
+# 6: `text` keeps positions as PackedPositions (positions.py), not as pickles
+SCHEMA_VERSION = 6
 TITLE_WEIGHT = 2.0  # in `text` and `pairs`, a title's word counts as this many
 PART_GAP = 100  # positions between a title and its body in `text`: no phrase spans them
 
@@ -147,11 +150,12 @@ class TitledText(fields.TEXT):
     body's joined (a union costs as much again per document). A title's words weigh
     TITLE_WEIGHT occurrences each, so a title match still ranks first, and the body's
     positions start PART_GAP after the title's, so no phrase runs from one into the
-    other.
+    other. Positions are stored packed (positions.py), for phrases to read cheaply.
     """
 
     def __init__(self, analyzer: Any) -> None:
         super().__init__(analyzer=analyzer, phrase=True)
+        self.format = PackedPositions(field_boost=self.format.field_boost)
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         positions: dict[str, list[int]] = defaultdict(list)
