@@ -29,7 +29,7 @@ from whoosh import query as wq
 from whoosh.reading import IndexReader
 from whoosh.searching import Results, Searcher
 
-from forum.search import steps
+from forum.search import postings, steps
 from forum.search.counting import ThreadCount, ThreadCounter
 from forum.search.union import AnyOf
 
@@ -84,8 +84,9 @@ class ScanCap(collectors.WrappingCollector):
             with steps.budget(self.step_cap) as budget:
                 self.budget = budget
                 for subsearcher, offset in newest_first(self.top_searcher):
-                    self.set_subsearcher(subsearcher, offset)  # makes the matcher: it
-                    self.counter.set_reader(subsearcher.reader())  # may spend steps too
+                    with postings.deleted_left_to_caller():  # collect_matches does
+                        self.set_subsearcher(subsearcher, offset)  # makes the matcher:
+                    self.counter.set_reader(subsearcher.reader())  # it may spend steps
                     self.collect_matches()
                     if self.capped:
                         break
@@ -95,8 +96,13 @@ class ScanCap(collectors.WrappingCollector):
             self.finish()
 
     def collect_matches(self) -> None:
+        """Score and count each match, the segment's deleted documents left out (their
+        posting lists come without Whoosh's filter: see postings.py)."""
         child, counter, cap = self.child, self.counter, self.cap
         matcher, scanned, pruning, new_block = child.matcher, self.scanned, False, False
+        reader = self.subsearcher.reader()
+        deleted: frozenset[int] = (getattr(reader, "deleted_docs_set", frozenset())
+                                   if reader.has_deletions() else frozenset())
         try:
             while matcher.is_active():
                 if pruning:
@@ -113,6 +119,9 @@ class ScanCap(collectors.WrappingCollector):
                     self.capped = True
                     return
                 sub_docnum = matcher.id()
+                if sub_docnum in deleted:
+                    new_block = matcher.next()
+                    continue
                 scanned += 1
                 if not counter.full:
                     counter.add(sub_docnum)

@@ -13,23 +13,37 @@ pickled list each, pickled again as a call that makes bytes of a string (36 micr
 block at scale S, against 2 for the rest). Only a phrase reads positions, so here the
 numbers and weights come first, alone: the pickle's leading tuples of small integers and
 of floats, cut off and loaded by themselves; the positions are unpickled only when one is
-asked for. Installed once, when search is imported.
+asked for.
+
+A segment with deleted documents (an indexer commit deletes a thread's old documents,
+so on a live site the rebuilt segment soon has some) has each of its posting lists
+wrapped in a filter that steps over them: a Python call or two more per posting, per
+list. A capped scan (bounded.py) leaves them out once itself instead, by the document it
+is about to score: within `deleted_left_to_caller()`, a segment's lists come unwrapped.
+
+Installed once, when search is imported.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import zlib
 from array import array
 from bisect import bisect_left
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import accumulate
 from pickle import loads  # our own index's blocks, as Whoosh reads them
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching import ReadTooFar
+from whoosh.matching import Matcher, ReadTooFar
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import SegmentReader
 
 _original = {name: getattr(W3LeafMatcher, name)
              for name in ("skip_to", "_read_ids", "_read_data")}
+_segment_postings = SegmentReader.postings
 
 # A block's pickle (protocol 2) opens with the tuple of its document numbers, each but the
 # first a difference from the one before (a mark, one- two- or four-byte integers, the
@@ -85,18 +99,45 @@ def read_data(self: W3LeafMatcher) -> None:
         _original["_read_data"](self)
 
 
+_caller = threading.local()
+
+
+@contextmanager
+def deleted_left_to_caller() -> Iterator[None]:
+    """Posting lists made in this thread meanwhile include the segment's deleted
+    documents: the caller leaves them out (SegmentReader.deleted_docs_set)."""
+    previous = getattr(_caller, "leaves_out", False)
+    _caller.leaves_out = True
+    try:
+        yield
+    finally:
+        _caller.leaves_out = previous
+
+
+def segment_postings(self: SegmentReader, fieldname: str, text: bytes | str,
+                     scorer: object = None) -> Matcher:
+    """Whoosh's posting list of a term in a segment; without the filter of deleted
+    documents inside `deleted_left_to_caller()`."""
+    matcher = _segment_postings(self, fieldname, text, scorer=scorer)
+    if type(matcher) is FilterMatcher and getattr(_caller, "leaves_out", False):
+        return matcher.child
+    return matcher
+
+
 _ours = {"skip_to": skip_to, "_read_ids": read_ids, "_read_data": read_data}
 
 
 def install() -> None:
     for name, method in _ours.items():
         setattr(W3LeafMatcher, name, method)
+    SegmentReader.postings = segment_postings
 
 
 def uninstall() -> None:
     """Whoosh's own stepping and reading again (the tests compare the two)."""
     for name, method in _original.items():
         setattr(W3LeafMatcher, name, method)
+    SegmentReader.postings = _segment_postings
 
 
 install()

@@ -10,9 +10,14 @@ from whoosh import fields
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.filestore import RamStorage
 from whoosh.matching import Matcher, ReadTooFar
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.query import Term
 from whoosh.searching import Searcher
 
 from forum.search import postings
+from forum.search.bounded import capped_search
+from forum.search.conjunction import AllOf
+from forum.search.schema import make_schema
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +115,36 @@ def test_numbers_of_every_size_read_alone() -> None:
         few = wide.postings("text", "few")
         assert [number for number, *_rest in every_posting(few)] == [70_301, 70_302]
         assert getattr(few, "_block", None) is None  # a short tuple: Whoosh's own read
+
+
+def test_a_capped_scan_leaves_out_deleted_documents_itself() -> None:
+    """In a segment with deleted documents, a capped scan's posting lists come without
+    Whoosh's filter, and the scan leaves the deleted documents out: the same top
+    documents, scores and thread counts as Whoosh's own search."""
+    index = RamStorage().create_index(make_schema())
+    writer = index.writer()
+    rng = random.Random(11)
+    for number in range(2_000):
+        words = " ".join(rng.choice(["red", "blue", "green", "red red"])
+                         for _ in range(rng.randint(1, 6)))
+        writer.add_document(text=("", words), thread_id=str(number), company="1",
+                            kind="idea", status="open")
+    writer.commit()
+    writer = index.writer()
+    for number in range(0, 2_000, 3):
+        writer.delete_document(number)
+    writer.commit(merge=False)
+    query = AllOf([Term("text", "red"), Term("text", "blue")])
+    with index.searcher() as searcher:
+        reader = searcher.reader()
+        assert type(reader.postings("text", "red")) is FilterMatcher
+        with postings.deleted_left_to_caller():
+            assert type(reader.postings("text", "red")) is W3LeafMatcher
+        scan = capped_search(searcher, query, limit=2_000, sortedby=None, cap=0,
+                             count_up_to=5_000)
+        whoosh = searcher.search(query, limit=2_000)
+        ours = [(hit.docnum, round(hit.score, 5)) for hit in scan.results]
+        assert ours == [(hit.docnum, round(hit.score, 5)) for hit in whoosh]
+        assert not any(docnum % 3 == 0 for docnum, _score in ours)
+        assert scan.scanned == len(whoosh) > 100
+        assert scan.threads.total == len(whoosh)
