@@ -36,23 +36,25 @@ from contextlib import contextmanager
 from itertools import accumulate
 from pickle import loads  # our own index's blocks, as Whoosh reads them
 
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import W3LeafMatcher, W3PostingsWriter
 from whoosh.matching import Matcher, ReadTooFar
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import SegmentReader
 
 _original = {name: getattr(W3LeafMatcher, name)
              for name in ("skip_to", "_read_ids", "_read_data")}
+_original_weights = W3PostingsWriter._mini_weights
 _segment_postings = SegmentReader.postings
 
 # A block's pickle (protocol 2) opens with the tuple of its document numbers, each but the
 # first a difference from the one before (a mark, one- two- or four-byte integers, the
 # tuple, kept as memo 0), then its weights: none (all 1), one float for all, or a tuple
-# of floats (memo 1). A block of three postings or fewer is pickled otherwise, and read
-# as Whoosh does.
+# (memo 1) of floats or, written here, of whole numbers (`mini_weights`). A block of
+# three postings or fewer is pickled otherwise, and read as Whoosh does.
+_INTEGERS = rb"(?:K.|M..|J....)*"
 _NUMBERS_AND_WEIGHTS = re.compile(
-    rb"\x80\x02\((?:K.|M..|J....)*tq\x00"
-    rb"(?:N|G.{8}|\((?:G.{8})*tq\x01)", re.DOTALL)
+    rb"\x80\x02\(" + _INTEGERS + rb"tq\x00"
+    rb"(?:N|G.{8}|\((?:(?:G.{8})*|" + _INTEGERS + rb")tq\x01)", re.DOTALL)
 _PAIR = b"\x86."  # the two as a pair, and stop
 
 
@@ -99,6 +101,18 @@ def read_data(self: W3LeafMatcher) -> None:
         _original["_read_data"](self)
 
 
+def mini_weights(self: W3PostingsWriter) -> object:
+    """A block's weights as Whoosh writes them, but whole numbers as integers: a word's
+    weight is mostly how often it occurs (a title's occurrences counting 2), and a
+    pickled float takes 9 bytes where a small integer takes 2. The block's weights were
+    over half its bytes before its positions, all of which a search decompresses."""
+    weights = _original_weights(self)
+    if isinstance(weights, tuple) and all(
+            weight.is_integer() and 0 <= weight < 2**31 for weight in weights):
+        return tuple(int(weight) for weight in weights)
+    return weights
+
+
 _caller = threading.local()
 
 
@@ -131,6 +145,7 @@ def install() -> None:
     for name, method in _ours.items():
         setattr(W3LeafMatcher, name, method)
     SegmentReader.postings = segment_postings
+    W3PostingsWriter._mini_weights = mini_weights
 
 
 def uninstall() -> None:
@@ -138,6 +153,7 @@ def uninstall() -> None:
     for name, method in _original.items():
         setattr(W3LeafMatcher, name, method)
     SegmentReader.postings = _segment_postings
+    W3PostingsWriter._mini_weights = _original_weights
 
 
 install()

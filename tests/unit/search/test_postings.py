@@ -148,3 +148,29 @@ def test_a_capped_scan_leaves_out_deleted_documents_itself() -> None:
         assert not any(docnum % 3 == 0 for docnum, _score in ours)
         assert scan.scanned == len(whoosh) > 100
         assert scan.threads.total == len(whoosh)
+
+
+@pytest.mark.parametrize(("boost", "written"), [(1.0, int), (1.5, float)])
+def test_weights_written_as_whole_numbers_where_they_are(boost: float, written: type) -> None:
+    """Whole weights are pickled as integers (2 bytes each, not 9); others stay floats.
+    Either way the block's numbers and weights are read without its positions, and
+    agree with Whoosh's reading."""
+    index = RamStorage().create_index(fields.Schema(text=fields.TEXT(field_boost=boost)))
+    writer = index.writer()
+    for number in range(300):
+        writer.add_document(text="word " * (1 + number % 3))
+    writer.commit()
+    with index.searcher() as searcher:
+        matcher = searcher.postings("text", "word")
+        matcher.id()
+        assert matcher._data is None
+        assert {type(weight) for weight in matcher._weights} == {written}
+        ours = every_posting(matcher)
+        postings.uninstall()
+        try:
+            theirs = every_posting(searcher.postings("text", "word"))
+        finally:
+            postings.install()
+        assert ours == theirs
+        assert [weight for _number, weight, _value in ours[:3]] == [boost, 2 * boost,
+                                                                    3 * boost]
