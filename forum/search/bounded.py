@@ -35,7 +35,7 @@ from forum.search.union import AnyOf
 
 SCAN_CAP = 20_000  # documents scored per search
 STEP_CAP = 250_000  # steps before a match (alignments, phrase checks) per search
-PREFIX_TERMS = 256  # indexed words a prefix stands for (its rarer ones score most: AnyOf prunes)
+PREFIX_TERMS = 256  # indexed words a prefix stands for (its rarer ones score most: BestOf prunes)
 CACHE_SIZE = 512  # result pages kept per process
 CACHE_BUDGET = 4_000_000  # characters of titles and bodies they may hold in all (a few MB)
 WIDE_QUERY = 24  # words (and filters) in a query past which pruning costs more than it saves

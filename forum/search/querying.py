@@ -20,7 +20,7 @@ from forum.content import normalize_source
 from forum.search.conjunction import AllOf
 from forum.search.phrases import Phrase
 from forum.search.schema import ANALYZER, META, is_cjk
-from forum.search.union import AnyOf
+from forum.search.union import BestOf
 
 # Filters are and-ed into the query with a weight too small to change any ranking, but
 # not zero: Whoosh prunes sub-queries whose best possible score is 0 from unions.
@@ -144,7 +144,7 @@ def _prefix_query(text: str, expand: PrefixExpander | None = None) -> query.Quer
     words = expand(TEXT_FIELD, terms[0])
     if not words:
         return query.NullQuery
-    return AnyOf([query.Term(TEXT_FIELD, word) for word in words])
+    return BestOf([query.Term(TEXT_FIELD, word) for word in words])
 
 
 def to_whoosh(parsed: ParsedQuery, expand: PrefixExpander | None = None) -> query.Query | None:
