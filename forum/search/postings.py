@@ -40,9 +40,10 @@ from whoosh.codec.whoosh3 import W3LeafMatcher, W3PostingsWriter
 from whoosh.matching import Matcher, ReadTooFar
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import SegmentReader
+from whoosh.util.numeric import byte_to_length
 
 _original = {name: getattr(W3LeafMatcher, name)
-             for name in ("skip_to", "_read_ids", "_read_data")}
+             for name in ("skip_to", "_read_ids", "_read_data", "_goto")}
 _original_weights = W3PostingsWriter._mini_weights
 _segment_postings = SegmentReader.postings
 
@@ -56,6 +57,38 @@ _NUMBERS_AND_WEIGHTS = re.compile(
     rb"\x80\x02\(" + _INTEGERS + rb"tq\x00"
     rb"(?:N|G.{8}|\((?:(?:G.{8})*|" + _INTEGERS + rb")tq\x01)", re.DOTALL)
 _PAIR = b"\x86."  # the two as a pair, and stop
+
+
+# A block's header: its length (4 bytes, big-endian, negative for the last block), then
+# a pickled tuple of its posting count, last document number, best weight, compression
+# and shortest and longest length bytes.
+_HEADER = re.compile(rb"\x80\x02\((?:K.|M..|J....|G.{8})*tq\x00\.", re.DOTALL)
+HEADER_PEEK = 64  # bytes read for a header (a few dozen)
+
+
+def goto(self: W3LeafMatcher, position: int) -> None:
+    """Whoosh's move to the block at `position`, its header read from the segment's
+    memory map (mapped.py) as one slice and one small unpickling, rather than a seek,
+    a read of its length and a pickle loaded from the file object (12 microseconds a
+    block at scale L, where a three-word search moves through thousands)."""
+    view = getattr(self._postfile, "_view", None)
+    head = None if view is None else view[position:position + HEADER_PEEK].tobytes()
+    found = None if head is None else _HEADER.match(head, 4)
+    if found is None:
+        _original["_goto"](self, position)
+        return
+    self._data = self._ids = self._weights = self._values = None
+    self._i = 0
+    length = int.from_bytes(head[:4], "big", signed=True)
+    if length < 0:
+        self._lastblock = True
+        length = -length
+    self._nextoffset = position + 4 + length
+    self._dataoffset = position + found.end()
+    (self._blocklength, self._maxid, self._maxweight, self._compression, shortest,
+     longest) = loads(found.group())  # noqa: S301
+    self._minlength = byte_to_length(shortest)
+    self._maxlength = byte_to_length(longest)
 
 
 def skip_to(self: W3LeafMatcher, targetid: int) -> None:
@@ -138,7 +171,7 @@ def segment_postings(self: SegmentReader, fieldname: str, text: bytes | str,
     return matcher
 
 
-_ours = {"skip_to": skip_to, "_read_ids": read_ids, "_read_data": read_data}
+_ours = {"skip_to": skip_to, "_read_ids": read_ids, "_read_data": read_data, "_goto": goto}
 
 
 def install() -> None:

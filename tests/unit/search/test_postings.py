@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from whoosh import fields
@@ -17,6 +18,7 @@ from whoosh.searching import Searcher
 from forum.search import postings
 from forum.search.bounded import capped_search
 from forum.search.conjunction import AllOf
+from forum.search.mapped import MappedStorage, ViewFile
 from forum.search.schema import make_schema
 
 
@@ -174,3 +176,42 @@ def test_weights_written_as_whole_numbers_where_they_are(boost: float, written: 
         assert ours == theirs
         assert [weight for _number, weight, _value in ours[:3]] == [boost, 2 * boost,
                                                                     3 * boost]
+
+
+BLOCK_FIELDS = ("_blocklength", "_maxid", "_maxweight", "_compression", "_minlength",
+                "_maxlength", "_dataoffset", "_nextoffset", "_lastblock")
+
+
+def every_block(matcher: W3LeafMatcher, goto: Callable[[W3LeafMatcher, int], None]
+                ) -> list[tuple[object, ...]]:
+    """Each block's header as `goto` reads it, walking the list block by block."""
+    headers, position = [], matcher._baseoffset
+    matcher._lastblock = False
+    while True:
+        goto(matcher, position)
+        headers.append(tuple(getattr(matcher, name) for name in BLOCK_FIELDS))
+        if matcher._lastblock:
+            return headers
+        position = matcher._nextoffset
+
+
+def test_block_headers_read_from_the_map_as_whoosh_reads_them(tmp_path: Path) -> None:
+    """On a memory-mapped segment a block's header is one slice and one small pickle;
+    the same numbers as Whoosh's own reading, for short and long lists, numbers past
+    65,535, and the last block."""
+    index = MappedStorage(str(tmp_path)).create_index(fields.Schema(text=fields.TEXT))
+    writer = index.writer()
+    for number in range(70_000):
+        words = ["filler"] + ["common"] * (1 + number % 3) * (number % 2)
+        if number % 997 == 0:
+            words.append("rare")
+        writer.add_document(text=" ".join(words))
+    writer.commit()
+    with index.searcher() as searcher:
+        for word, blocks in (("common", 274), ("rare", 1), ("filler", 547)):
+            matcher = searcher.postings("text", word)
+            assert isinstance(matcher._postfile, ViewFile)
+            ours = every_block(matcher, postings.goto)
+            assert ours == every_block(matcher, postings._original["_goto"])
+            assert len(ours) == blocks
+            assert ours[-1][1] >= 65_536 or word == "rare"
