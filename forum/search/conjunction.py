@@ -94,16 +94,19 @@ class AllOfMatcher(PartsMatcher):
         while lead.is_active():
             low = lead.id()
             high = lead_list._maxid
+            past = 0  # a follower's next document, when it is past the window
             for follower, leaf in zip(followers, follower_lists, strict=True):
                 if follower.is_active() and follower.id() < low:
                     follower.skip_to(low)
                 if not follower.is_active():
                     self._active = False
                     return
+                if follower.id() > high:
+                    past = follower.id()  # nothing shared before it: the commoner
+                    break  # followers need not move (nor read a block) here
                 high = min(high, leaf._maxid)
-            start = max(follower.id() for follower in followers)
-            if start > high:  # a follower's next document is past the window
-                lead.skip_to(start)
+            if past:
+                lead.skip_to(past)
                 continue
             ids, at = lead_list._ids, lead_list._i
             shared = set(ids[at:bisect_right(ids, high, at)])
