@@ -106,21 +106,28 @@ def skip_to(self: W3LeafMatcher, targetid: int) -> None:
     self._i = bisect_left(self._ids, targetid, self._i)
 
 
+LEADING_PEEK = 1_024  # bytes of a block inflated first: its numbers and whole weights fit
+
+
 def read_ids(self: W3LeafMatcher) -> None:
-    """The block's document numbers and weights, without unpickling its positions; the
-    block's bytes are kept for them (`read_data`)."""
+    """The block's document numbers and weights, without unpickling its positions, and
+    mostly without inflating them: only its first LEADING_PEEK bytes are (all of it when
+    they do not hold both). The block's stored bytes are kept for the positions
+    (`read_data`)."""
     if self._data is None and not self._byteids:
-        block = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
-        if self._compression:
-            block = zlib.decompress(block)
-        leading = _NUMBERS_AND_WEIGHTS.match(block)
+        stored = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+        head = (zlib.decompressobj().decompress(stored, LEADING_PEEK)
+                if self._compression else stored)
+        leading = _NUMBERS_AND_WEIGHTS.match(head)
+        if leading is None and self._compression:
+            leading = _NUMBERS_AND_WEIGHTS.match(zlib.decompress(stored))
         if leading is not None:
             numbers, weights = loads(leading.group() + _PAIR)  # noqa: S301
             self._ids = tuple(accumulate(numbers))
             if not isinstance(weights, tuple):  # one weight for all, as Whoosh spreads it
                 weights = array("f", [1.0 if weights is None else weights]) * len(numbers)
             self._weights = weights
-            self._block = (self._dataoffset, block)
+            self._block = (self._dataoffset, stored)
             return
     _original["_read_ids"](self)
 
@@ -129,7 +136,8 @@ def read_data(self: W3LeafMatcher) -> None:
     """The whole block, from the bytes `read_ids` kept when it read this one."""
     kept = getattr(self, "_block", None)
     if kept is not None and kept[0] == self._dataoffset:
-        self._data = loads(kept[1])  # noqa: S301
+        block = zlib.decompress(kept[1]) if self._compression else kept[1]
+        self._data = loads(block)  # noqa: S301
     else:
         _original["_read_data"](self)
 
