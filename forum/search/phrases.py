@@ -4,7 +4,7 @@ word's postings, checked by positions only where every pair is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -47,11 +47,12 @@ class _PhraseMatcher(SpanNear2.SpanNear2Matcher):
                               self.slop, self.ordered, self.mindist,
                               [(size, matcher.copy()) for size, matcher in self.pairs])
 
-    def _get_spans(self) -> list[Any]:
+    def _get_spans(self) -> Collection[Any]:
         """Where the words stand in a row. An exact phrase (slop 1: each word right
         after the one before) by intersecting sets of positions, each word's shifted
-        back by its place in the phrase; Whoosh's spans compare pairs of Span objects
-        in Python, a third of a common phrase's time at scale L."""
+        back by its place in the phrase (Whoosh's spans compare pairs of Span objects
+        in Python, a third of a common phrase's time at scale L): the set of positions
+        where the phrase starts, made Span objects only if asked for (`spans`)."""
         if self._budget is not None:
             self._budget.spend()
         if self.slop != 1 or not self.ordered or self.mindist != 1:
@@ -61,8 +62,14 @@ class _PhraseMatcher(SpanNear2.SpanNear2Matcher):
         for offset, matcher in enumerate(others, 1):
             starts.intersection_update([at - offset for at in positions(matcher)])
             if not starts:
-                return []
-        return [Span(start, start + len(others)) for start in sorted(starts)]
+                break
+        return starts
+
+    def spans(self) -> list[Any]:
+        found = self._spans
+        if isinstance(found, set):
+            return [Span(start, start + len(self.ms) - 1) for start in sorted(found)]
+        return list(found or ())
 
     # Block-quality pruning (bounded.py): a phrase scores as its words do, so their
     # AllOf's block qualities bound it; after a skip the phrase is looked for again

@@ -240,6 +240,17 @@ def test_a_phrase_matches_and_scores_as_whooshs(phrases: Searcher, words: list[s
     assert len(ours) == len(theirs) > 0
     assert ({hit.docnum: round(hit.score, 9) for hit in ours}
             == {hit.docnum: round(hit.score, 9) for hit in theirs})
+    assert spans_of(Phrase("body", words), phrases) == spans_of(
+        wq.Phrase("body", words), phrases)
+
+
+def spans_of(query: wq.Query, searcher: Searcher) -> dict[int, list[tuple[int, int]]]:
+    """Where the phrase stands in each document it matches, as (start, end)."""
+    matcher, found = query.matcher(searcher), {}
+    while matcher.is_active():
+        found[matcher.id()] = [(span.start, span.end) for span in matcher.spans()]
+        matcher.next()
+    return found
 
 
 def test_a_phrase_past_the_256th_word_or_with_a_word_twice_is_found() -> None:
