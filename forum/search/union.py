@@ -85,7 +85,11 @@ class AnyOfMatcher(PartsMatcher):
         """Parts that are to leave the heap leave it when they reach its top."""
         heap, leaving = self._heap, self._leaving
         while heap and heap[0][1] in leaving:
-            self._optional.append(heapq.heappop(heap)[2])
+            self._leave(heapq.heappop(heap)[2])
+
+    def _leave(self, matcher: mcore.Matcher) -> None:
+        """A part has left the heap: it is optional from now on."""
+        self._optional.append(matcher)
 
     def next(self) -> bool:
         """Move to the next document; True when one of the parts moved entered a new
@@ -97,10 +101,14 @@ class AnyOfMatcher(PartsMatcher):
         while heap and heap[0][0] == target:
             matcher = self._staying_top()
             if matcher is not None:
-                new_block = bool(matcher.next()) or new_block
+                new_block = self._step(matcher) or new_block
                 self._reheap_top()
         self._settle()
         return new_block
+
+    def _step(self, matcher: mcore.Matcher) -> bool:
+        """Move a part to its next document; whether it entered a new block."""
+        return bool(matcher.next())
 
     def skip_to(self, id: int) -> bool:
         heap = self._heap
@@ -118,7 +126,7 @@ class AnyOfMatcher(PartsMatcher):
         """The heap's top part to move, or None when it was to leave (it has left)."""
         _id, at, matcher = self._heap[0]
         if at in self._leaving:
-            self._optional.append(heapq.heappop(self._heap)[2])
+            self._leave(heapq.heappop(self._heap)[2])
             return None
         return matcher
 
@@ -225,37 +233,18 @@ class BestOfMatcher(AnyOfMatcher):
             matcher.reset()
         self.__init__(self._parts)  # type: ignore[misc]
 
-    def _settle(self) -> None:
-        """Parts that are to leave the heap leave it (for good) when they reach its top."""
-        heap, leaving = self._heap, self._leaving
-        while heap and heap[0][1] in leaving:
-            heapq.heappop(heap)
+    def _leave(self, matcher: mcore.Matcher) -> None:
+        """A part has left the heap: for good (it cannot lift a document's best)."""
 
-    def _staying_top(self) -> mcore.Matcher | None:
-        _id, at, matcher = self._heap[0]
-        if at in self._leaving:
-            heapq.heappop(self._heap)
-            return None
-        return matcher
-
-    def next(self) -> bool:
-        """Move to the next document; a part that enters a block which cannot reach the
-        page skips it. True when a part entered a new block."""
-        heap, floor = self._heap, self._floor
-        if not heap:
-            raise mcore.ReadTooFar
-        target, new_block = heap[0][0], False
-        while heap and heap[0][0] == target:
-            matcher = self._staying_top()
-            if matcher is not None:
-                if matcher.next():
-                    new_block = True
-                    if (floor and matcher.is_active()
-                            and matcher.block_quality() <= floor):
-                        matcher.skip_to_quality(floor)
-                self._reheap_top()
-        self._settle()
-        return new_block
+    def _step(self, matcher: mcore.Matcher) -> bool:
+        """Move a part to its next document; entering a block which cannot reach the
+        page, it skips to one that can."""
+        if not matcher.next():
+            return False
+        floor = self._floor
+        if floor and matcher.is_active() and matcher.block_quality() <= floor:
+            matcher.skip_to_quality(floor)
+        return True
 
     def replace(self, minquality: float = 0) -> mcore.Matcher:
         """Parts whose best score is no more than `minquality` leave; nothing at all
