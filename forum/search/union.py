@@ -142,8 +142,8 @@ class AnyOfMatcher(PartsMatcher):
         return [matcher for _id, _at, matcher in self._heap] + self._optional
 
     def copy(self) -> AnyOfMatcher:
-        return AnyOfMatcher([matcher.copy() for matcher in self._parts],
-                            [matcher.copy() for matcher in self._extra])
+        return type(self)([matcher.copy() for matcher in self._parts],
+                          [matcher.copy() for matcher in self._extra])
 
     def reset(self) -> None:
         for matcher in (*self._parts, *self._extra):
@@ -221,17 +221,17 @@ class BestOfMatcher(AnyOfMatcher):
     documents to its cap.
     """
 
-    def __init__(self, matchers: Sequence[mcore.Matcher]) -> None:
+    def __init__(self, matchers: Sequence[mcore.Matcher],
+                 optional: Sequence[mcore.Matcher] = ()) -> None:
+        if optional:
+            raise ValueError("the best of some parts has no optional parts")
         super().__init__(matchers)
         self._skipped_under = 0.0  # every part's current block last checked against it
 
-    def copy(self) -> BestOfMatcher:
-        return BestOfMatcher([matcher.copy() for matcher in self._parts])
-
-    def reset(self) -> None:
-        for matcher in self._parts:
-            matcher.reset()
-        self.__init__(self._parts)  # type: ignore[misc]
+    def _staying(self) -> list[mcore.Matcher]:
+        """The parts in the heap that are not to leave it and have documents left."""
+        return [matcher for _id, at, matcher in self._heap
+                if at not in self._leaving and matcher.is_active()]
 
     def _leave(self, matcher: mcore.Matcher) -> None:
         """A part has left the heap: for good (it cannot lift a document's best)."""
@@ -255,27 +255,20 @@ class BestOfMatcher(AnyOfMatcher):
         if minquality <= self._floor:
             return self
         self._floor = minquality
-        staying = 0
         for _id, at, matcher in self._heap:
-            if at in self._leaving:
-                continue
-            if matcher.max_quality() <= minquality:
+            if at not in self._leaving and matcher.max_quality() <= minquality:
                 self._leaving.add(at)
-            else:
-                staying += 1
-        if not staying:
+        if not self._staying():
             return mcore.NullMatcher()  # no document can reach the page any more
         return self
 
     def max_quality(self) -> float:
-        return max((matcher.max_quality() for _id, at, matcher in self._heap
-                    if at not in self._leaving and matcher.is_active()), default=0.0)
+        return max((matcher.max_quality() for matcher in self._staying()), default=0.0)
 
     def block_quality(self) -> float:
         """At most the best of the parts' current blocks, for the documents from here
         until the first of those blocks ends."""
-        return max((matcher.block_quality() for _id, at, matcher in self._heap
-                    if at not in self._leaving and matcher.is_active()), default=0.0)
+        return max((matcher.block_quality() for matcher in self._staying()), default=0.0)
 
     def skip_to_quality(self, minquality: float) -> int:
         """Each part skips the blocks that cannot score more than `minquality` (checked
@@ -299,30 +292,25 @@ class BestOfMatcher(AnyOfMatcher):
         return max(matcher.score() for matcher in self._in_heap())
 
 
-def _matcher_of(subs: Sequence[wq.Query], searcher: Searcher, context: Any, boost: float,
-                union: type[AnyOfMatcher]) -> mcore.Matcher:
-    matchers = [sub.matcher(searcher, context) for sub in subs]
-    active = [matcher for matcher in matchers if matcher.is_active()]
-    if not active:
-        return mcore.NullMatcher()
-    matcher: mcore.Matcher = active[0] if len(active) == 1 else union(active)
-    if boost != 1.0:
-        matcher = matching.WrappingMatcher(matcher, boost)
-    return matcher
-
-
 class AnyOf(wq.Or):
     """An Or matched by AnyOfMatcher: its parts' scores add up."""
 
+    union: type[AnyOfMatcher] = AnyOfMatcher
+
     def _matcher(self, subs: Sequence[wq.Query], searcher: Searcher, context: Any
                  ) -> mcore.Matcher:
-        return _matcher_of(subs, searcher, context, self.boost, AnyOfMatcher)
+        matchers = [sub.matcher(searcher, context) for sub in subs]
+        active = [matcher for matcher in matchers if matcher.is_active()]
+        if not active:
+            return mcore.NullMatcher()
+        matcher: mcore.Matcher = active[0] if len(active) == 1 else self.union(active)
+        if self.boost != 1.0:
+            matcher = matching.WrappingMatcher(matcher, self.boost)
+        return matcher
 
 
 class BestOf(AnyOf):
     """The words a prefix stands for, matched by BestOfMatcher: a document scores as its
     best of them."""
 
-    def _matcher(self, subs: Sequence[wq.Query], searcher: Searcher, context: Any
-                 ) -> mcore.Matcher:
-        return _matcher_of(subs, searcher, context, self.boost, BestOfMatcher)
+    union = BestOfMatcher
