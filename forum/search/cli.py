@@ -6,12 +6,14 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 from whoosh import query as wq
@@ -133,25 +135,36 @@ def worker(once: bool) -> None:
             if indexer.open_or_rebuild() is not None:
                 indexer.run_until_idle()
         else:
-            stop = threading.Event()
-            _stop_on_signals(stop)
             click.echo(f"Search worker {os.getpid()} following the event log into "
                        f"{runtime.store.root} every {indexer.settings.poll_interval}s; "
                        "Ctrl-C or SIGTERM stops it.")
-            indexer.run_forever(stop)
+            follow_until_signalled(indexer.run_forever)
     finally:
         indexer.unlock()
     click.echo("Search worker stopped.")
 
 
-def _stop_on_signals(stop: threading.Event) -> None:
-    """SIGTERM and SIGINT finish the current batch and exit cleanly."""
+def follow_until_signalled(run_forever: Callable[[threading.Event], None]) -> None:
+    """Run the loop in a thread of its own until SIGTERM or SIGINT, which let it finish
+    its batch. The handlers run in this main thread, which never waits on `stop` itself:
+    an Event set from a handler that interrupted its own wait() would block forever on
+    the Event's lock, held by the thread the handler runs in."""
+    stop = threading.Event()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def follow() -> None:
+        with app.app_context():
+            run_forever(stop)
 
     def handle(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
+    loop = threading.Thread(target=follow, name="search-worker")
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)
+    loop.start()
+    while loop.is_alive():
+        loop.join(0.5)
 
 
 def _size(path: Path) -> int:

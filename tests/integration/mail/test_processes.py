@@ -15,7 +15,7 @@ from forum.mail.models import SENDING, SENT, OutgoingMail
 from forum.notifications.runtime import get_notifier_runtime
 from ideas import services as ideas
 from ideas.votes import cast_vote
-from tests.integration.search.test_processes import eventually, flask_env, start
+from tests.integration.search.test_processes import eventually, flask_env, start, stop
 
 VOTERS = 8
 
@@ -54,8 +54,7 @@ def test_kill_9_while_sending_drops_nothing_and_sends_nothing_twice(
     try:
         eventually(lambda: set(states().values()) == {SENT}, "every mail to be sent")
     finally:
-        worker.send_signal(signal.SIGTERM)
-        worker.communicate(timeout=60)
+        stop(worker)
     received = Counter(message["To"] for message in server.inbox.messages)
     everyone = {voter.email for voter in voters} | {idea.thread.author.email}
     assert received == dict.fromkeys(everyone, 1)

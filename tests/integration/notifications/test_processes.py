@@ -16,7 +16,7 @@ from forum.extensions import db
 from forum.notifications.models import EventCursor, Notification
 from forum.notifications.notifier import NAME
 from forum.threads import posting
-from tests.integration.search.test_processes import eventually, flask_env, start
+from tests.integration.search.test_processes import eventually, flask_env, start, stop
 
 REPLIES = 300
 
@@ -55,8 +55,7 @@ def test_kill_9_in_the_middle_of_a_backlog_drops_nothing_and_repeats_nothing(
     try:
         eventually(lambda: cursor() == newest, "the backlog to drain")
     finally:
-        worker.send_signal(signal.SIGTERM)
-        worker.communicate(timeout=60)
+        stop(worker)
     replies = select(Event.id).where(Event.type == "post.created", Event.id > before)
     heard = db.session.execute(
         select(Notification.user_id, func.count()).where(Notification.event_id.in_(replies))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import threading
 import time
 from collections.abc import Callable
 
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient, FlaskCliRunner
 
+from forum.search.cli import follow_until_signalled
 from forum.search.runtime import get_runtime
 from tests.integration.search.helpers import Writer, last_applied, newest_event
 
@@ -99,3 +102,28 @@ def test_a_second_worker_refuses_to_start(
         first.unlock()
     assert result.exit_code == 1
     assert "another search indexer is running" in result.output
+
+
+def test_the_worker_loop_runs_beside_the_thread_that_takes_the_signals(app: Flask) -> None:
+    """SIGTERM lets the loop finish its turn and stops the worker. The loop never runs in
+    the main thread, where the handler runs: a handler setting the Event that its own
+    thread was inside wait() on would wait forever for the Event's lock (the worker
+    that once hung in CI with its backlog drained)."""
+    loops: list[threading.Thread] = []
+
+    def run_forever(stop: threading.Event) -> None:
+        loops.append(threading.current_thread())
+        assert current_app  # the app's context, as in the worker
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert stop.wait(10), "SIGTERM did not reach the loop"
+
+    handlers = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    try:
+        with app.app_context():
+            follow_until_signalled(run_forever)
+    finally:
+        signal.signal(signal.SIGTERM, handlers[0])
+        signal.signal(signal.SIGINT, handlers[1])
+    assert len(loops) == 1
+    assert loops[0] is not threading.main_thread()
+    assert not loops[0].is_alive()

@@ -55,7 +55,7 @@ def bulk_threads(write: Writer, count: int, word: str = "walrus") -> list[int]:
 def flask_env(database_uri: str, tmp_path: Path, **settings: str) -> dict[str, str]:
     env = dict(os.environ)  # SEARCH_INDEX_DIR comes from the search_index_dir fixture
     env.update(FLASK_APP="wsgi", DATABASE_URL=database_uri, SECRET_KEY="test-secret",
-               PYTHONUNBUFFERED="1", SEARCH_INDEXER_THREAD="0",
+               PYTHONUNBUFFERED="1", PYTHONFAULTHANDLER="1", SEARCH_INDEXER_THREAD="0",
                COCREATE_INSTANCE_DIR=str(tmp_path / "instance"), **settings)
     return env
 
@@ -81,8 +81,16 @@ def eventually(check: Callable[[], bool], what: str) -> None:
 
 
 def stop(worker: subprocess.Popen[str]) -> str:
+    """SIGTERM, then the worker's output. A worker still running a minute later is made
+    to print where each of its threads is (faulthandler, on SIGABRT) and so ends: the
+    failure says where it hung, and no process is left to trouble the next test."""
     worker.send_signal(signal.SIGTERM)
-    output, _ = worker.communicate(timeout=60)
+    try:
+        output, _ = worker.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        worker.send_signal(signal.SIGABRT)
+        output, _ = worker.communicate(timeout=60)
+        raise AssertionError(f"the worker did not stop on SIGTERM:\n{output}") from None
     assert worker.returncode == 0, output
     assert "Search worker stopped." in output
     return output
