@@ -221,10 +221,12 @@ def commit_to_searchable(app: Flask, rounds: int, writes_per_second: float = 0
         stop.set()
         if load.is_alive():
             load.join()
+        # Until its last commit (a merge may take a while): the workspace it writes into
+        # is removed next.
+        runtime.stop_indexer_thread(timeout=None)
     if writes_per_second:
         rate = len(written) / (time.perf_counter() - started_load)
         print(f"other replies written meanwhile: {len(written)}, {rate:.1f} per second")
-    runtime.stop_indexer_thread()
     return statistics.median(samples), max(samples)
 
 

@@ -213,8 +213,9 @@ class SearchRuntime:
             self._indexer_thread.start()
         return True
 
-    def stop_indexer_thread(self, timeout: float = 10.0) -> None:
-        """Ask the thread to finish its batch and stop; waits up to `timeout` seconds."""
+    def stop_indexer_thread(self, timeout: float | None = 10.0) -> None:
+        """Ask the thread to finish its batch and stop; waits up to `timeout` seconds
+        (None: until it has)."""
         self._indexer_stop.set()
         thread = self._indexer_thread
         if thread is not None:
