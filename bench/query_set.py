@@ -92,11 +92,13 @@ def time_queries(path: Path, repeat: int, fetch: Fetch) -> None:
         fetch(query)
     samples: dict[str, list[float]] = {}
     found: dict[str, list[bool]] = {}
+    slowest: list[tuple[float, str, str]] = []
     with progress_bar(len(queries) * repeat, "Queries") as bar:
         for query in queries:
             for _ in range(repeat):
                 seconds, threads = fetch(query)
                 samples.setdefault(query["category"], []).append(seconds)
+                slowest.append((seconds, query["category"], query["q"]))
                 bar.update(1)
             if query["expected_thread_id"] is not None:
                 found.setdefault(query["category"], []).append(
@@ -111,6 +113,8 @@ def time_queries(path: Path, repeat: int, fetch: Fetch) -> None:
     print(f"{'all':18} {len(everything) // repeat:7} {quantile(everything, 0.5) * 1000:8.0f} "
           f"{quantile(everything, 0.95) * 1000:8.0f} {quantile(everything, 0.99) * 1000:8.0f} "
           f"{max(everything) * 1000:8.0f}")
+    print("slowest: " + ", ".join(f"{q!r} ({category}) {seconds * 1000:.0f} ms" for
+                                  seconds, category, q in sorted(slowest, reverse=True)[:5]))
     for category, hits in found.items():
         print(f"known answer in the top 3, {category}: {sum(hits)} of {len(hits)}")
 
