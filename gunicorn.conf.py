@@ -6,6 +6,7 @@ reasons are in README.md, "Production". Command-line flags still override each o
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import Any
@@ -65,10 +66,26 @@ def post_fork(server: Any, worker: Any) -> None:
                     worker.pid, len(engines))
 
 
+def pre_fork(server: Any, worker: Any) -> None:
+    """Set what the master built (the app and the modules it imported, some 190,000
+    objects) out of the garbage collector's reach before forking: a full collection in a
+    worker walked all of them, a 100 ms pause in whichever request it fell on (bench/
+    README.md, "Collector pauses"), and writing their collector headers copied pages the
+    workers otherwise share with the master."""
+    gc.freeze()
+
+
 def post_worker_init(worker: Any) -> None:
-    """Open the search index and read what searches keep of it (forum/search/warm.py)
+    """Set the app out of the collector's reach here too (it is the worker's own when
+    the app is not preloaded), after one collection so no garbage is kept with it. Then
+    open the search index and read what searches keep of it (forum/search/warm.py)
     before the worker's first request, which would otherwise wait for it: at scale L
-    half a second, once per worker."""
+    half a second, once per worker. The index's readers stay collectable: they are
+    replaced when the index changes, and their memory maps must go with them."""
+    gc.collect()
+    gc.freeze()
+    worker.log.info("Worker %s set %d objects of the app out of the collector's passes",
+                    worker.pid, gc.get_freeze_count())
     app = worker.wsgi
     extension = getattr(app, "extensions", {}).get("cocreate.search")
     if extension is None:  # not Cocreate (bench/hello_app.py)
